@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * HTTP/1.1 for the firmware core: a streaming request parser (the device's
+ * server side), a small response parser (the device's NOTIFY client side) and
+ * writers for response and request heads and the protocol's error body.
+ *
+ * The parsers are fed bytes as they arrive from TLS, keep only what IOTSCP/2
+ * needs in fixed buffers, and stop at the first thing they do not accept.
+ * Decisions where RFC 9112 leaves a choice (all answered 400 bad-request):
+ *   - Lines must end in CRLF: a bare LF or a bare CR anywhere in the head is
+ *     rejected (no lenient LF-only parsing, so no two parsers can frame one
+ *     byte stream differently).
+ *   - obs-fold (a header line starting with SP or HT), whitespace between a
+ *     field name and the colon, a field line without a colon, control
+ *     characters (NUL included) in a line: rejected.
+ *   - Content-Length and Transfer-Encoding together, Content-Length not a
+ *     plain decimal, two Content-Length fields (even equal ones), two Host
+ *     fields, two of any other stored field: rejected.
+ *   - Transfer-Encoding other than exactly "chunked": 501 not-implemented.
+ *   - Chunk sizes: 1-IOTSCP_HTTP_MAX_CHUNK_DIGITS hex digits, no sign, no
+ *     spaces, no chunk extensions; every chunk's data must end in CRLF.
+ *     Trailer fields are checked like header lines and skipped.
+ *   - The request target must be origin-form ("/..."), of visible ASCII
+ *     only (non-ASCII must be percent-encoded), without '#'. The query is
+ *     ignored. Each path segment is percent-decoded separately (so %2F stays
+ *     inside its segment) and must be valid UTF-8 without U+0000.
+ *   - HTTP/1.1 needs exactly one Host field. HTTP/1.x with x > 1 is treated
+ *     as HTTP/1.1; any other major version is 505.
+ *   - PUT and POST need Content-Length or chunked Transfer-Encoding: 411
+ *     (send "Content-Length: 0" for an empty body).
+ *   - Empty lines before a request line are skipped (RFC 9112 section 2.2);
+ *     they count toward the head limit.
+ */
+#ifndef IOTSCP_HTTP_H
+#define IOTSCP_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iotscp_config.h"
+
+typedef enum iotscp_http_status
+{
+  IOTSCP_HTTP_NEED_MORE = 0, /* all bytes consumed, message not complete yet */
+  IOTSCP_HTTP_COMPLETE,      /* a whole message parsed; *consumed says where it ended */
+  IOTSCP_HTTP_ERROR          /* see error_status / error_code; close after answering */
+} iotscp_http_status;
+
+typedef enum iotscp_http_method
+{
+  IOTSCP_HTTP_OTHER = 0,
+  IOTSCP_HTTP_GET,
+  IOTSCP_HTTP_PUT,
+  IOTSCP_HTTP_POST,
+  IOTSCP_HTTP_DELETE,
+  IOTSCP_HTTP_SUBSCRIBE,
+  IOTSCP_HTTP_UNSUBSCRIBE,
+  IOTSCP_HTTP_NOTIFY,
+  IOTSCP_HTTP_HEAD
+} iotscp_http_method;
+
+/* The header fields the request parser keeps; all others are skipped. */
+typedef enum iotscp_http_header_id
+{
+  IOTSCP_HDR_HOST = 0,
+  IOTSCP_HDR_CONTENT_TYPE,
+  IOTSCP_HDR_SID,
+  IOTSCP_HDR_CALLBACK,
+  IOTSCP_HDR_NT,
+  IOTSCP_HDR_NTS,
+  IOTSCP_HDR_TIMEOUT,
+  IOTSCP_HDR_HEARTBEAT,
+  IOTSCP_HDR_SEQ,
+  IOTSCP_HDR_BOOTID,
+  IOTSCP_HDR_STORED_COUNT, /* headers above this line are stored as text */
+  IOTSCP_HDR_CONTENT_LENGTH = IOTSCP_HDR_STORED_COUNT, /* parsed into content_length */
+  IOTSCP_HDR_TRANSFER_ENCODING,                        /* parsed into the chunked flag */
+  IOTSCP_HDR_CONNECTION,                               /* parsed into the close flags */
+  IOTSCP_HDR_COUNT
+} iotscp_http_header_id;
+
+/*
+ * Framing state shared by the request and the response parser. The fields
+ * are private: use the functions below.
+ */
+typedef struct iotscp_http_framing
+{
+  uint32_t remaining;   /* body bytes left in the current Content-Length or chunk */
+  uint16_t head_len;    /* bytes of the start line and headers so far */
+  uint16_t token_len;   /* length of the token being read (method, name, digits) */
+  uint16_t value_start; /* start of the current header value in the store */
+  uint16_t value_len;   /* its length up to the last non-blank byte */
+  uint16_t store_len;   /* bytes used in the header store */
+  uint16_t flags;
+  uint8_t state;
+  uint8_t header_count;
+  uint8_t current_header; /* iotscp_http_header_id, or 0xff for a skipped one */
+  uint8_t pct;            /* percent-decoding progress in the target */
+  char token[20];         /* method, version or header name being read */
+} iotscp_http_framing;
+
+typedef struct iotscp_http_request
+{
+  iotscp_http_framing framing; /* private */
+
+  iotscp_http_method method;
+  uint8_t version_minor;   /* 0 for HTTP/1.0, 1 for HTTP/1.1 */
+  bool keep_alive;         /* false: close the connection after the answer */
+  bool has_content_length; /* a Content-Length field was present */
+  bool chunked;            /* Transfer-Encoding: chunked */
+  uint32_t content_length; /* its value, when present */
+  int error_status;        /* on IOTSCP_HTTP_ERROR: the status to answer */
+  const char *error_code;  /* on IOTSCP_HTTP_ERROR: the protocol.md error code */
+  uint16_t target_len;     /* raw request target length */
+  uint8_t segment_count;   /* path segments ("/" has one, empty) */
+  uint16_t segment_start[IOTSCP_HTTP_MAX_SEGMENTS];
+  uint16_t header_offset[IOTSCP_HDR_STORED_COUNT]; /* 0: absent, else store offset + 1 */
+  char path[IOTSCP_HTTP_MAX_TARGET + 1];           /* decoded segments, each NUL-terminated */
+  char store[IOTSCP_HTTP_HEADER_STORE];            /* stored header values, NUL-terminated */
+  uint16_t body_len;                               /* decoded body length */
+  uint8_t body[IOTSCP_HTTP_MAX_BODY + 1];          /* body, NUL-terminated for convenience */
+} iotscp_http_request;
+
+/* Prepares req for a new request (also after a previous one completed). */
+void iotscp_http_request_reset (iotscp_http_request *req);
+
+/*
+ * Feeds len bytes. Returns IOTSCP_HTTP_COMPLETE when a whole request is
+ * parsed (*consumed bytes of data belong to it; the rest is the start of a
+ * pipelined next request: reset and feed it again), IOTSCP_HTTP_NEED_MORE
+ * when all bytes were used and more are needed, or IOTSCP_HTTP_ERROR with
+ * req->error_status (400, 411, 413, 414, 431, 501 or 505) and
+ * req->error_code set; answer it and close the connection. Feeding a
+ * request that is COMPLETE or in ERROR consumes nothing and returns the same
+ * status again. consumed may be NULL.
+ */
+iotscp_http_status iotscp_http_request_feed (iotscp_http_request *req, const uint8_t *data,
+                                             size_t len, size_t *consumed);
+
+/* True once the start line and headers are parsed (the body may follow). */
+bool iotscp_http_request_head_done (const iotscp_http_request *req);
+
+/* True when at least one byte of a request has been fed (for the 408 deadline). */
+bool iotscp_http_request_started (const iotscp_http_request *req);
+
+/*
+ * Decoded path segment i (0-based) of the request target, NUL-terminated,
+ * its length in *len (may be NULL); NULL when i >= segment_count. "/a/b%2Fc"
+ * has the segments "a" and "b/c"; "/" has one empty segment.
+ */
+const char *iotscp_http_path_segment (const iotscp_http_request *req, unsigned i, size_t *len);
+
+/*
+ * True when the decoded segments are exactly those of `path` (which is split
+ * at '/' and not decoded), e.g. iotscp_http_path_is (req, "/.well-known/iotscp").
+ */
+bool iotscp_http_path_is (const iotscp_http_request *req, const char *path);
+
+/* Value of a stored header (NUL-terminated, blanks trimmed), NULL when absent. */
+const char *iotscp_http_header (const iotscp_http_request *req, iotscp_http_header_id id);
+
+/* True when Content-Type is application/json (any case, parameters allowed). */
+bool iotscp_http_content_type_is_json (const iotscp_http_request *req);
+
+/* The method's name ("GET", ...), "OTHER" for IOTSCP_HTTP_OTHER. */
+const char *iotscp_http_method_name (iotscp_http_method method);
+
+/*
+ * Parses a GENA time value "Second-<n>" (case-insensitive "Second-", n a
+ * strict decimal up to 2^32-1) into *seconds. Returns 0 or -1.
+ */
+int iotscp_http_parse_seconds (const char *value, uint32_t *seconds);
+
+/* ---- Response parser (answers to the device's NOTIFY requests) ---- */
+
+typedef struct iotscp_http_response
+{
+  iotscp_http_framing framing; /* private */
+
+  int status;              /* status code, 100-999 */
+  bool keep_alive;         /* false: the server closes, or asked to */
+  bool chunked;            /* Transfer-Encoding: chunked */
+  bool has_content_length; /* a Content-Length field was present */
+  bool until_close;        /* the body runs until the connection closes */
+  uint32_t content_length;
+  uint16_t body_len;
+  uint8_t body[IOTSCP_HTTP_MAX_RESPONSE_BODY + 1]; /* NUL-terminated */
+  char store[IOTSCP_HTTP_MAX_SHORT_VALUE * 2];     /* scratch for the framing fields */
+} iotscp_http_response;
+
+/*
+ * Prepares resp for the answer to a request sent with `request_method`
+ * (an answer to HEAD has no body).
+ */
+void iotscp_http_response_reset (iotscp_http_response *resp, iotscp_http_method request_method);
+
+/*
+ * Feeds bytes of a response, like iotscp_http_request_feed. 1xx interim
+ * answers are skipped. A body longer than IOTSCP_HTTP_MAX_RESPONSE_BODY, bad
+ * framing or a head over IOTSCP_HTTP_MAX_RESPONSE_HEAD is IOTSCP_HTTP_ERROR.
+ * A response without Content-Length or chunking runs until the connection
+ * closes: call iotscp_http_response_eof() then.
+ */
+iotscp_http_status iotscp_http_response_feed (iotscp_http_response *resp, const uint8_t *data,
+                                              size_t len, size_t *consumed);
+
+/*
+ * Tells the parser the connection closed. Returns IOTSCP_HTTP_COMPLETE when
+ * the response is complete (its body ran until close), else ERROR.
+ */
+iotscp_http_status iotscp_http_response_eof (iotscp_http_response *resp);
+
+/* ---- Writers ---- */
+
+/* Reason phrase of a status code ("OK", "Not Found", ...; "Unknown" otherwise). */
+const char *iotscp_http_reason (int status);
+
+/*
+ * Writes a response head: status line, Content-Type (unless NULL),
+ * Content-Length (not for 1xx and 204), extra_headers verbatim (each
+ * "Name: value\r\n", may be NULL), "Connection: close" unless keep_alive,
+ * and the empty line. Returns its length (buf is NUL-terminated), or 0 when
+ * it does not fit in cap bytes.
+ */
+size_t iotscp_http_write_head (char *buf, size_t cap, int status, const char *content_type,
+                               size_t content_length, const char *extra_headers, bool keep_alive);
+
+/*
+ * Writes a whole error answer: the head (application/json) and the body
+ * {"error":{"code":"<code>","message":"<message>"}} with the strings escaped.
+ * Returns the total length, or 0 when it does not fit.
+ */
+size_t iotscp_http_write_error (char *buf, size_t cap, int status, const char *code,
+                                const char *message, bool keep_alive);
+
+/*
+ * Writes a request head, e.g. for NOTIFY: "<method> <target> HTTP/1.1",
+ * Host, Content-Type (unless NULL), Content-Length, extra_headers verbatim
+ * (may be NULL) and the empty line. target must be origin-form and already
+ * percent-encoded. Returns the length, or 0 when it does not fit.
+ */
+size_t iotscp_http_write_request_head (char *buf, size_t cap, const char *method,
+                                       const char *target, const char *host,
+                                       const char *content_type, size_t content_length,
+                                       const char *extra_headers);
+
+#endif /* IOTSCP_HTTP_H */
