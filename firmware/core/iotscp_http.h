@@ -6,28 +6,39 @@
  *
  * The parsers are fed bytes as they arrive from TLS, keep only what IOTSCP/2
  * needs in fixed buffers, and stop at the first thing they do not accept.
- * Decisions where RFC 9112 leaves a choice (all answered 400 bad-request):
- *   - Lines must end in CRLF: a bare LF or a bare CR anywhere in the head is
- *     rejected (no lenient LF-only parsing, so no two parsers can frame one
- *     byte stream differently).
+ * Decisions (docs/protocol.md section 5.1 and where RFC 9112 leaves a
+ * choice); unless said otherwise the answer is 400 bad-request:
+ *   - Only HTTP/1.1: any other version (HTTP/1.0, HTTP/2.0, HTTP/1.2) is 400.
+ *   - Lines must end in CRLF: a bare LF or a bare CR anywhere in the head,
+ *     in a chunk-size line or a trailer is rejected (no lenient LF-only
+ *     parsing, so no two parsers can frame one byte stream differently).
  *   - obs-fold (a header line starting with SP or HT), whitespace between a
- *     field name and the colon, a field line without a colon, control
- *     characters (NUL included) in a line: rejected.
- *   - Content-Length and Transfer-Encoding together, Content-Length not a
- *     plain decimal, two Content-Length fields (even equal ones), two Host
- *     fields, two of any other stored field: rejected.
- *   - Transfer-Encoding other than exactly "chunked": 501 not-implemented.
+ *     field name and the colon, a field line without a colon or with an
+ *     empty name, control characters other than HT (NUL included) in a
+ *     line: rejected.
+ *   - Content-Length and Transfer-Encoding together, a Content-Length that
+ *     is not plain decimal digits, two Content-Length fields with different
+ *     values, a Transfer-Encoding other than exactly "chunked" (any case),
+ *     two Host fields, two of any other stored field: rejected. A
+ *     Content-Length over IOTSCP_HTTP_MAX_BODY is 413 before any body byte.
  *   - Chunk sizes: 1-IOTSCP_HTTP_MAX_CHUNK_DIGITS hex digits, no sign, no
- *     spaces, no chunk extensions; every chunk's data must end in CRLF.
- *     Trailer fields are checked like header lines and skipped.
+ *     spaces; chunk extensions (";...") are skipped (at most 64 bytes);
+ *     every chunk's data must end in CRLF; a chunk that would take the body
+ *     over IOTSCP_HTTP_MAX_BODY is 413. Trailer fields are checked like
+ *     header lines (they count toward the head and header limits) and
+ *     skipped.
  *   - The request target must be origin-form ("/..."), of visible ASCII
  *     only (non-ASCII must be percent-encoded), without '#'. The query is
  *     ignored. Each path segment is percent-decoded separately (so %2F stays
- *     inside its segment) and must be valid UTF-8 without U+0000.
- *   - HTTP/1.1 needs exactly one Host field. HTTP/1.x with x > 1 is treated
- *     as HTTP/1.1; any other major version is 505.
+ *     inside its segment) and must be valid UTF-8 without U+0000. More than
+ *     IOTSCP_HTTP_MAX_SEGMENTS segments is 414 like a long target.
+ *   - Exactly one Host field is required.
+ *   - An unknown method (a valid token) is parsed to the end like any
+ *     request and returned COMPLETE with IOTSCP_HTTP_OTHER, so the server
+ *     can answer 501 and keep the connection, as section 5.1 wants.
  *   - PUT and POST need Content-Length or chunked Transfer-Encoding: 411
- *     (send "Content-Length: 0" for an empty body).
+ *     (send "Content-Length: 0" for an empty body). Other methods without
+ *     either have no body.
  *   - Empty lines before a request line are skipped (RFC 9112 section 2.2);
  *     they count toward the head limit.
  */
@@ -49,7 +60,7 @@ typedef enum iotscp_http_status
 
 typedef enum iotscp_http_method
 {
-  IOTSCP_HTTP_OTHER = 0,
+  IOTSCP_HTTP_OTHER = 0, /* a method IOTSCP/2 does not know: answer 501 */
   IOTSCP_HTTP_GET,
   IOTSCP_HTTP_PUT,
   IOTSCP_HTTP_POST,
@@ -105,7 +116,6 @@ typedef struct iotscp_http_request
   iotscp_http_framing framing; /* private */
 
   iotscp_http_method method;
-  uint8_t version_minor;   /* 0 for HTTP/1.0, 1 for HTTP/1.1 */
   bool keep_alive;         /* false: close the connection after the answer */
   bool has_content_length; /* a Content-Length field was present */
   bool chunked;            /* Transfer-Encoding: chunked */
@@ -113,6 +123,7 @@ typedef struct iotscp_http_request
   int error_status;        /* on IOTSCP_HTTP_ERROR: the status to answer */
   const char *error_code;  /* on IOTSCP_HTTP_ERROR: the protocol.md error code */
   uint16_t target_len;     /* raw request target length */
+  uint16_t path_len;       /* bytes used in path */
   uint8_t segment_count;   /* path segments ("/" has one, empty) */
   uint16_t segment_start[IOTSCP_HTTP_MAX_SEGMENTS];
   uint16_t header_offset[IOTSCP_HDR_STORED_COUNT]; /* 0: absent, else store offset + 1 */
@@ -130,8 +141,8 @@ void iotscp_http_request_reset (iotscp_http_request *req);
  * parsed (*consumed bytes of data belong to it; the rest is the start of a
  * pipelined next request: reset and feed it again), IOTSCP_HTTP_NEED_MORE
  * when all bytes were used and more are needed, or IOTSCP_HTTP_ERROR with
- * req->error_status (400, 411, 413, 414, 431, 501 or 505) and
- * req->error_code set; answer it and close the connection. Feeding a
+ * req->error_status (400, 411, 413, 414 or 431) and req->error_code set;
+ * answer it with "Connection: close" and close the connection. Feeding a
  * request that is COMPLETE or in ERROR consumes nothing and returns the same
  * status again. consumed may be NULL.
  */
