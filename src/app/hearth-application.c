@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "hearth-application"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "hearth-application.h"
+
+#include "hearth-screenshot.h"
+#include "hearth-version.h"
+#include "hearth-window.h"
+
+/* The screenshot is taken after this many painted frames, so that icons and the view switcher
+ * have settled; the deadline stops a run that never paints (for example without a display). */
+#define SCREENSHOT_AFTER_FRAMES 3
+#define SCREENSHOT_DEADLINE_SECONDS 20
+
+enum
+{
+  PROP_0,
+  PROP_KIOSK,
+  PROP_SCREENSHOT_PATH,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+struct _HearthApplication
+{
+  AdwApplication parent_instance;
+
+  /* Owned */
+  GSettings *settings;
+  char *screenshot_path;
+  gboolean kiosk;
+  int exit_status;
+  guint painted_frames;
+  gulong after_paint_handler;
+  guint screenshot_deadline_source;
+
+  /* Borrowed */
+  GdkFrameClock *frame_clock;
+};
+
+G_DEFINE_FINAL_TYPE (HearthApplication, hearth_application, ADW_TYPE_APPLICATION)
+
+/* Settings are optional at run time: running from the build tree without
+ * GSETTINGS_SCHEMA_DIR must not abort, it only loses the stored preferences. */
+static GSettings *
+hearth_application_load_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, hearth_get_application_id (), TRUE);
+  if (schema == NULL)
+    {
+      g_debug ("GSettings schema %s is not installed; using defaults",
+               hearth_get_application_id ());
+      return NULL;
+    }
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static void
+hearth_application_stop_screenshot_watch (HearthApplication *self)
+{
+  if (self->frame_clock != NULL)
+    g_clear_signal_handler (&self->after_paint_handler, self->frame_clock);
+  self->frame_clock = NULL;
+  g_clear_handle_id (&self->screenshot_deadline_source, g_source_remove);
+}
+
+static gboolean
+hearth_application_screenshot_deadline (gpointer user_data)
+{
+  HearthApplication *self = HEARTH_APPLICATION (user_data);
+
+  self->screenshot_deadline_source = 0;
+  g_printerr ("hearth: no frame was painted within %d s; no screenshot written\n",
+              SCREENSHOT_DEADLINE_SECONDS);
+  self->exit_status = 1;
+  hearth_application_stop_screenshot_watch (self);
+  g_application_quit (G_APPLICATION (self));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hearth_application_after_paint (GdkFrameClock *frame_clock, gpointer user_data)
+{
+  HearthApplication *self = HEARTH_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_autoptr (GError) error = NULL;
+
+  if (++self->painted_frames < SCREENSHOT_AFTER_FRAMES)
+    {
+      gtk_widget_queue_draw (GTK_WIDGET (window));
+      return;
+    }
+
+  hearth_application_stop_screenshot_watch (self);
+  if (hearth_widget_save_png (GTK_WIDGET (window), self->screenshot_path, &error))
+    {
+      g_print ("hearth: wrote %s (%d×%d)\n", self->screenshot_path,
+               gtk_widget_get_width (GTK_WIDGET (window)),
+               gtk_widget_get_height (GTK_WIDGET (window)));
+    }
+  else
+    {
+      g_printerr ("hearth: screenshot failed: %s\n", error->message);
+      self->exit_status = 1;
+    }
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+hearth_application_window_mapped (GtkWidget *window, gpointer user_data)
+{
+  HearthApplication *self = HEARTH_APPLICATION (user_data);
+
+  g_signal_handlers_disconnect_by_func (window, hearth_application_window_mapped, self);
+  self->frame_clock = gtk_widget_get_frame_clock (window);
+  self->after_paint_handler = g_signal_connect (self->frame_clock, "after-paint",
+                                                G_CALLBACK (hearth_application_after_paint), self);
+  gtk_widget_queue_draw (window);
+}
+
+static void
+hearth_application_show_about (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  HearthApplication *self = HEARTH_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  const char *developers[] = { "The Hearth developers", NULL };
+
+  adw_show_about_window (parent, "application-name", _ ("Hearth"), "application-icon",
+                         hearth_get_application_id (), "version", hearth_get_version (), "comments",
+                         _ ("A local-first hub for the devices in your home"), "developers",
+                         developers, "license-type", GTK_LICENSE_GPL_3_0, NULL);
+}
+
+static void
+hearth_application_quit (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static const GActionEntry hearth_application_actions[] = {
+  { .name = "about", .activate = hearth_application_show_about },
+  { .name = "quit", .activate = hearth_application_quit },
+};
+
+static void
+hearth_application_activate (GApplication *application)
+{
+  HearthApplication *self = HEARTH_APPLICATION (application);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (hearth_window_new (ADW_APPLICATION (self)));
+      hearth_window_set_kiosk (HEARTH_WINDOW (window), hearth_application_get_kiosk (self));
+
+      if (self->screenshot_path != NULL)
+        {
+          g_signal_connect (window, "map", G_CALLBACK (hearth_application_window_mapped), self);
+          self->screenshot_deadline_source = g_timeout_add_seconds (
+              SCREENSHOT_DEADLINE_SECONDS, hearth_application_screenshot_deadline, self);
+        }
+    }
+
+  gtk_window_present (window);
+}
+
+static void
+hearth_application_startup (GApplication *application)
+{
+  HearthApplication *self = HEARTH_APPLICATION (application);
+  static const char *quit_accels[] = { "<primary>q", NULL };
+
+  G_APPLICATION_CLASS (hearth_application_parent_class)->startup (application);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), hearth_application_actions,
+                                   G_N_ELEMENTS (hearth_application_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+
+  self->settings = hearth_application_load_settings ();
+}
+
+static void
+hearth_application_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  HearthApplication *self = HEARTH_APPLICATION (object);
+
+  switch (prop_id)
+    {
+      case PROP_KIOSK:
+        g_value_set_boolean (value, self->kiosk);
+        break;
+
+      case PROP_SCREENSHOT_PATH:
+        g_value_set_string (value, self->screenshot_path);
+        break;
+
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hearth_application_set_property (GObject *object, guint prop_id, const GValue *value,
+                                 GParamSpec *pspec)
+{
+  HearthApplication *self = HEARTH_APPLICATION (object);
+
+  switch (prop_id)
+    {
+      case PROP_KIOSK:
+        self->kiosk = g_value_get_boolean (value);
+        break;
+
+      case PROP_SCREENSHOT_PATH:
+        g_free (self->screenshot_path);
+        self->screenshot_path = g_value_dup_string (value);
+        break;
+
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hearth_application_dispose (GObject *object)
+{
+  HearthApplication *self = HEARTH_APPLICATION (object);
+
+  hearth_application_stop_screenshot_watch (self);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (hearth_application_parent_class)->dispose (object);
+}
+
+static void
+hearth_application_finalize (GObject *object)
+{
+  HearthApplication *self = HEARTH_APPLICATION (object);
+
+  g_clear_pointer (&self->screenshot_path, g_free);
+
+  G_OBJECT_CLASS (hearth_application_parent_class)->finalize (object);
+}
+
+static void
+hearth_application_class_init (HearthApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *application_class = G_APPLICATION_CLASS (klass);
+
+  object_class->get_property = hearth_application_get_property;
+  object_class->set_property = hearth_application_set_property;
+  object_class->dispose = hearth_application_dispose;
+  object_class->finalize = hearth_application_finalize;
+
+  application_class->activate = hearth_application_activate;
+  application_class->startup = hearth_application_startup;
+
+  /**
+   * HearthApplication:kiosk:
+   *
+   * Whether --kiosk was given. The "kiosk" GSettings key can turn kiosk mode on as well;
+   * hearth_application_get_kiosk() combines both.
+   */
+  properties[PROP_KIOSK]
+      = g_param_spec_boolean ("kiosk", NULL, NULL, FALSE,
+                              G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * HearthApplication:screenshot-path:
+   *
+   * A developer option: when set, the main window is rendered to this PNG file once it has
+   * painted, and the application quits.
+   */
+  properties[PROP_SCREENSHOT_PATH]
+      = g_param_spec_string ("screenshot-path", NULL, NULL, NULL,
+                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+hearth_application_init (HearthApplication *self)
+{
+}
+
+HearthApplication *
+hearth_application_new (gboolean kiosk, const char *screenshot_path)
+{
+  /* The resource base path stays the same in development builds, whose application id has a
+   * .Devel suffix, so that style.css and the templates are found under one path. A screenshot
+   * run is a separate instance so that it never hands its work to a running Hearth. */
+  return g_object_new (
+      HEARTH_TYPE_APPLICATION, "application-id", hearth_get_application_id (), "flags",
+      screenshot_path != NULL ? G_APPLICATION_NON_UNIQUE : G_APPLICATION_DEFAULT_FLAGS,
+      "resource-base-path", "/org/hearth/Hearth", "kiosk", kiosk, "screenshot-path",
+      screenshot_path, NULL);
+}
+
+/**
+ * hearth_application_get_kiosk:
+ *
+ * Returns: %TRUE if --kiosk was given or the "kiosk" setting is on
+ */
+gboolean
+hearth_application_get_kiosk (HearthApplication *self)
+{
+  g_return_val_if_fail (HEARTH_IS_APPLICATION (self), FALSE);
+
+  if (self->kiosk)
+    return TRUE;
+  return self->settings != NULL && g_settings_get_boolean (self->settings, "kiosk");
+}
+
+/**
+ * hearth_application_get_exit_status:
+ *
+ * Returns: the status the process should exit with after g_application_run() returns
+ */
+int
+hearth_application_get_exit_status (HearthApplication *self)
+{
+  g_return_val_if_fail (HEARTH_IS_APPLICATION (self), 1);
+
+  return self->exit_status;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define HEARTH_TYPE_APPLICATION (hearth_application_get_type ())
+
+G_DECLARE_FINAL_TYPE (HearthApplication, hearth_application, HEARTH, APPLICATION, AdwApplication)
+
+HearthApplication *hearth_application_new (gboolean kiosk, const char *screenshot_path);
+gboolean hearth_application_get_kiosk (HearthApplication *self);
+int hearth_application_get_exit_status (HearthApplication *self);
+
+G_END_DECLS

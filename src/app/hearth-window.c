@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "hearth-window"
+
+#include "config.h"
+
+#include "hearth-window.h"
+
+enum
+{
+  PROP_0,
+  PROP_KIOSK,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+struct _HearthWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay *toast_overlay;
+  AdwHeaderBar *header_bar;
+  AdwViewStack *view_stack;
+
+  /* Owned */
+  gboolean kiosk;
+};
+
+G_DEFINE_FINAL_TYPE (HearthWindow, hearth_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void
+hearth_window_apply_kiosk (HearthWindow *self)
+{
+  /* Kiosk mode for now means full screen and larger touch targets (style.css); the admin
+   * gesture to leave it and idle dimming come with the frontend work. */
+  if (self->kiosk)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self), "kiosk");
+      gtk_window_fullscreen (GTK_WINDOW (self));
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "kiosk");
+      gtk_window_unfullscreen (GTK_WINDOW (self));
+    }
+  adw_header_bar_set_show_end_title_buttons (self->header_bar, !self->kiosk);
+  adw_header_bar_set_show_start_title_buttons (self->header_bar, !self->kiosk);
+}
+
+static void
+hearth_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  HearthWindow *self = HEARTH_WINDOW (object);
+
+  switch (prop_id)
+    {
+      case PROP_KIOSK:
+        g_value_set_boolean (value, self->kiosk);
+        break;
+
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hearth_window_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  HearthWindow *self = HEARTH_WINDOW (object);
+
+  switch (prop_id)
+    {
+      case PROP_KIOSK:
+        hearth_window_set_kiosk (self, g_value_get_boolean (value));
+        break;
+
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hearth_window_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), HEARTH_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (hearth_window_parent_class)->dispose (object);
+}
+
+static void
+hearth_window_class_init (HearthWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = hearth_window_get_property;
+  object_class->set_property = hearth_window_set_property;
+  object_class->dispose = hearth_window_dispose;
+
+  /**
+   * HearthWindow:kiosk:
+   *
+   * Whether the window runs full screen without window controls, as on a wall panel.
+   */
+  properties[PROP_KIOSK]
+      = g_param_spec_boolean ("kiosk", NULL, NULL, FALSE,
+                              G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/hearth-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, view_stack);
+}
+
+static void
+hearth_window_init (HearthWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  if (DEVELOPMENT_BUILD)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+}
+
+/**
+ * hearth_window_new:
+ * @application: (nullable): the application the window belongs to
+ *
+ * Returns: (transfer none): a new main window, owned by GTK until gtk_window_destroy()
+ */
+HearthWindow *
+hearth_window_new (AdwApplication *application)
+{
+  g_return_val_if_fail (application == NULL || ADW_IS_APPLICATION (application), NULL);
+
+  return g_object_new (HEARTH_TYPE_WINDOW, "application", application, NULL);
+}
+
+/**
+ * hearth_window_get_view_stack:
+ *
+ * Returns: (transfer none): the stack holding the Devices, Events and Settings pages
+ */
+AdwViewStack *
+hearth_window_get_view_stack (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
+
+  return self->view_stack;
+}
+
+gboolean
+hearth_window_get_kiosk (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), FALSE);
+
+  return self->kiosk;
+}
+
+void
+hearth_window_set_kiosk (HearthWindow *self, gboolean kiosk)
+{
+  g_return_if_fail (HEARTH_IS_WINDOW (self));
+
+  kiosk = !!kiosk;
+  if (self->kiosk == kiosk)
+    return;
+
+  self->kiosk = kiosk;
+  hearth_window_apply_kiosk (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KIOSK]);
+}
+
+/**
+ * hearth_window_add_toast:
+ * @toast: (transfer full): the toast to show
+ */
+void
+hearth_window_add_toast (HearthWindow *self, AdwToast *toast)
+{
+  g_return_if_fail (HEARTH_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}

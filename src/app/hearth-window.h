@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define HEARTH_TYPE_WINDOW (hearth_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (HearthWindow, hearth_window, HEARTH, WINDOW, AdwApplicationWindow)
+
+HearthWindow *hearth_window_new (AdwApplication *application);
+AdwViewStack *hearth_window_get_view_stack (HearthWindow *self);
+gboolean hearth_window_get_kiosk (HearthWindow *self);
+void hearth_window_set_kiosk (HearthWindow *self, gboolean kiosk);
+void hearth_window_add_toast (HearthWindow *self, AdwToast *toast);
+
+G_END_DECLS

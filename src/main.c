@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "hearth"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "hearth-application.h"
+#include "hearth-headless.h"
+#include "hearth-version.h"
+
+int
+main (int argc, char *argv[])
+{
+  gboolean headless = FALSE;
+  gboolean kiosk = FALSE;
+  gboolean show_version = FALSE;
+  g_autofree char *screenshot_path = NULL;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HearthApplication) application = NULL;
+  const GOptionEntry entries[] = {
+    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless,
+      N_ ("Run without a window (the hub service; its discovery and pairing are not built yet)"),
+      NULL },
+    { "kiosk", 0, 0, G_OPTION_ARG_NONE, &kiosk,
+      N_ ("Run full screen without window controls, as on a wall-mounted touch panel"), NULL },
+    { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, &screenshot_path,
+      N_ ("Developer option: render the main window to a PNG file and quit"), N_ ("FILE") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &show_version, N_ ("Print the version and exit"), NULL },
+    { NULL }
+  };
+  int status;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  /* Options are parsed here rather than by GApplication so that --headless never initialises
+   * GTK, which would fail on a machine without a display. */
+  context = g_option_context_new (NULL);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (
+      context, _ ("Hearth is a local-first hub for the devices in your home, with its own "
+                  "touch-friendly frontend. By default it opens a window."));
+  g_option_context_set_description (
+      context, _ ("This is an early build: the window and --headless start and stop cleanly, but "
+                  "discovering, pairing and controlling devices arrive with the hub core."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("hearth: %s\n", error->message);
+      g_printerr (_ ("Run “%s --help” to see the options.\n"), g_get_prgname ());
+      return 2;
+    }
+  if (argc > 1)
+    {
+      g_printerr (_ ("hearth: unexpected argument “%s”\n"), argv[1]);
+      return 2;
+    }
+
+  if (show_version)
+    {
+      g_print ("hearth %s\n", hearth_get_version ());
+      return 0;
+    }
+
+  if (headless)
+    {
+      if (kiosk || screenshot_path != NULL)
+        {
+          g_printerr (_ ("hearth: --headless cannot be combined with --kiosk or --screenshot\n"));
+          return 2;
+        }
+      return hearth_headless_run ();
+    }
+
+  application = hearth_application_new (kiosk, screenshot_path);
+  status = g_application_run (G_APPLICATION (application), argc, argv);
+  if (status == 0)
+    status = hearth_application_get_exit_status (application);
+  return status;
+}

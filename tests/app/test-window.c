@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <adwaita.h>
+#include <stdio.h>
+
+#include "hearth-window.h"
+
+/* The smallest panel Hearth must fit: the official 7-inch Raspberry Pi touch display. */
+#define PANEL_WIDTH 800
+#define PANEL_HEIGHT 480
+
+static const char *const page_names[] = { "devices", "events", "settings" };
+
+static void
+wait_for (gboolean (*condition) (GtkWidget *), GtkWidget *widget)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!condition (widget))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static gboolean
+is_mapped_and_allocated (GtkWidget *widget)
+{
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
+}
+
+static void
+test_window_has_three_pages (void)
+{
+  HearthWindow *window = g_object_ref_sink (hearth_window_new (NULL));
+  AdwViewStack *stack = hearth_window_get_view_stack (window);
+
+  g_assert_nonnull (stack);
+  for (guint i = 0; i < G_N_ELEMENTS (page_names); i++)
+    {
+      GtkWidget *child = adw_view_stack_get_child_by_name (stack, page_names[i]);
+      AdwViewStackPage *page;
+
+      g_assert_nonnull (child);
+      page = adw_view_stack_get_page (stack, child);
+      g_assert_cmpstr (adw_view_stack_page_get_name (page), ==, page_names[i]);
+      g_assert_nonnull (adw_view_stack_page_get_title (page));
+      g_assert_cmpstr (adw_view_stack_page_get_title (page), !=, "");
+      g_assert_nonnull (adw_view_stack_page_get_icon_name (page));
+
+      /* Until the pages have content, each says so instead of showing an empty grey area. */
+      g_assert_true (ADW_IS_STATUS_PAGE (child));
+      g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (child)), !=, "");
+      g_assert_cmpstr (adw_status_page_get_description (ADW_STATUS_PAGE (child)), !=, "");
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (adw_view_stack_get_pages (stack))), ==,
+                    G_N_ELEMENTS (page_names));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "devices");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (window);
+}
+
+static void
+test_window_fits_small_panel (void)
+{
+  HearthWindow *window = g_object_ref_sink (hearth_window_new (NULL));
+  GdkSurface *surface;
+  int minimum_width;
+  int minimum_height;
+
+  /* The minimum size must fit the panel, otherwise GTK would grow the window past the screen. */
+  gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &minimum_width, NULL,
+                      NULL, NULL);
+  gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_VERTICAL, PANEL_WIDTH, &minimum_height,
+                      NULL, NULL, NULL);
+  g_test_message ("minimum size %d×%d", minimum_width, minimum_height);
+  g_assert_cmpint (minimum_width, <=, PANEL_WIDTH);
+  g_assert_cmpint (minimum_height, <=, PANEL_HEIGHT);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), PANEL_WIDTH, PANEL_HEIGHT);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_for (is_mapped_and_allocated, GTK_WIDGET (window));
+
+  /* The surface is what the panel shows; client-side decorations (a border, no shadow
+   * without a compositor) take a few pixels of it, so the widget may be a little smaller. */
+  surface = gtk_native_get_surface (GTK_NATIVE (window));
+  g_test_message ("surface %d×%d, window widget %d×%d", gdk_surface_get_width (surface),
+                  gdk_surface_get_height (surface), gtk_widget_get_width (GTK_WIDGET (window)),
+                  gtk_widget_get_height (GTK_WIDGET (window)));
+  g_assert_cmpint (gdk_surface_get_width (surface), ==, PANEL_WIDTH);
+  g_assert_cmpint (gdk_surface_get_height (surface), ==, PANEL_HEIGHT);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, PANEL_WIDTH);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), >=, PANEL_WIDTH - 32);
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window)), <=, PANEL_HEIGHT);
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (window)), >=, PANEL_HEIGHT - 32);
+
+  /* Every page must lay out at that size; switching pages allocates each one. */
+  for (guint i = 0; i < G_N_ELEMENTS (page_names); i++)
+    {
+      AdwViewStack *stack = hearth_window_get_view_stack (window);
+      GtkWidget *child = adw_view_stack_get_child_by_name (stack, page_names[i]);
+
+      adw_view_stack_set_visible_child (stack, child);
+      while (gtk_widget_get_width (child) == 0)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (gtk_widget_get_width (child), <=, PANEL_WIDTH);
+      g_assert_cmpint (gtk_widget_get_height (child), <, PANEL_HEIGHT);
+    }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (window);
+}
+
+static void
+on_notify (GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+  guint *count = user_data;
+
+  (*count)++;
+}
+
+static void
+test_window_kiosk_property (void)
+{
+  HearthWindow *window = g_object_ref_sink (hearth_window_new (NULL));
+  guint notifications = 0;
+
+  g_signal_connect (window, "notify::kiosk", G_CALLBACK (on_notify), &notifications);
+  g_assert_false (hearth_window_get_kiosk (window));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (window), "kiosk"));
+
+  hearth_window_set_kiosk (window, TRUE);
+  g_assert_true (hearth_window_get_kiosk (window));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (window), "kiosk"));
+  g_assert_cmpuint (notifications, ==, 1);
+
+  /* Setting the same value again must not notify: bindings would loop otherwise. */
+  hearth_window_set_kiosk (window, TRUE);
+  g_assert_cmpuint (notifications, ==, 1);
+
+  g_object_set (window, "kiosk", FALSE, NULL);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (window), "kiosk"));
+  g_assert_cmpuint (notifications, ==, 2);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (window);
+}
+
+static void
+test_window_shows_toasts (void)
+{
+  HearthWindow *window = g_object_ref_sink (hearth_window_new (NULL));
+  AdwToast *toast = adw_toast_new ("Living room light refused 120 %");
+  g_autoptr (AdwToast) toast_ref = g_object_ref (toast);
+
+  gtk_window_present (GTK_WINDOW (window));
+  hearth_window_add_toast (window, toast);
+  /* The overlay keeps its own reference while the toast is shown. */
+  g_assert_cmpuint (G_OBJECT (toast_ref)->ref_count, >, 1);
+  adw_toast_dismiss (toast_ref);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (window);
+}
+
+int
+main (int argc, char *argv[])
+{
+  GTestDBus *bus;
+  g_autofree char *display = NULL;
+  int status;
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      printf ("1..0 # SKIP no display: set DISPLAY (build-aux/dev test starts Xvfb)\n");
+      return 77;
+    }
+
+  /* A private session bus keeps the test from talking to (or autolaunching) the user's.
+   * GTestDBus unsets DISPLAY to prevent exactly that autolaunch, so put it back for GTK. */
+  display = g_strdup (g_getenv ("DISPLAY"));
+  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (bus);
+  if (display != NULL)
+    g_setenv ("DISPLAY", display, TRUE);
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/app/window/has-three-pages", test_window_has_three_pages);
+  g_test_add_func ("/app/window/fits-small-panel", test_window_fits_small_panel);
+  g_test_add_func ("/app/window/kiosk-property", test_window_kiosk_property);
+  g_test_add_func ("/app/window/shows-toasts", test_window_shows_toasts);
+
+  status = g_test_run ();
+  /* GTK and libadwaita keep the session bus connection until exit, so g_test_dbus_down(),
+   * which waits for it to be freed, would time out; disposing the GTestDBus calls it too, so
+   * the object is deliberately not unreferenced. */
+  g_test_dbus_stop (bus);
+  return status;
+}
