@@ -1,0 +1,1263 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "hearth-history"
+
+#include "hearth-history.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hearth-error.h"
+
+/* HearthHistory keeps device events and numeric property samples in SQLite.
+ *
+ * Threading: all SQLite work runs on the main thread, on purpose. Writes are queued in memory
+ * and written in one transaction per flush (every flush-interval milliseconds, or at once when
+ * the queue is long), with prepared statements, WAL and synchronous=NORMAL, so a commit does not
+ * wait for the disk: thousands of rows cost a few milliseconds per flush. A writer thread would
+ * need a lock around the queue, a second connection for queries, and a way to tell the main
+ * thread about corruption, for no gain at these rates. Queries are indexed range scans over one
+ * device and property; if plots of long ranges ever take noticeable time, they can move to a
+ * read-only connection in a GTask thread, which WAL allows alongside this writer.
+ *
+ * Durability: a crash of the hub loses at most the rows queued since the last flush; a power
+ * cut may also lose the last transactions, since synchronous=NORMAL in WAL mode syncs at
+ * checkpoints only. Trust decisions are not kept here: they use the trust store's atomic file.
+ *
+ * Corruption: at start the database is checked with `PRAGMA quick_check`. A damaged database is
+ * renamed aside with a time stamp and a fresh one is started, so that history problems never
+ * stop the hub; #HearthHistory:moved-aside-path says where the old one went. Corruption found
+ * later, while writing, is handled the same way and reported with ::database-replaced. */
+
+#define SCHEMA_VERSION 1
+#define DEFAULT_RETENTION_DAYS 30
+#define DEFAULT_RAW_HOURS 24
+#define DEFAULT_FLUSH_INTERVAL 100
+#define FLUSH_AT_QUEUE_LENGTH 10000
+#define MAX_QUEUE_LENGTH 200000
+#define MAINTENANCE_INTERVAL_S (10 * 60)
+#define BUSY_TIMEOUT_MS 5000
+#define MINUTE_US (G_GINT64_CONSTANT (60) * G_USEC_PER_SEC)
+#define HOUR_US (60 * MINUTE_US)
+#define DAY_US (24 * HOUR_US)
+
+enum
+{
+  PROP_0,
+  PROP_DATA_DIR,
+  PROP_MOVED_ASIDE_PATH,
+  PROP_RETENTION_DAYS,
+  PROP_RAW_HOURS,
+  PROP_FLUSH_INTERVAL,
+  N_PROPS
+};
+
+enum
+{
+  DATABASE_REPLACED,
+  WRITE_FAILED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+typedef enum
+{
+  ROW_EVENT,
+  ROW_SAMPLE,
+} RowType;
+
+typedef struct
+{
+  RowType type;
+  gint64 time_us;
+  char *device_id;
+  char *name; /* event or property name */
+  char *kind;
+  char *data;
+  double value;
+} QueuedRow;
+
+struct _HearthHistory
+{
+  GObject parent_instance;
+
+  /* Owned */
+  char *data_dir;
+  char *path;
+  char *moved_aside_path;
+  sqlite3 *db;
+  sqlite3_stmt *insert_event;
+  sqlite3_stmt *insert_sample;
+  GArray *queue; /* QueuedRow */
+  guint flush_source;
+  guint maintenance_source;
+  guint64 n_dropped;
+
+  /* Settings */
+  guint retention_days;
+  guint raw_hours;
+  guint flush_interval;
+};
+
+static void hearth_history_initable_iface_init (GInitableIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (HearthHistory, hearth_history, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
+                                                      hearth_history_initable_iface_init))
+
+G_DEFINE_BOXED_TYPE (HearthHistoryEvent, hearth_history_event, hearth_history_event_copy,
+                     hearth_history_event_free)
+
+HearthHistoryEvent *
+hearth_history_event_copy (const HearthHistoryEvent *event)
+{
+  HearthHistoryEvent *copy = g_new0 (HearthHistoryEvent, 1);
+
+  copy->id = event->id;
+  copy->time_us = event->time_us;
+  copy->device_id = g_strdup (event->device_id);
+  copy->kind = g_strdup (event->kind);
+  copy->name = g_strdup (event->name);
+  copy->data = g_strdup (event->data);
+  return copy;
+}
+
+void
+hearth_history_event_free (HearthHistoryEvent *event)
+{
+  if (event == NULL)
+    return;
+  g_free (event->device_id);
+  g_free (event->kind);
+  g_free (event->name);
+  g_free (event->data);
+  g_free (event);
+}
+
+static const char schema_sql[]
+    = "CREATE TABLE IF NOT EXISTS events ("
+      "  id INTEGER PRIMARY KEY,"
+      "  time_us INTEGER NOT NULL,"
+      "  device_id TEXT NOT NULL,"
+      "  kind TEXT NOT NULL,"
+      "  name TEXT NOT NULL,"
+      "  data TEXT);"
+      "CREATE INDEX IF NOT EXISTS events_by_device ON events (device_id, time_us);"
+      "CREATE INDEX IF NOT EXISTS events_by_time ON events (time_us);"
+      "CREATE TABLE IF NOT EXISTS samples ("
+      "  device_id TEXT NOT NULL,"
+      "  property TEXT NOT NULL,"
+      "  time_us INTEGER NOT NULL,"
+      "  value REAL NOT NULL);"
+      "CREATE INDEX IF NOT EXISTS samples_by_property ON samples (device_id, property, time_us);"
+      "CREATE INDEX IF NOT EXISTS samples_by_time ON samples (time_us);"
+      /* One row per device, property and minute once raw samples are older than raw-hours. The sum
+   * and count (rather than an average) let a later pass merge more samples into a minute. */
+      "CREATE TABLE IF NOT EXISTS sample_minutes ("
+      "  device_id TEXT NOT NULL,"
+      "  property TEXT NOT NULL,"
+      "  minute_us INTEGER NOT NULL,"
+      "  value_min REAL NOT NULL,"
+      "  value_max REAL NOT NULL,"
+      "  value_sum REAL NOT NULL,"
+      "  n INTEGER NOT NULL,"
+      "  PRIMARY KEY (device_id, property, minute_us)) WITHOUT ROWID;"
+      "CREATE INDEX IF NOT EXISTS sample_minutes_by_time ON sample_minutes (minute_us);";
+
+static void
+queued_row_clear (gpointer data)
+{
+  QueuedRow *row = data;
+
+  g_free (row->device_id);
+  g_free (row->name);
+  g_free (row->kind);
+  g_free (row->data);
+}
+
+static gboolean
+is_corruption (int code)
+{
+  code &= 0xff;
+  return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+}
+
+static gboolean
+set_sqlite_error (GError **error, sqlite3 *db, int code, const char *path, const char *what)
+{
+  g_set_error (error, HEARTH_ERROR,
+               is_corruption (code) ? HEARTH_ERROR_INVALID_DATA : HEARTH_ERROR_FAILED,
+               "Could not %s the history database “%s”: %s", what, path,
+               db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (code));
+  return FALSE;
+}
+
+static void
+close_database (HearthHistory *self)
+{
+  g_clear_pointer (&self->insert_event, sqlite3_finalize);
+  g_clear_pointer (&self->insert_sample, sqlite3_finalize);
+  g_clear_pointer (&self->db, sqlite3_close);
+}
+
+/* SQLite would create the file with the umask's mode; history reveals when people are at home,
+ * so it is made 0600 first. The WAL and shared-memory files inherit this mode from it. */
+static gboolean
+create_private_file (const char *path, GError **error)
+{
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Could not create “%s”: %s", path, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  close (fd);
+  return TRUE;
+}
+
+/* Returns the result of `PRAGMA quick_check`, which reads every page and checks its structure
+ * (without the slow index-to-table cross check of integrity_check): "ok" or a description. */
+static int
+quick_check (sqlite3 *db, char **problem)
+{
+  sqlite3_stmt *stmt = NULL;
+  int ret;
+
+  *problem = NULL;
+  ret = sqlite3_prepare_v2 (db, "PRAGMA quick_check(1)", -1, &stmt, NULL);
+  if (ret != SQLITE_OK)
+    return ret;
+
+  ret = sqlite3_step (stmt);
+  if (ret == SQLITE_ROW)
+    {
+      const char *result = (const char *)sqlite3_column_text (stmt, 0);
+
+      if (g_strcmp0 (result, "ok") != 0)
+        *problem = g_strdup (result != NULL ? result : "no result");
+      ret = SQLITE_OK;
+    }
+  else if (ret == SQLITE_DONE)
+    {
+      *problem = g_strdup ("no result");
+      ret = SQLITE_OK;
+    }
+
+  sqlite3_finalize (stmt);
+  return ret;
+}
+
+/* Opens, checks and prepares the database. On failure *corrupt says whether the failure means
+ * the file is damaged (then the caller moves it aside) or something else (permissions, disk). */
+static gboolean
+open_database (HearthHistory *self, gboolean *corrupt, GError **error)
+{
+  g_autofree char *problem = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int user_version = 0;
+  int ret;
+
+  *corrupt = FALSE;
+
+  if (!create_private_file (self->path, error))
+    return FALSE;
+
+  ret = sqlite3_open_v2 (self->path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  if (ret != SQLITE_OK)
+    goto sqlite_failed;
+
+  sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
+
+  /* The first statement reads the header: a file that is not a database fails here. */
+  ret = sqlite3_exec (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
+                      NULL);
+  if (ret != SQLITE_OK)
+    goto sqlite_failed;
+
+  ret = quick_check (self->db, &problem);
+  if (ret != SQLITE_OK)
+    goto sqlite_failed;
+  if (problem != NULL)
+    {
+      *corrupt = TRUE;
+      g_set_error (error, HEARTH_ERROR, HEARTH_ERROR_INVALID_DATA,
+                   "The history database “%s” is damaged: %s", self->path, problem);
+      close_database (self);
+      return FALSE;
+    }
+
+  ret = sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL);
+  if (ret != SQLITE_OK)
+    goto sqlite_failed;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    user_version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  if (user_version > SCHEMA_VERSION)
+    {
+      g_set_error (error, HEARTH_ERROR, HEARTH_ERROR_NOT_SUPPORTED,
+                   "The history database “%s” has schema version %d, newer than this Hearth's %d",
+                   self->path, user_version, SCHEMA_VERSION);
+      close_database (self);
+      return FALSE;
+    }
+
+  ret = sqlite3_exec (self->db, schema_sql, NULL, NULL, NULL);
+  if (ret != SQLITE_OK)
+    goto sqlite_failed;
+  ret = sqlite3_exec (self->db, "PRAGMA user_version=" G_STRINGIFY (SCHEMA_VERSION), NULL, NULL,
+                      NULL);
+  if (ret != SQLITE_OK)
+    goto sqlite_failed;
+
+  ret = sqlite3_prepare_v3 (self->db,
+                            "INSERT INTO events (time_us, device_id, kind, name, data) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5)",
+                            -1, SQLITE_PREPARE_PERSISTENT, &self->insert_event, NULL);
+  if (ret != SQLITE_OK)
+    goto sqlite_failed;
+
+  ret = sqlite3_prepare_v3 (self->db,
+                            "INSERT INTO samples (device_id, property, time_us, value) "
+                            "VALUES (?1, ?2, ?3, ?4)",
+                            -1, SQLITE_PREPARE_PERSISTENT, &self->insert_sample, NULL);
+  if (ret != SQLITE_OK)
+    goto sqlite_failed;
+
+  return TRUE;
+
+sqlite_failed:
+  *corrupt = is_corruption (ret);
+  set_sqlite_error (error, self->db, ret, self->path, "open");
+  close_database (self);
+  return FALSE;
+}
+
+/* Renames the damaged database (and its WAL, which belongs to it) aside with a time stamp, so
+ * that it can still be examined or recovered by hand, and deletes the shared-memory index, which
+ * SQLite rebuilds. */
+static gboolean
+move_database_aside (HearthHistory *self, GError **error)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%SZ");
+  g_autofree char *aside = NULL;
+  g_autofree char *wal = g_strconcat (self->path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (self->path, "-shm", NULL);
+  g_autofree char *wal_aside = NULL;
+
+  aside = g_strdup_printf ("%s.corrupt-%s", self->path, stamp);
+  for (guint i = 2; g_file_test (aside, G_FILE_TEST_EXISTS); i++)
+    {
+      g_free (aside);
+      aside = g_strdup_printf ("%s.corrupt-%s-%u", self->path, stamp, i);
+    }
+
+  if (g_rename (self->path, aside) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Could not move the damaged history database “%s” aside: %s", self->path,
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  wal_aside = g_strconcat (aside, "-wal", NULL);
+  if (g_rename (wal, wal_aside) != 0 && errno != ENOENT)
+    g_debug ("Could not move “%s” aside: %s", wal, g_strerror (errno));
+  if (g_unlink (shm) != 0 && errno != ENOENT)
+    g_debug ("Could not remove “%s”: %s", shm, g_strerror (errno));
+
+  g_free (self->moved_aside_path);
+  self->moved_aside_path = g_steal_pointer (&aside);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MOVED_ASIDE_PATH]);
+  return TRUE;
+}
+
+/* Opens the database, replacing it with a fresh one if it is damaged. @reason receives why it
+ * was replaced (NULL if it was not). */
+static gboolean
+open_or_replace_database (HearthHistory *self, GError **reason, GError **error)
+{
+  g_autoptr (GError) open_error = NULL;
+  gboolean corrupt;
+
+  if (open_database (self, &corrupt, &open_error))
+    return TRUE;
+
+  if (!corrupt)
+    {
+      g_propagate_error (error, g_steal_pointer (&open_error));
+      return FALSE;
+    }
+
+  if (!move_database_aside (self, error))
+    return FALSE;
+
+  g_set_error (reason, HEARTH_ERROR, HEARTH_ERROR_INVALID_DATA,
+               "%s. It was moved to “%s” and a new, empty history was started", open_error->message,
+               self->moved_aside_path);
+
+  return open_database (self, &corrupt, error);
+}
+
+static gboolean
+bind_text (sqlite3_stmt *stmt, int index, const char *text)
+{
+  if (text == NULL)
+    return sqlite3_bind_null (stmt, index) == SQLITE_OK;
+  return sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC) == SQLITE_OK;
+}
+
+static int
+insert_row (HearthHistory *self, QueuedRow *row)
+{
+  sqlite3_stmt *stmt;
+  int ret;
+
+  if (row->type == ROW_EVENT)
+    {
+      stmt = self->insert_event;
+      sqlite3_bind_int64 (stmt, 1, row->time_us);
+      bind_text (stmt, 2, row->device_id);
+      bind_text (stmt, 3, row->kind);
+      bind_text (stmt, 4, row->name);
+      bind_text (stmt, 5, row->data);
+    }
+  else
+    {
+      stmt = self->insert_sample;
+      bind_text (stmt, 1, row->device_id);
+      bind_text (stmt, 2, row->name);
+      sqlite3_bind_int64 (stmt, 3, row->time_us);
+      sqlite3_bind_double (stmt, 4, row->value);
+    }
+
+  ret = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  return ret == SQLITE_DONE ? SQLITE_OK : ret;
+}
+
+/* Writes the queue in one transaction. Returns the SQLite result so the caller can tell
+ * corruption from other failures; on failure the transaction is rolled back and the queue kept. */
+static int
+write_queue (HearthHistory *self)
+{
+  int ret;
+
+  ret = sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  if (ret != SQLITE_OK)
+    return ret;
+
+  for (guint i = 0; i < self->queue->len; i++)
+    {
+      ret = insert_row (self, &g_array_index (self->queue, QueuedRow, i));
+      if (ret != SQLITE_OK)
+        {
+          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+          return ret;
+        }
+    }
+
+  ret = sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL);
+  if (ret != SQLITE_OK)
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return ret;
+    }
+
+  g_array_set_size (self->queue, 0);
+  return SQLITE_OK;
+}
+
+/* Runs when SQLite reports corruption during normal work: the same recovery as at start,
+ * announced with ::database-replaced. */
+static gboolean
+replace_damaged_database (HearthHistory *self, int code, GError **error)
+{
+  g_autoptr (GError) reason = NULL;
+  g_autofree char *what
+      = g_strdup (self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (code));
+  gboolean corrupt;
+
+  close_database (self);
+  if (!move_database_aside (self, error))
+    return FALSE;
+
+  reason = g_error_new (HEARTH_ERROR, HEARTH_ERROR_INVALID_DATA,
+                        "The history database “%s” is damaged (%s). It was moved to “%s” and a "
+                        "new, empty history was started",
+                        self->path, what, self->moved_aside_path);
+
+  if (!open_database (self, &corrupt, error))
+    return FALSE;
+
+  g_signal_emit (self, signals[DATABASE_REPLACED], 0, reason);
+  return TRUE;
+}
+
+static gboolean
+flush_cb (gpointer user_data)
+{
+  HearthHistory *self = HEARTH_HISTORY (user_data);
+  g_autoptr (GError) error = NULL;
+
+  self->flush_source = 0;
+  if (!hearth_history_flush (self, &error))
+    g_signal_emit (self, signals[WRITE_FAILED], 0, error);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+maintenance_cb (gpointer user_data)
+{
+  HearthHistory *self = HEARTH_HISTORY (user_data);
+  g_autoptr (GError) error = NULL;
+
+  if (!hearth_history_run_maintenance (self, g_get_real_time (), &error))
+    g_signal_emit (self, signals[WRITE_FAILED], 0, error);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static QueuedRow *
+enqueue (HearthHistory *self)
+{
+  if (self->queue->len >= MAX_QUEUE_LENGTH)
+    {
+      /* The disk has been failing for a while (full, or read-only): keep memory bounded and
+       * count what is lost so that it can be reported, instead of growing without limit. */
+      self->n_dropped++;
+      return NULL;
+    }
+
+  g_array_set_size (self->queue, self->queue->len + 1);
+  return &g_array_index (self->queue, QueuedRow, self->queue->len - 1);
+}
+
+static void
+after_enqueue (HearthHistory *self)
+{
+  if (self->queue->len >= FLUSH_AT_QUEUE_LENGTH)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_clear_handle_id (&self->flush_source, g_source_remove);
+      if (!hearth_history_flush (self, &error))
+        g_signal_emit (self, signals[WRITE_FAILED], 0, error);
+      return;
+    }
+
+  if (self->flush_source == 0)
+    self->flush_source = g_timeout_add (self->flush_interval, flush_cb, self);
+}
+
+static void
+hearth_history_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  HearthHistory *self = HEARTH_HISTORY (object);
+
+  switch (prop_id)
+    {
+      case PROP_DATA_DIR:
+        g_value_set_string (value, self->data_dir);
+        break;
+
+      case PROP_MOVED_ASIDE_PATH:
+        g_value_set_string (value, self->moved_aside_path);
+        break;
+
+      case PROP_RETENTION_DAYS:
+        g_value_set_uint (value, self->retention_days);
+        break;
+
+      case PROP_RAW_HOURS:
+        g_value_set_uint (value, self->raw_hours);
+        break;
+
+      case PROP_FLUSH_INTERVAL:
+        g_value_set_uint (value, self->flush_interval);
+        break;
+
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hearth_history_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  HearthHistory *self = HEARTH_HISTORY (object);
+
+  switch (prop_id)
+    {
+      case PROP_DATA_DIR:
+        g_assert (self->data_dir == NULL);
+        self->data_dir = g_value_dup_string (value);
+        break;
+
+      case PROP_RETENTION_DAYS:
+        hearth_history_set_retention_days (self, g_value_get_uint (value));
+        break;
+
+      case PROP_RAW_HOURS:
+        hearth_history_set_raw_hours (self, g_value_get_uint (value));
+        break;
+
+      case PROP_FLUSH_INTERVAL:
+        hearth_history_set_flush_interval (self, g_value_get_uint (value));
+        break;
+
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hearth_history_dispose (GObject *object)
+{
+  HearthHistory *self = HEARTH_HISTORY (object);
+
+  g_clear_handle_id (&self->flush_source, g_source_remove);
+  g_clear_handle_id (&self->maintenance_source, g_source_remove);
+
+  /* Rows still queued are written now; nobody is left to hear about a failure. */
+  if (self->db != NULL && self->queue != NULL && self->queue->len > 0)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!hearth_history_flush (self, &error))
+        g_debug ("Could not write the last history rows: %s", error->message);
+    }
+
+  close_database (self);
+
+  G_OBJECT_CLASS (hearth_history_parent_class)->dispose (object);
+}
+
+static void
+hearth_history_finalize (GObject *object)
+{
+  HearthHistory *self = HEARTH_HISTORY (object);
+
+  g_clear_pointer (&self->queue, g_array_unref);
+  g_clear_pointer (&self->data_dir, g_free);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->moved_aside_path, g_free);
+
+  G_OBJECT_CLASS (hearth_history_parent_class)->finalize (object);
+}
+
+static void
+hearth_history_class_init (HearthHistoryClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = hearth_history_get_property;
+  object_class->set_property = hearth_history_set_property;
+  object_class->dispose = hearth_history_dispose;
+  object_class->finalize = hearth_history_finalize;
+
+  /**
+   * HearthHistory:data-dir:
+   *
+   * The directory that holds `history.sqlite`; created (mode 0700) when missing.
+   */
+  properties[PROP_DATA_DIR]
+      = g_param_spec_string ("data-dir", NULL, NULL, NULL,
+                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * HearthHistory:moved-aside-path:
+   *
+   * Where a damaged database was moved when it was replaced by a fresh one, or %NULL. The hub
+   * shows this to the user.
+   */
+  properties[PROP_MOVED_ASIDE_PATH]
+      = g_param_spec_string ("moved-aside-path", NULL, NULL, NULL,
+                             G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * HearthHistory:retention-days:
+   *
+   * Events and samples older than this are deleted by the maintenance pass.
+   */
+  properties[PROP_RETENTION_DAYS]
+      = g_param_spec_uint ("retention-days", NULL, NULL, 1, 36500, DEFAULT_RETENTION_DAYS,
+                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * HearthHistory:raw-hours:
+   *
+   * Samples are kept as they came for this many hours, then merged into per-minute minimum,
+   * maximum and average by the maintenance pass.
+   */
+  properties[PROP_RAW_HOURS]
+      = g_param_spec_uint ("raw-hours", NULL, NULL, 0, 24 * 36500, DEFAULT_RAW_HOURS,
+                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * HearthHistory:flush-interval:
+   *
+   * How long, in milliseconds, rows may wait in memory before they are written in one
+   * transaction.
+   */
+  properties[PROP_FLUSH_INTERVAL]
+      = g_param_spec_uint ("flush-interval", NULL, NULL, 1, 10000, DEFAULT_FLUSH_INTERVAL,
+                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * HearthHistory::database-replaced:
+   * @reason: what was wrong and where the damaged database went
+   *
+   * Corruption was found while the hub was running; the damaged database was moved aside and a
+   * fresh one started. The hub keeps running and can tell the user.
+   */
+  signals[DATABASE_REPLACED]
+      = g_signal_new ("database-replaced", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+
+  /**
+   * HearthHistory::write-failed:
+   * @error: what went wrong
+   *
+   * A deferred write or maintenance pass failed (disk full, read-only file system). Queued rows
+   * are kept and retried at the next flush, up to a limit.
+   */
+  signals[WRITE_FAILED]
+      = g_signal_new ("write-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+hearth_history_init (HearthHistory *self)
+{
+  self->retention_days = DEFAULT_RETENTION_DAYS;
+  self->raw_hours = DEFAULT_RAW_HOURS;
+  self->flush_interval = DEFAULT_FLUSH_INTERVAL;
+  self->queue = g_array_new (FALSE, TRUE, sizeof (QueuedRow));
+  g_array_set_clear_func (self->queue, queued_row_clear);
+}
+
+static gboolean
+hearth_history_initable_init (GInitable *initable, GCancellable *cancellable, GError **error)
+{
+  HearthHistory *self = HEARTH_HISTORY (initable);
+  g_autoptr (GError) reason = NULL;
+
+  if (self->data_dir == NULL)
+    {
+      g_set_error (error, HEARTH_ERROR, HEARTH_ERROR_INVALID_ARGUMENT,
+                   "A history needs a data directory");
+      return FALSE;
+    }
+
+  if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Could not create the data directory “%s”: %s", self->data_dir,
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  self->path = g_build_filename (self->data_dir, HEARTH_HISTORY_FILE, NULL);
+
+  if (!open_or_replace_database (self, &reason, error))
+    return FALSE;
+
+  if (reason != NULL)
+    g_debug ("%s", reason->message);
+
+  self->maintenance_source = g_timeout_add_seconds (MAINTENANCE_INTERVAL_S, maintenance_cb, self);
+  return TRUE;
+}
+
+static void
+hearth_history_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = hearth_history_initable_init;
+}
+
+/**
+ * hearth_history_new:
+ * @data_dir: the hub's data directory
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Opens the history in @data_dir. A damaged database does not make this fail: it is moved aside
+ * (see #HearthHistory:moved-aside-path) and a fresh one is used. It fails only when no database
+ * can be opened at all, e.g. on a read-only or full disk.
+ *
+ * Returns: (transfer full): the history, or %NULL with @error set
+ */
+HearthHistory *
+hearth_history_new (const char *data_dir, GCancellable *cancellable, GError **error)
+{
+  g_return_val_if_fail (data_dir != NULL, NULL);
+
+  return g_initable_new (HEARTH_TYPE_HISTORY, cancellable, error, "data-dir", data_dir, NULL);
+}
+
+const char *
+hearth_history_get_data_dir (HearthHistory *self)
+{
+  g_return_val_if_fail (HEARTH_IS_HISTORY (self), NULL);
+
+  return self->data_dir;
+}
+
+/**
+ * hearth_history_get_moved_aside_path:
+ * @self: a #HearthHistory
+ *
+ * Returns: (nullable): where a damaged database was moved, or %NULL if none was
+ */
+const char *
+hearth_history_get_moved_aside_path (HearthHistory *self)
+{
+  g_return_val_if_fail (HEARTH_IS_HISTORY (self), NULL);
+
+  return self->moved_aside_path;
+}
+
+guint
+hearth_history_get_retention_days (HearthHistory *self)
+{
+  g_return_val_if_fail (HEARTH_IS_HISTORY (self), 0);
+
+  return self->retention_days;
+}
+
+void
+hearth_history_set_retention_days (HearthHistory *self, guint retention_days)
+{
+  g_return_if_fail (HEARTH_IS_HISTORY (self));
+  g_return_if_fail (retention_days >= 1);
+
+  if (self->retention_days == retention_days)
+    return;
+
+  self->retention_days = retention_days;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETENTION_DAYS]);
+}
+
+guint
+hearth_history_get_raw_hours (HearthHistory *self)
+{
+  g_return_val_if_fail (HEARTH_IS_HISTORY (self), 0);
+
+  return self->raw_hours;
+}
+
+void
+hearth_history_set_raw_hours (HearthHistory *self, guint raw_hours)
+{
+  g_return_if_fail (HEARTH_IS_HISTORY (self));
+
+  if (self->raw_hours == raw_hours)
+    return;
+
+  self->raw_hours = raw_hours;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RAW_HOURS]);
+}
+
+guint
+hearth_history_get_flush_interval (HearthHistory *self)
+{
+  g_return_val_if_fail (HEARTH_IS_HISTORY (self), 0);
+
+  return self->flush_interval;
+}
+
+void
+hearth_history_set_flush_interval (HearthHistory *self, guint flush_interval_ms)
+{
+  g_return_if_fail (HEARTH_IS_HISTORY (self));
+  g_return_if_fail (flush_interval_ms >= 1);
+
+  if (self->flush_interval == flush_interval_ms)
+    return;
+
+  self->flush_interval = flush_interval_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FLUSH_INTERVAL]);
+}
+
+/**
+ * hearth_history_get_n_dropped:
+ * @self: a #HearthHistory
+ *
+ * Returns: how many rows were dropped because writes kept failing and the queue was full
+ */
+guint64
+hearth_history_get_n_dropped (HearthHistory *self)
+{
+  g_return_val_if_fail (HEARTH_IS_HISTORY (self), 0);
+
+  return self->n_dropped;
+}
+
+/**
+ * hearth_history_add_event:
+ * @self: a #HearthHistory
+ * @time_us: when it happened, microseconds since the Unix epoch
+ * @device_id: the device
+ * @kind: the kind of event, e.g. "event" or "online"
+ * @name: the event's name
+ * @data_json: (nullable): its data as JSON text, already validated by the caller
+ *
+ * Queues an event; it is written with the next flush.
+ */
+void
+hearth_history_add_event (HearthHistory *self, gint64 time_us, const char *device_id,
+                          const char *kind, const char *name, const char *data_json)
+{
+  QueuedRow *row;
+
+  g_return_if_fail (HEARTH_IS_HISTORY (self));
+  g_return_if_fail (device_id != NULL);
+  g_return_if_fail (kind != NULL);
+  g_return_if_fail (name != NULL);
+
+  if ((row = enqueue (self)) == NULL)
+    return;
+
+  row->type = ROW_EVENT;
+  row->time_us = time_us;
+  row->device_id = g_strdup (device_id);
+  row->kind = g_strdup (kind);
+  row->name = g_strdup (name);
+  row->data = g_strdup (data_json);
+  after_enqueue (self);
+}
+
+/**
+ * hearth_history_add_sample:
+ * @self: a #HearthHistory
+ * @time_us: when it was measured, microseconds since the Unix epoch
+ * @device_id: the device
+ * @property: the numeric property
+ * @value: its value
+ *
+ * Queues a sample; it is written with the next flush.
+ */
+void
+hearth_history_add_sample (HearthHistory *self, gint64 time_us, const char *device_id,
+                           const char *property, double value)
+{
+  QueuedRow *row;
+
+  g_return_if_fail (HEARTH_IS_HISTORY (self));
+  g_return_if_fail (device_id != NULL);
+  g_return_if_fail (property != NULL);
+
+  if ((row = enqueue (self)) == NULL)
+    return;
+
+  row->type = ROW_SAMPLE;
+  row->time_us = time_us;
+  row->device_id = g_strdup (device_id);
+  row->name = g_strdup (property);
+  row->value = value;
+  after_enqueue (self);
+}
+
+/**
+ * hearth_history_flush:
+ * @self: a #HearthHistory
+ * @error: return location for a #GError
+ *
+ * Writes the queued rows now, in one transaction. Queries flush first, so they always see
+ * every row added before them.
+ *
+ * Returns: %TRUE when the queue is written; on failure the rows stay queued
+ */
+gboolean
+hearth_history_flush (HearthHistory *self, GError **error)
+{
+  int ret;
+
+  g_return_val_if_fail (HEARTH_IS_HISTORY (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  g_clear_handle_id (&self->flush_source, g_source_remove);
+  if (self->queue->len == 0)
+    return TRUE;
+
+  if (self->db == NULL)
+    {
+      g_set_error (error, HEARTH_ERROR, HEARTH_ERROR_FAILED,
+                   "The history database “%s” is not open", self->path);
+      return FALSE;
+    }
+
+  ret = write_queue (self);
+  if (ret == SQLITE_OK)
+    return TRUE;
+
+  if (is_corruption (ret))
+    {
+      if (!replace_damaged_database (self, ret, error))
+        return FALSE;
+      ret = write_queue (self);
+      if (ret == SQLITE_OK)
+        return TRUE;
+    }
+
+  return set_sqlite_error (error, self->db, ret, self->path, "write to");
+}
+
+/**
+ * hearth_history_query_samples:
+ * @self: a #HearthHistory
+ * @device_id: the device
+ * @property: the numeric property
+ * @from_us: the start of the range (inclusive), microseconds since the Unix epoch
+ * @to_us: the end of the range (inclusive)
+ * @error: return location for a #GError
+ *
+ * Returns the samples of one property over a time range, oldest first: raw samples as they
+ * came, and older ones as per-minute points with their minimum and maximum.
+ *
+ * Returns: (transfer full) (element-type HearthHistoryPoint): the points, or %NULL with @error
+ */
+GArray *
+hearth_history_query_samples (HearthHistory *self, const char *device_id, const char *property,
+                              gint64 from_us, gint64 to_us, GError **error)
+{
+  g_autoptr (GArray) points = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int ret;
+
+  g_return_val_if_fail (HEARTH_IS_HISTORY (self), NULL);
+  g_return_val_if_fail (device_id != NULL, NULL);
+  g_return_val_if_fail (property != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!hearth_history_flush (self, error))
+    return NULL;
+
+  ret = sqlite3_prepare_v2 (
+      self->db,
+      "SELECT minute_us, value_sum / n, value_min, value_max, n "
+      "FROM sample_minutes "
+      "WHERE device_id = ?1 AND property = ?2 AND minute_us BETWEEN ?3 AND ?4 "
+      "UNION ALL "
+      "SELECT time_us, value, value, value, 1 FROM samples "
+      "WHERE device_id = ?1 AND property = ?2 AND time_us BETWEEN ?3 AND ?4 "
+      "ORDER BY 1",
+      -1, &stmt, NULL);
+  if (ret != SQLITE_OK)
+    {
+      set_sqlite_error (error, self->db, ret, self->path, "query");
+      return NULL;
+    }
+
+  bind_text (stmt, 1, device_id);
+  bind_text (stmt, 2, property);
+  sqlite3_bind_int64 (stmt, 3, from_us);
+  sqlite3_bind_int64 (stmt, 4, to_us);
+
+  points = g_array_new (FALSE, FALSE, sizeof (HearthHistoryPoint));
+  while ((ret = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      HearthHistoryPoint point;
+
+      point.time_us = sqlite3_column_int64 (stmt, 0);
+      point.value = sqlite3_column_double (stmt, 1);
+      point.min = sqlite3_column_double (stmt, 2);
+      point.max = sqlite3_column_double (stmt, 3);
+      point.count = (guint)CLAMP (sqlite3_column_int64 (stmt, 4), 0, G_MAXUINT);
+      g_array_append_val (points, point);
+    }
+  sqlite3_finalize (stmt);
+
+  if (ret != SQLITE_DONE)
+    {
+      set_sqlite_error (error, self->db, ret, self->path, "query");
+      return NULL;
+    }
+
+  return g_steal_pointer (&points);
+}
+
+/**
+ * hearth_history_query_events:
+ * @self: a #HearthHistory
+ * @device_id: (nullable): only this device's events
+ * @kind: (nullable): only events of this kind
+ * @since_us: only events at or after this time
+ * @limit: at most this many events
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (element-type HearthHistoryEvent): the most recent matching events,
+ *   newest first, or %NULL with @error set
+ */
+GPtrArray *
+hearth_history_query_events (HearthHistory *self, const char *device_id, const char *kind,
+                             gint64 since_us, guint limit, GError **error)
+{
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GString) sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int ret;
+
+  g_return_val_if_fail (HEARTH_IS_HISTORY (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!hearth_history_flush (self, error))
+    return NULL;
+
+  /* Only constant text goes into the statement; values are bound. Leaving out the filters that
+   * were not asked for lets SQLite use the (device_id, time_us) or time_us index. */
+  sql = g_string_new ("SELECT id, time_us, device_id, kind, name, data FROM events "
+                      "WHERE time_us >= ?1");
+  if (device_id != NULL)
+    g_string_append (sql, " AND device_id = ?2");
+  if (kind != NULL)
+    g_string_append (sql, " AND kind = ?3");
+  g_string_append (sql, " ORDER BY time_us DESC, id DESC LIMIT ?4");
+
+  ret = sqlite3_prepare_v2 (self->db, sql->str, -1, &stmt, NULL);
+  if (ret != SQLITE_OK)
+    {
+      set_sqlite_error (error, self->db, ret, self->path, "query");
+      return NULL;
+    }
+
+  sqlite3_bind_int64 (stmt, 1, since_us);
+  if (device_id != NULL)
+    bind_text (stmt, 2, device_id);
+  if (kind != NULL)
+    bind_text (stmt, 3, kind);
+  sqlite3_bind_int64 (stmt, 4, limit);
+
+  events = g_ptr_array_new_with_free_func ((GDestroyNotify)hearth_history_event_free);
+  while ((ret = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      HearthHistoryEvent *event = g_new0 (HearthHistoryEvent, 1);
+
+      event->id = sqlite3_column_int64 (stmt, 0);
+      event->time_us = sqlite3_column_int64 (stmt, 1);
+      event->device_id = g_strdup ((const char *)sqlite3_column_text (stmt, 2));
+      event->kind = g_strdup ((const char *)sqlite3_column_text (stmt, 3));
+      event->name = g_strdup ((const char *)sqlite3_column_text (stmt, 4));
+      event->data = g_strdup ((const char *)sqlite3_column_text (stmt, 5));
+      g_ptr_array_add (events, event);
+    }
+  sqlite3_finalize (stmt);
+
+  if (ret != SQLITE_DONE)
+    {
+      set_sqlite_error (error, self->db, ret, self->path, "query");
+      return NULL;
+    }
+
+  return g_steal_pointer (&events);
+}
+
+static int
+exec_with_time (sqlite3 *db, const char *sql, gint64 time_us)
+{
+  sqlite3_stmt *stmt = NULL;
+  int ret;
+
+  ret = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (ret != SQLITE_OK)
+    return ret;
+
+  sqlite3_bind_int64 (stmt, 1, time_us);
+  ret = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  return ret == SQLITE_DONE ? SQLITE_OK : ret;
+}
+
+/**
+ * hearth_history_run_maintenance:
+ * @self: a #HearthHistory
+ * @now_us: the current time, microseconds since the Unix epoch (a parameter so tests can move
+ *   time)
+ * @error: return location for a #GError
+ *
+ * The downsampling and retention pass, run every ten minutes by the object itself: raw samples
+ * older than #HearthHistory:raw-hours are merged into per-minute buckets (minimum, maximum,
+ * sum and count), and everything older than #HearthHistory:retention-days is deleted. It is
+ * one transaction, so a crash leaves either the raw samples or their buckets, never both or
+ * neither.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+hearth_history_run_maintenance (HearthHistory *self, gint64 now_us, GError **error)
+{
+  gint64 raw_cutoff;
+  gint64 retention_cutoff;
+  int ret;
+
+  g_return_val_if_fail (HEARTH_IS_HISTORY (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!hearth_history_flush (self, error))
+    return FALSE;
+
+  /* Cut at a minute boundary so that a minute is never split between raw rows and a bucket. */
+  raw_cutoff = now_us - (gint64)self->raw_hours * HOUR_US;
+  raw_cutoff -= raw_cutoff % MINUTE_US;
+  retention_cutoff = now_us - (gint64)self->retention_days * DAY_US;
+
+  ret = sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  if (ret != SQLITE_OK)
+    return set_sqlite_error (error, self->db, ret, self->path, "maintain");
+
+  if ((ret
+       = exec_with_time (self->db,
+                         "INSERT INTO sample_minutes "
+                         "  (device_id, property, minute_us, value_min, value_max, value_sum, n) "
+                         "SELECT device_id, property, time_us - time_us % 60000000, "
+                         "       min(value), max(value), total(value), count(*) "
+                         "FROM samples WHERE time_us < ?1 "
+                         "GROUP BY device_id, property, time_us - time_us % 60000000 "
+                         "ON CONFLICT (device_id, property, minute_us) DO UPDATE SET "
+                         "  value_min = min(value_min, excluded.value_min), "
+                         "  value_max = max(value_max, excluded.value_max), "
+                         "  value_sum = value_sum + excluded.value_sum, "
+                         "  n = n + excluded.n",
+                         raw_cutoff))
+          != SQLITE_OK
+      || (ret = exec_with_time (self->db, "DELETE FROM samples WHERE time_us < ?1", raw_cutoff))
+             != SQLITE_OK
+      || (ret
+          = exec_with_time (self->db, "DELETE FROM samples WHERE time_us < ?1", retention_cutoff))
+             != SQLITE_OK
+      || (ret = exec_with_time (self->db, "DELETE FROM sample_minutes WHERE minute_us < ?1",
+                                retention_cutoff))
+             != SQLITE_OK
+      || (ret
+          = exec_with_time (self->db, "DELETE FROM events WHERE time_us < ?1", retention_cutoff))
+             != SQLITE_OK
+      || (ret = sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+    {
+      set_sqlite_error (error, self->db, ret, self->path, "maintain");
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+
+  return TRUE;
+}
