@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""DNS-SD (docs/protocol.md section 2): a device named "Küche ☀" is published as _iotscp._tcp
+with the TXT keys v, id, name, fp, path and pair, and its UTF-8 name round-trips through the
+instance name and the TXT record. Needs a running avahi-daemon and avahi-browse; without them
+the test is skipped (exit code 77) and says why."""
+
+import re
+import shutil
+import subprocess
+import time
+
+from iotscp_testlib import (Failures, Identity, Simulator, TempDir, log, run_main, simulator_path,
+                            skip)
+
+NAME = "Küche ☀"
+BROWSE_TIMEOUT = 20.0
+
+
+def unescape(text):
+    """avahi-browse -p writes bytes outside printable ASCII, '.', '\\' and ';' as \\DDD."""
+    out = bytearray()
+    index = 0
+    raw = text.encode("utf-8", "surrogateescape")
+    while index < len(raw):
+        if raw[index : index + 1] == b"\\" and re.fullmatch(rb"\d{3}", raw[index + 1 : index + 4]):
+            out.append(int(raw[index + 1 : index + 4]))
+            index += 4
+        elif raw[index : index + 1] == b"\\" and index + 1 < len(raw):
+            out.append(raw[index + 1])
+            index += 2
+        else:
+            out.append(raw[index])
+            index += 1
+    return out.decode("utf-8", "replace")
+
+
+def parse_txt(field):
+    """The TXT field of avahi-browse -p: "k=v" "k=v" … (quoted, escaped)."""
+    entries = {}
+    for item in re.findall(r'"((?:[^"\\]|\\.)*)"', field):
+        key, _, value = unescape(item).partition("=")
+        entries[key] = value
+    return entries
+
+
+def browse():
+    result = subprocess.run(["avahi-browse", "-rpt", "_iotscp._tcp"], capture_output=True,
+                            timeout=30)
+    found = []
+    for line in result.stdout.decode("utf-8", "surrogateescape").splitlines():
+        fields = line.split(";")
+        if fields[0] != "=" or len(fields) < 10:
+            continue
+        found.append({"interface": fields[1], "protocol": fields[2],
+                      "instance": unescape(fields[3]), "port": int(fields[8]),
+                      "txt": parse_txt(";".join(fields[9:]))})
+    return found, result
+
+
+def main():
+    exe = simulator_path()
+    if shutil.which("avahi-browse") is None:
+        skip("avahi-browse is not installed (Debian package avahi-utils)")
+    probe = subprocess.run(["avahi-browse", "-pt", "_iotscp._tcp"], capture_output=True,
+                           timeout=30)
+    if probe.returncode != 0:
+        skip("avahi-daemon is not running or not reachable on the system D-Bus (%s); "
+             "build-aux/dev test starts it" % probe.stderr.decode(errors="replace").strip())
+    failures = Failures()
+    with TempDir() as tmp:
+        admin = Identity(tmp.path, "admin")
+        with Simulator(exe, tmp.sub("state"), ["--profile", "light", "--name", NAME],
+                       allow=[admin.fp]) as sim:
+            device = sim.device
+            deadline = time.monotonic() + BROWSE_TIMEOUT
+            mine = []
+            while time.monotonic() < deadline and not mine:
+                found, result = browse()
+                mine = [entry for entry in found if entry["txt"].get("id") == device.id]
+                if not mine:
+                    time.sleep(1)
+            if not failures.check(bool(mine), "avahi-browse finds the device's _iotscp._tcp "
+                                  "service within %.0f s" % BROWSE_TIMEOUT):
+                log(result.stdout.decode(errors="replace"), result.stderr.decode(errors="replace"))
+                log(sim.tail())
+                failures.finish()
+            entry = mine[0]
+            txt = entry["txt"]
+            log("found:", entry)
+            failures.check(re.fullmatch(re.escape(NAME) + r"( #\d+)?", entry["instance"])
+                           is not None, "instance name %r is the UTF-8 device name (maybe with "
+                           "a collision suffix)" % entry["instance"])
+            failures.check(entry["port"] == device.port, "SRV port %d is the device's TLS port"
+                           % entry["port"])
+            failures.check(txt.get("v") == "2", "TXT v=2 (%r)" % txt.get("v"))
+            failures.check(txt.get("name") == NAME, "TXT name=%r round-trips (%r)"
+                           % (NAME, txt.get("name")))
+            failures.check(txt.get("fp") == device.fp[:16], "TXT fp is the first 16 hex digits "
+                           "of the fingerprint (%r)" % txt.get("fp"))
+            failures.check(txt.get("path") == "/.well-known/iotscp", "TXT path (%r)"
+                           % txt.get("path"))
+            failures.check(txt.get("pair") in ("0", "1"), "TXT pair is 0 or 1 (%r)"
+                           % txt.get("pair"))
+    failures.finish()
+
+
+if __name__ == "__main__":
+    run_main(main)
