@@ -172,8 +172,11 @@ def main():
                 failures.check(answer.status == 200 and answer.json() == {"output": None},
                                "blink while on answers {\"output\": null} (%r)" % answer)
                 answer = boss.request("PUT", "/properties/brightness", body={"value": 5, "x": 1})
-                failures.check(answer.status == 422, "an unknown body member is 422 (%r)"
-                               % answer)
+                failures.check(answer.status == 200 and answer.json() == {"value": 5},
+                               "an unknown body member is ignored (%r)" % answer)
+                answer = boss.action("blink", {"times": 1, "colour": "red"})
+                failures.check(answer.status == 422, "an undeclared action input field is 422 "
+                               "(%r)" % answer)
 
                 # Add a third controller, restart, and check the list was kept.
                 answer = boss.request("POST", "/controllers", body={"fp": third.fp, "name": "3"})

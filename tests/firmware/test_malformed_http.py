@@ -176,9 +176,9 @@ CASES = [
     ("SUBSCRIBE without CALLBACK or SID", raw("SUBSCRIBE /events HTTP/1.1",
                                               ["NT: iotscp:event", "Content-Length: 0"]),
      {400, 412}),
-    ("CALLBACK without angle brackets", raw("SUBSCRIBE /events HTTP/1.1",
-                                            ["CALLBACK: https://127.0.0.1:1/x",
-                                             "NT: iotscp:event", "Content-Length: 0"]),
+    ("CALLBACK with a space in the path", raw("SUBSCRIBE /events HTTP/1.1",
+                                              ["CALLBACK: <https://127.0.0.1:1/a b>",
+                                               "NT: iotscp:event", "Content-Length: 0"]),
      {400, 412}),
 ]
 
