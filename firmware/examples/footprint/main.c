@@ -20,35 +20,58 @@ extern int board_button_pressed (void);
 static const char *const modes[] = { "warm", "cold", "party" };
 
 static const iotscp_property_decl properties[8] = {
-  { .name = "on", .title = "Power", .schema = { .type = IOTSCP_TYPE_BOOLEAN },
+  { .name = "on",
+    .title = "Power",
+    .schema = { .type = IOTSCP_TYPE_BOOLEAN },
     .ui_widget = "switch" },
-  { .name = "brightness", .title = "Brightness",
+  { .name = "brightness",
+    .title = "Brightness",
     .schema = { .type = IOTSCP_TYPE_INTEGER,
                 .flags = IOTSCP_HAS_MINIMUM | IOTSCP_HAS_MAXIMUM | IOTSCP_HAS_STEP,
-                .minimum = 0, .maximum = 100, .step = 1, .unit = "%" },
+                .minimum = 0,
+                .maximum = 100,
+                .step = 1,
+                .unit = "%" },
     .ui_widget = "slider" },
-  { .name = "mode", .title = "Mode",
+  { .name = "mode",
+    .title = "Mode",
     .schema = { .type = IOTSCP_TYPE_STRING, .enum_count = 3, .enum_values = modes },
     .ui_widget = "dropdown" },
-  { .name = "temperature", .title = "Temperature",
-    .schema = { .type = IOTSCP_TYPE_NUMBER, .unit = "°C" }, .read_only = true,
+  { .name = "temperature",
+    .title = "Temperature",
+    .schema = { .type = IOTSCP_TYPE_NUMBER, .unit = "°C" },
+    .read_only = true,
     .ui_widget = "readout" },
-  { .name = "label", .title = "Label", .schema = { .type = IOTSCP_TYPE_STRING },
+  { .name = "label",
+    .title = "Label",
+    .schema = { .type = IOTSCP_TYPE_STRING },
     .ui_widget = "entry" },
-  { .name = "hue", .title = "Hue",
-    .schema = { .type = IOTSCP_TYPE_INTEGER, .flags = IOTSCP_HAS_MINIMUM | IOTSCP_HAS_MAXIMUM,
-                .minimum = 0, .maximum = 359, .unit = "°" } },
-  { .name = "fade", .title = "Fade time",
-    .schema = { .type = IOTSCP_TYPE_NUMBER, .flags = IOTSCP_HAS_MINIMUM | IOTSCP_HAS_MAXIMUM,
-                .minimum = 0, .maximum = 10, .unit = "s" } },
-  { .name = "uptime", .title = "Uptime", .schema = { .type = IOTSCP_TYPE_INTEGER, .unit = "s" },
+  { .name = "hue",
+    .title = "Hue",
+    .schema = { .type = IOTSCP_TYPE_INTEGER,
+                .flags = IOTSCP_HAS_MINIMUM | IOTSCP_HAS_MAXIMUM,
+                .minimum = 0,
+                .maximum = 359,
+                .unit = "°" } },
+  { .name = "fade",
+    .title = "Fade time",
+    .schema = { .type = IOTSCP_TYPE_NUMBER,
+                .flags = IOTSCP_HAS_MINIMUM | IOTSCP_HAS_MAXIMUM,
+                .minimum = 0,
+                .maximum = 10,
+                .unit = "s" } },
+  { .name = "uptime",
+    .title = "Uptime",
+    .schema = { .type = IOTSCP_TYPE_INTEGER, .unit = "s" },
     .read_only = true },
 };
 
 static const iotscp_field blink_input[] = {
   { .name = "times",
-    .schema = { .type = IOTSCP_TYPE_INTEGER, .flags = IOTSCP_HAS_MINIMUM | IOTSCP_HAS_MAXIMUM,
-                .minimum = 1, .maximum = 10 },
+    .schema = { .type = IOTSCP_TYPE_INTEGER,
+                .flags = IOTSCP_HAS_MINIMUM | IOTSCP_HAS_MAXIMUM,
+                .minimum = 1,
+                .maximum = 10 },
     .required = true },
 };
 static const iotscp_action_decl blink
@@ -95,7 +118,8 @@ main (void)
   for (size_t i = 0; i < sizeof properties / sizeof properties[0]; i++)
     if (iotscp_device_add_property (&device, &properties[i], NULL) < 0)
       return 1;
-  if (iotscp_device_add_action (&device, &blink) < 0 || iotscp_device_add_event (&device, &press) < 0)
+  if (iotscp_device_add_action (&device, &blink) < 0
+      || iotscp_device_add_event (&device, &press) < 0)
     return 1;
   if (iotscp_device_start (&device) != IOTSCP_OK)
     return 1;

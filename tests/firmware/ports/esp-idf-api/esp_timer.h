@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * API-drift check only: declares the ESP-IDF v4.4 functions and types that
+ * firmware/port/esp-idf and firmware/examples/esp32-light use, with the signatures of ESP-IDF's
+ * documentation and headers, so that the host compiler can type-check those files. Nothing here
+ * is ever linked or run; see docs/firmware.md for what this does and does not verify.
+ */
+#ifndef FAKE_ESP_TIMER_H
+#define FAKE_ESP_TIMER_H
+
+#include <stdint.h>
+int64_t esp_timer_get_time (void);
+#endif
