@@ -2,6 +2,7 @@
 #include <adwaita.h>
 #include <stdio.h>
 
+#include "hearth-screenshot.h"
 #include "hearth-window.h"
 
 /* The smallest panel Hearth must fit: the official 7-inch Raspberry Pi touch display. */
@@ -56,6 +57,12 @@ test_window_has_three_pages (void)
                     G_N_ELEMENTS (page_names));
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "devices");
 
+  /* The Devices page shows the application's own symbolic icon, bundled in the resources. */
+  g_assert_true (gtk_icon_theme_has_icon (
+      gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (window))),
+      adw_status_page_get_icon_name (
+          ADW_STATUS_PAGE (adw_view_stack_get_child_by_name (stack, "devices")))));
+
   gtk_window_destroy (GTK_WINDOW (window));
   g_object_unref (window);
 }
@@ -105,6 +112,21 @@ test_window_fits_small_panel (void)
         g_main_context_iteration (NULL, TRUE);
       g_assert_cmpint (gtk_widget_get_width (child), <=, PANEL_WIDTH);
       g_assert_cmpint (gtk_widget_get_height (child), <, PANEL_HEIGHT);
+    }
+
+  /* Keep a picture of the panel layout next to the test for people to look at. */
+  if (g_getenv ("HEARTH_BUILD_DIR") != NULL)
+    {
+      g_autofree char *path = g_build_filename (g_getenv ("HEARTH_BUILD_DIR"), "tests", "app",
+                                                "window-800x480.png", NULL);
+      g_autoptr (GError) error = NULL;
+
+      adw_view_stack_set_visible_child_name (hearth_window_get_view_stack (window), "devices");
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_assert_true (hearth_widget_save_png (GTK_WIDGET (window), path, &error));
+      g_assert_no_error (error);
+      g_test_message ("wrote %s", path);
     }
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -186,6 +208,9 @@ main (int argc, char *argv[])
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  /* GtkApplication adds this path for the real program; the tests have no application. */
+  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                    "/org/hearth/Hearth/icons");
 
   g_test_add_func ("/app/window/has-three-pages", test_window_has_three_pages);
   g_test_add_func ("/app/window/fits-small-panel", test_window_fits_small_panel);
