@@ -21,6 +21,13 @@ struct iotscp_tls; /* mbedTLS objects shared by all connections of a device (iot
 /* Handles a device can ask to have polled: listener, connections, NOTIFY clients, probe. */
 #define IOTSCP_DEVICE_MAX_POLLFDS (1 + IOTSCP_MAX_CONNECTIONS + IOTSCP_MAX_SUBSCRIPTIONS + 2)
 
+/* What the mbedTLS I/O callbacks need: the first member of connections and subscriptions. */
+typedef struct iotscp_io
+{
+  iotscp_port *port;
+  int handle; /* -1 when closed. */
+} iotscp_io;
+
 /* A property's current value; strings are kept in `text`. */
 typedef struct iotscp_property_slot
 {
@@ -39,9 +46,9 @@ typedef struct iotscp_controller
 /* One served TLS connection. */
 typedef struct iotscp_connection
 {
+  iotscp_io io;              /* io.handle -1: the slot is free. */
   struct iotscp_device *dev; /* Back pointer for the mbedTLS I/O callbacks. */
   struct mbedtls_ssl_context *ssl;
-  int handle;    /* -1: the slot is free. */
   uint8_t state; /* iotscp_connection_state in iotscp_device.c */
   bool close_after_write;
   bool has_peer_key;
@@ -69,6 +76,7 @@ typedef struct iotscp_event_ring
 /* One subscription and its NOTIFY client connection. */
 typedef struct iotscp_subscription
 {
+  iotscp_io io; /* The NOTIFY client connection; io.handle -1 without one. */
   bool active;
   uint8_t client_state; /* iotscp_notify_state in iotscp_subscription.c */
   bool sending_heartbeat;
@@ -83,7 +91,6 @@ typedef struct iotscp_subscription
   uint64_t last_sent_ms;   /* When the last NOTIFY was started. */
   uint64_t op_deadline_ms; /* Connect + handshake + answer deadline of the NOTIFY in flight. */
   uint32_t write_len;
-  int handle; /* -1 without a connection. */
   struct mbedtls_ssl_context *ssl;
   char callback_host[IOTSCP_HTTP_MAX_HOST + 1]; /* Host header value (host[:port]). */
   char callback_path[IOTSCP_HTTP_MAX_CALLBACK + 1];

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The TLS HTTP/1.1 server: accepting connections into the fixed slots, the handshake, reading
+ * requests into F1's streaming parser, writing answers, and every deadline (protocol.md
+ * section 8). Everything is non-blocking; a connection that stalls only ever waits in its own
+ * slot until its deadline.
+ */
+#include "iotscp_internal.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include <mbedtls/ssl.h>
+
+enum iotscp_connection_state
+{
+  CONN_FREE = 0,
+  CONN_HANDSHAKE,
+  CONN_IDLE,    /* Between requests (kept alive): 60 s deadline. */
+  CONN_REQUEST, /* A request has started: 10 s deadline from its first byte. */
+  CONN_WRITE,   /* An answer is being written. */
+  CONN_CLOSING, /* Sending close_notify. */
+};
+
+/* Bytes read from TLS per process call before other connections get their turn. */
+#define READ_BUDGET 8192
+
+void
+iotscp_server_close (iotscp_device *dev, iotscp_connection *conn)
+{
+  iotscp_tls_free_context (conn->ssl);
+  conn->ssl = NULL;
+  iotscp_port_close (dev->port, conn->io.handle);
+  conn->io.handle = -1;
+  conn->state = CONN_FREE;
+  conn->has_peer_key = false;
+}
+
+static iotscp_connection *
+free_slot (iotscp_device *dev)
+{
+  iotscp_connection *oldest_idle = NULL;
+  for (size_t i = 0; i < IOTSCP_MAX_CONNECTIONS; i++)
+    if (dev->connections[i].state == CONN_FREE)
+      return &dev->connections[i];
+  /* All slots busy: give the slot of the idle kept-alive connection that has waited longest to
+   * the newcomer, since an idle client can reconnect but a new one cannot get in otherwise. */
+  for (size_t i = 0; i < IOTSCP_MAX_CONNECTIONS; i++)
+    {
+      iotscp_connection *c = &dev->connections[i];
+      if (c->state == CONN_IDLE
+          && (oldest_idle == NULL || c->deadline_ms < oldest_idle->deadline_ms))
+        oldest_idle = c;
+    }
+  if (oldest_idle != NULL)
+    {
+      iotscp_server_close (dev, oldest_idle);
+      return oldest_idle;
+    }
+  return NULL;
+}
+
+void
+iotscp_server_accept (iotscp_device *dev, uint64_t now_ms)
+{
+  /* A few per call, so one device cannot starve the others of the loop. */
+  for (int round = 0; round < 8; round++)
+    {
+      iotscp_addr peer;
+      iotscp_connection *conn;
+      int handle = iotscp_port_tcp_accept (dev->port, dev->listener, &peer);
+      if (handle < 0)
+        return;
+      conn = free_slot (dev);
+      if (conn == NULL)
+        {
+          /* Closing at once is the quickest "busy" a client can get without a TLS handshake. */
+          IOTSCP_LOG (dev, IOTSCP_LOG_DEBUG, "all connection slots busy; closing a new one");
+          iotscp_port_close (dev->port, handle);
+          continue;
+        }
+      memset (conn, 0, offsetof (iotscp_connection, request));
+      conn->dev = dev;
+      conn->io.port = dev->port;
+      conn->io.handle = handle;
+      conn->peer = peer;
+      conn->ssl = iotscp_tls_new_context (dev, true, &conn->io);
+      if (conn->ssl == NULL)
+        {
+          IOTSCP_LOG (dev, IOTSCP_LOG_WARNING, "out of memory for a TLS context");
+          iotscp_port_close (dev->port, handle);
+          conn->io.handle = -1;
+          continue;
+        }
+      conn->state = CONN_HANDSHAKE;
+      conn->deadline_ms = now_ms + IOTSCP_HANDSHAKE_TIMEOUT_MS;
+      iotscp_http_request_reset (&conn->request);
+    }
+}
+
+static void
+start_write (iotscp_connection *conn, const char *data, size_t len, bool close_after,
+             uint64_t now_ms)
+{
+  iotscp_device *dev = conn->dev;
+  /* The answer may start anywhere in the scratch buffer; move it to the front so that a retried
+   * mbedtls_ssl_write sees the same (already copied) data at a known place. */
+  if (data != dev->scratch)
+    memmove (dev->scratch, data, len);
+  conn->write_len = (uint32_t)len;
+  conn->close_after_write = close_after;
+  conn->state = CONN_WRITE;
+  /* A client that does not read its answer is cut off like one that does not send. */
+  conn->deadline_ms = now_ms + IOTSCP_REQUEST_TIMEOUT_MS;
+}
+
+static void
+answer_error (iotscp_connection *conn, int status, const char *code, const char *message,
+              uint64_t now_ms)
+{
+  size_t len = iotscp_routes_error (conn->dev, status, code, message, false);
+  start_write (conn, conn->dev->scratch, len, true, now_ms);
+}
+
+/* Returns false when the connection was closed. */
+static bool
+step (iotscp_connection *conn, uint64_t now_ms, size_t *budget)
+{
+  iotscp_device *dev = conn->dev;
+  int ret;
+
+  switch (conn->state)
+    {
+      case CONN_HANDSHAKE:
+        ret = mbedtls_ssl_handshake (conn->ssl);
+        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+          return false;
+        if (ret != 0)
+          {
+            IOTSCP_LOG (dev, IOTSCP_LOG_DEBUG, "TLS handshake failed (-0x%04x)", (unsigned)-ret);
+            iotscp_server_close (dev, conn);
+            return false;
+          }
+        conn->has_peer_key = iotscp_tls_peer_fingerprint (conn->ssl, conn->peer_fingerprint);
+        conn->state = CONN_IDLE;
+        conn->deadline_ms = now_ms + IOTSCP_IDLE_TIMEOUT_MS;
+        return true;
+
+      case CONN_IDLE:
+      case CONN_REQUEST:
+        {
+          unsigned char byte;
+          iotscp_http_status status;
+          if (*budget == 0)
+            return false;
+          /* One byte at a time: the parser then never sees bytes of a pipelined next request
+         * that it would have to hand back, and mbedTLS keeps the rest of the record. */
+          ret = mbedtls_ssl_read (conn->ssl, &byte, 1);
+          if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+            return false;
+          if (ret <= 0)
+            {
+              iotscp_server_close (dev, conn);
+              return false;
+            }
+          (*budget)--;
+          status = iotscp_http_request_feed (&conn->request, &byte, 1, NULL);
+          if (conn->state == CONN_IDLE && iotscp_http_request_started (&conn->request))
+            {
+              conn->state = CONN_REQUEST;
+              conn->deadline_ms = now_ms + IOTSCP_REQUEST_TIMEOUT_MS;
+            }
+          if (status == IOTSCP_HTTP_ERROR)
+            {
+              answer_error (conn, conn->request.error_status,
+                            conn->request.error_code ? conn->request.error_code : "bad-request",
+                            "malformed request", now_ms);
+            }
+          else if (status == IOTSCP_HTTP_COMPLETE)
+            {
+              bool close_after = false;
+              const char *out = NULL;
+              size_t len = iotscp_routes_handle (dev, conn, now_ms, &close_after, &out);
+              start_write (conn, out, len, close_after || !conn->request.keep_alive, now_ms);
+            }
+          return true;
+        }
+
+      case CONN_WRITE:
+        ret = mbedtls_ssl_write (conn->ssl, (const unsigned char *)dev->scratch, conn->write_len);
+        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+          return false;
+        if (ret < 0)
+          {
+            iotscp_server_close (dev, conn);
+            return false;
+          }
+        if (conn->close_after_write)
+          {
+            conn->state = CONN_CLOSING;
+            return true;
+          }
+        iotscp_http_request_reset (&conn->request);
+        conn->state = CONN_IDLE;
+        conn->deadline_ms = now_ms + IOTSCP_IDLE_TIMEOUT_MS;
+        return true;
+
+      case CONN_CLOSING:
+        ret = mbedtls_ssl_close_notify (conn->ssl);
+        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+          return false;
+        iotscp_server_close (dev, conn);
+        return false;
+
+      default:
+        return false;
+    }
+}
+
+void
+iotscp_server_process (iotscp_device *dev, iotscp_connection *conn, uint8_t revents,
+                       uint64_t now_ms)
+{
+  size_t budget = READ_BUDGET;
+  (void)revents;
+  if (conn->state == CONN_FREE)
+    return;
+  if (now_ms >= conn->deadline_ms)
+    {
+      if (conn->state == CONN_REQUEST)
+        {
+          IOTSCP_LOG (dev, IOTSCP_LOG_DEBUG, "request not complete in time: 408");
+          answer_error (conn, 408, "timeout", "request not complete within 10 s", now_ms);
+          /* Give the 408 one try; if it cannot be written now, the client is gone anyway. */
+          conn->deadline_ms = now_ms + 1000;
+        }
+      else
+        {
+          iotscp_server_close (dev, conn);
+          return;
+        }
+    }
+  while (conn->state != CONN_FREE && step (conn, now_ms, &budget))
+    ;
+}
+
+/* The earliest deadline of the server's connections, or now when a connection has buffered
+ * bytes it has not read yet (poll would not wake for them). */
+uint64_t
+iotscp_server_next_deadline (const iotscp_device *dev)
+{
+  uint64_t next = UINT64_MAX;
+  for (size_t i = 0; i < IOTSCP_MAX_CONNECTIONS; i++)
+    {
+      const iotscp_connection *c = &dev->connections[i];
+      if (c->state == CONN_FREE)
+        continue;
+      if (c->deadline_ms < next)
+        next = c->deadline_ms;
+      if ((c->state == CONN_IDLE || c->state == CONN_REQUEST) && mbedtls_ssl_check_pending (c->ssl))
+        next = 0;
+    }
+  return next;
+}
+
+/* Which way a connection waits, for pollfds. */
+uint8_t
+iotscp_server_poll_events (const iotscp_connection *conn)
+{
+  switch (conn->state)
+    {
+      case CONN_WRITE:
+      case CONN_CLOSING:
+        return IOTSCP_POLL_OUT;
+      case CONN_HANDSHAKE:
+        /* mbedTLS does not say which way it waits; flushing is rare and short, so poll for input
+       * and let a pending flush be retried by the next deadline. */
+        if (conn->ssl != NULL && conn->ssl->out_left > 0)
+          return IOTSCP_POLL_IN | IOTSCP_POLL_OUT;
+        return IOTSCP_POLL_IN;
+      default:
+        return IOTSCP_POLL_IN;
+    }
+}
