@@ -3,7 +3,9 @@
 
 #include "config.h"
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <signal.h>
 
 #include "hearth-application.h"
 
@@ -38,6 +40,8 @@ struct _HearthApplication
   guint painted_frames;
   gulong after_paint_handler;
   guint screenshot_deadline_source;
+  guint sigterm_source;
+  guint sigint_source;
 
   /* Borrowed */
   GdkFrameClock *frame_clock;
@@ -146,6 +150,15 @@ hearth_application_quit (GSimpleAction *action, GVariant *parameter, gpointer us
   g_application_quit (G_APPLICATION (user_data));
 }
 
+/* A kiosk is stopped by its service manager with SIGTERM, a terminal with Ctrl-C: both quit
+ * the way the Quit action does, so windows and core objects are disposed in order. */
+static gboolean
+hearth_application_on_stop_signal (gpointer user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
 static const GActionEntry hearth_application_actions[] = {
   { .name = "about", .activate = hearth_application_show_about },
   { .name = "quit", .activate = hearth_application_quit },
@@ -186,6 +199,8 @@ hearth_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
 
   self->settings = hearth_application_load_settings ();
+  self->sigterm_source = g_unix_signal_add (SIGTERM, hearth_application_on_stop_signal, self);
+  self->sigint_source = g_unix_signal_add (SIGINT, hearth_application_on_stop_signal, self);
 }
 
 static void
@@ -236,6 +251,8 @@ hearth_application_dispose (GObject *object)
   HearthApplication *self = HEARTH_APPLICATION (object);
 
   hearth_application_stop_screenshot_watch (self);
+  g_clear_handle_id (&self->sigterm_source, g_source_remove);
+  g_clear_handle_id (&self->sigint_source, g_source_remove);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (hearth_application_parent_class)->dispose (object);
