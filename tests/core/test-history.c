@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-history"
+
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core-test-utils.h"
+#include "hearth-error.h"
+#include "hearth-history.h"
+
+#define MINUTE_US (G_GINT64_CONSTANT (60) * G_USEC_PER_SEC)
+#define HOUR_US (60 * MINUTE_US)
+#define DAY_US (24 * HOUR_US)
+
+/* A fixed "now" (2024-03-01T12:00:00Z) so that minute boundaries are known. */
+#define NOW_US (G_GINT64_CONSTANT (1709294400) * G_USEC_PER_SEC)
+
+typedef struct
+{
+  char *dir;
+  char *path;
+  HearthHistory *history;
+} Fixture;
+
+static HearthHistory *
+open_history (Fixture *fixture)
+{
+  g_autoptr (GError) error = NULL;
+  HearthHistory *history = hearth_history_new (fixture->dir, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (history);
+  return history;
+}
+
+static void
+fixture_set_up (Fixture *fixture, gconstpointer user_data)
+{
+  fixture->dir = core_test_make_temp_dir ();
+  fixture->path = g_build_filename (fixture->dir, HEARTH_HISTORY_FILE, NULL);
+  fixture->history = open_history (fixture);
+}
+
+static void
+fixture_tear_down (Fixture *fixture, gconstpointer user_data)
+{
+  g_clear_object (&fixture->history);
+  core_test_remove_tree (fixture->dir);
+  g_free (fixture->dir);
+  g_free (fixture->path);
+}
+
+static void
+test_events (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (GPtrArray) keys = NULL;
+  g_autoptr (GPtrArray) recent = NULL;
+  g_autoptr (GError) error = NULL;
+  HearthHistoryEvent *event;
+  struct stat st;
+
+  hearth_history_add_event (fixture->history, NOW_US - 3000, "keys", "event", "key",
+                            "{\"key\":60,\"state\":\"down\"}");
+  hearth_history_add_event (fixture->history, NOW_US - 2000, "keys", "online", "online", NULL);
+  hearth_history_add_event (fixture->history, NOW_US - 1000, "lamp", "event", "blink", "{}");
+  hearth_history_add_event (fixture->history, NOW_US, "keys", "event", "key",
+                            "{\"key\":60,\"state\":\"up\"}");
+
+  /* Queries see rows that are still queued. */
+  all = hearth_history_query_events (fixture->history, NULL, NULL, 0, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 4);
+  event = g_ptr_array_index (all, 0);
+  g_assert_cmpint (event->time_us, ==, NOW_US);
+  g_assert_cmpstr (event->data, ==, "{\"key\":60,\"state\":\"up\"}");
+
+  keys = hearth_history_query_events (fixture->history, "keys", "event", 0, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (keys->len, ==, 2);
+  event = g_ptr_array_index (keys, 1);
+  g_assert_cmpstr (event->device_id, ==, "keys");
+  g_assert_cmpstr (event->name, ==, "key");
+  g_assert_cmpstr (event->data, ==, "{\"key\":60,\"state\":\"down\"}");
+
+  recent = hearth_history_query_events (fixture->history, NULL, NULL, NOW_US - 2000, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (recent->len, ==, 2);
+  event = g_ptr_array_index (recent, 1);
+  g_assert_cmpstr (event->device_id, ==, "lamp");
+
+  /* Persisted, private, and still there after reopening. */
+  g_clear_object (&fixture->history);
+  g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
+  g_assert_cmpuint (st.st_mode & 07777, ==, 0600);
+  fixture->history = open_history (fixture);
+  g_clear_pointer (&all, g_ptr_array_unref);
+  all = hearth_history_query_events (fixture->history, NULL, NULL, 0, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 4);
+  g_assert_null (hearth_history_get_moved_aside_path (fixture->history));
+}
+
+typedef struct
+{
+  HearthHistory *reader;
+  guint expected;
+} CountCheck;
+
+static gboolean
+reader_sees_all (gpointer user_data)
+{
+  CountCheck *check = user_data;
+  g_autoptr (GArray) points = NULL;
+  g_autoptr (GError) error = NULL;
+
+  points = hearth_history_query_samples (check->reader, "thermo", "temperature", NOW_US,
+                                         NOW_US + check->expected, &error);
+  g_assert_no_error (error);
+  return points->len == check->expected;
+}
+
+/* Rows are written by the flush timer, without anyone calling flush, in one transaction: a
+ * second connection sees none or all of them, never a part. */
+static void
+test_batched_writes (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (HearthHistory) reader = open_history (fixture);
+  g_autoptr (GArray) points = NULL;
+  g_autoptr (GError) error = NULL;
+  CountCheck check = { reader, 5000 };
+
+  hearth_history_set_flush_interval (fixture->history, 20);
+  for (guint i = 0; i < 5000; i++)
+    hearth_history_add_sample (fixture->history, NOW_US + i, "thermo", "temperature", i);
+
+  points = hearth_history_query_samples (reader, "thermo", "temperature", NOW_US, NOW_US + 5000,
+                                         &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (points->len, ==, 0);
+
+  core_test_run_until (reader_sees_all, &check, 5000);
+}
+
+static void
+test_samples_and_downsampling (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GArray) before = NULL;
+  g_autoptr (GArray) after = NULL;
+  g_autoptr (GArray) other = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 old_minute = NOW_US - 30 * HOUR_US;
+  HearthHistoryPoint *point;
+
+  hearth_history_set_raw_hours (fixture->history, 24);
+
+  /* Old samples: 60 in one minute (values 0..59) and 3 in the next (values 100, 200, 300). */
+  for (guint i = 0; i < 60; i++)
+    hearth_history_add_sample (fixture->history, old_minute + i * G_USEC_PER_SEC, "thermo",
+                               "temperature", i);
+  for (guint i = 0; i < 3; i++)
+    hearth_history_add_sample (fixture->history, old_minute + MINUTE_US + i * G_USEC_PER_SEC,
+                               "thermo", "temperature", 100.0 * (i + 1));
+  /* Recent samples stay raw. */
+  hearth_history_add_sample (fixture->history, NOW_US - HOUR_US, "thermo", "temperature", 21.5);
+  hearth_history_add_sample (fixture->history, NOW_US - MINUTE_US, "thermo", "temperature", 22.5);
+  /* Another property of the same device must not mix in. */
+  hearth_history_add_sample (fixture->history, old_minute, "thermo", "humidity", 40);
+
+  before
+      = hearth_history_query_samples (fixture->history, "thermo", "temperature", 0, NOW_US, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (before->len, ==, 65);
+
+  g_assert_true (hearth_history_run_maintenance (fixture->history, NOW_US, &error));
+  g_assert_no_error (error);
+
+  after
+      = hearth_history_query_samples (fixture->history, "thermo", "temperature", 0, NOW_US, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (after->len, ==, 4);
+
+  point = &g_array_index (after, HearthHistoryPoint, 0);
+  g_assert_cmpint (point->time_us, ==, old_minute);
+  g_assert_cmpuint (point->count, ==, 60);
+  g_assert_cmpfloat (point->min, ==, 0);
+  g_assert_cmpfloat (point->max, ==, 59);
+  g_assert_cmpfloat_with_epsilon (point->value, 29.5, 1e-9);
+
+  point = &g_array_index (after, HearthHistoryPoint, 1);
+  g_assert_cmpint (point->time_us, ==, old_minute + MINUTE_US);
+  g_assert_cmpuint (point->count, ==, 3);
+  g_assert_cmpfloat (point->min, ==, 100);
+  g_assert_cmpfloat (point->max, ==, 300);
+  g_assert_cmpfloat_with_epsilon (point->value, 200, 1e-9);
+
+  point = &g_array_index (after, HearthHistoryPoint, 2);
+  g_assert_cmpint (point->time_us, ==, NOW_US - HOUR_US);
+  g_assert_cmpuint (point->count, ==, 1);
+  g_assert_cmpfloat (point->value, ==, 21.5);
+  g_assert_cmpfloat (point->min, ==, 21.5);
+  g_assert_cmpfloat (point->max, ==, 21.5);
+
+  /* A later pass merges late samples into an existing bucket instead of duplicating it. */
+  hearth_history_add_sample (fixture->history, old_minute + 30 * G_USEC_PER_SEC, "thermo",
+                             "temperature", -10);
+  g_assert_true (hearth_history_run_maintenance (fixture->history, NOW_US, &error));
+  g_clear_pointer (&after, g_array_unref);
+  after
+      = hearth_history_query_samples (fixture->history, "thermo", "temperature", 0, NOW_US, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (after->len, ==, 4);
+  point = &g_array_index (after, HearthHistoryPoint, 0);
+  g_assert_cmpuint (point->count, ==, 61);
+  g_assert_cmpfloat (point->min, ==, -10);
+  g_assert_cmpfloat_with_epsilon (point->value, (1770.0 - 10) / 61, 1e-9);
+
+  other = hearth_history_query_samples (fixture->history, "thermo", "humidity", 0, NOW_US, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (other->len, ==, 1);
+  g_assert_cmpuint (g_array_index (other, HearthHistoryPoint, 0).count, ==, 1);
+  g_assert_cmpfloat (g_array_index (other, HearthHistoryPoint, 0).value, ==, 40);
+}
+
+static void
+test_retention (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GArray) points = NULL;
+  g_autoptr (GError) error = NULL;
+
+  hearth_history_set_retention_days (fixture->history, 7);
+  hearth_history_add_event (fixture->history, NOW_US - 8 * DAY_US, "keys", "event", "old", NULL);
+  hearth_history_add_event (fixture->history, NOW_US - 6 * DAY_US, "keys", "event", "kept", NULL);
+  hearth_history_add_sample (fixture->history, NOW_US - 8 * DAY_US, "thermo", "t", 1);
+  hearth_history_add_sample (fixture->history, NOW_US - 6 * DAY_US, "thermo", "t", 2);
+  hearth_history_add_sample (fixture->history, NOW_US, "thermo", "t", 3);
+
+  g_assert_true (hearth_history_run_maintenance (fixture->history, NOW_US, &error));
+  g_assert_no_error (error);
+
+  events = hearth_history_query_events (fixture->history, NULL, NULL, 0, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 1);
+  g_assert_cmpstr (((HearthHistoryEvent *)g_ptr_array_index (events, 0))->name, ==, "kept");
+
+  /* The 6-day-old sample survives as a downsampled minute, the 8-day-old one is gone. */
+  points = hearth_history_query_samples (fixture->history, "thermo", "t", 0, NOW_US, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (points->len, ==, 2);
+  g_assert_cmpfloat (g_array_index (points, HearthHistoryPoint, 0).value, ==, 2);
+  g_assert_cmpfloat (g_array_index (points, HearthHistoryPoint, 1).value, ==, 3);
+}
+
+/* Writes garbage over every page but the first, or over the header, and checks that the
+ * database is moved aside and a fresh one works. */
+static void
+corrupt_file (const char *path, gboolean header_too)
+{
+  g_autofree char *garbage = g_malloc (4096);
+  struct stat st;
+  int fd;
+
+  for (guint i = 0; i < 4096; i++)
+    garbage[i] = (char)g_test_rand_int_range (0, 256);
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_size, >, 4096 * 4);
+  fd = open (path, O_WRONLY);
+  g_assert_cmpint (fd, >=, 0);
+  for (off_t offset = header_too ? 0 : 4096; offset < st.st_size; offset += 4096)
+    g_assert_cmpint (pwrite (fd, garbage, 4096, offset), ==, 4096);
+  close (fd);
+}
+
+static void
+fill_and_close (Fixture *fixture)
+{
+  g_autoptr (GError) error = NULL;
+
+  for (guint i = 0; i < 2000; i++)
+    {
+      hearth_history_add_event (fixture->history, NOW_US + i, "keys", "event", "key",
+                                "{\"key\":60,\"state\":\"down\",\"padding\":\"................\"}");
+      hearth_history_add_sample (fixture->history, NOW_US + i, "thermo", "t", i);
+    }
+  g_assert_true (hearth_history_flush (fixture->history, &error));
+  g_assert_no_error (error);
+  g_clear_object (&fixture->history);
+}
+
+static void
+check_recovery (Fixture *fixture, gboolean header_too)
+{
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *aside;
+
+  fill_and_close (fixture);
+  corrupt_file (fixture->path, header_too);
+
+  fixture->history = open_history (fixture);
+  aside = hearth_history_get_moved_aside_path (fixture->history);
+  g_assert_nonnull (aside);
+  g_assert_true (g_str_has_prefix (aside, fixture->path));
+  g_assert_nonnull (strstr (aside, ".corrupt-"));
+  g_assert_true (g_file_test (aside, G_FILE_TEST_IS_REGULAR));
+
+  /* The fresh database is empty and works. */
+  events = hearth_history_query_events (fixture->history, NULL, NULL, 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 0);
+  hearth_history_add_event (fixture->history, NOW_US, "keys", "event", "after", NULL);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  events = hearth_history_query_events (fixture->history, NULL, NULL, 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 1);
+
+  /* And it is healthy at the next start. */
+  g_clear_object (&fixture->history);
+  fixture->history = open_history (fixture);
+  g_assert_null (hearth_history_get_moved_aside_path (fixture->history));
+}
+
+static void
+test_corrupt_pages (Fixture *fixture, gconstpointer user_data)
+{
+  check_recovery (fixture, FALSE);
+}
+
+static void
+test_corrupt_header (Fixture *fixture, gconstpointer user_data)
+{
+  check_recovery (fixture, TRUE);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/history/events", Fixture, NULL, fixture_set_up, test_events, fixture_tear_down);
+  g_test_add ("/history/batched-writes", Fixture, NULL, fixture_set_up, test_batched_writes,
+              fixture_tear_down);
+  g_test_add ("/history/samples-and-downsampling", Fixture, NULL, fixture_set_up,
+              test_samples_and_downsampling, fixture_tear_down);
+  g_test_add ("/history/retention", Fixture, NULL, fixture_set_up, test_retention,
+              fixture_tear_down);
+  g_test_add ("/history/corrupt-pages", Fixture, NULL, fixture_set_up, test_corrupt_pages,
+              fixture_tear_down);
+  g_test_add ("/history/corrupt-header", Fixture, NULL, fixture_set_up, test_corrupt_header,
+              fixture_tear_down);
+
+  return g_test_run ();
+}
