@@ -208,7 +208,9 @@ def test_answers(t, exe, tmp):
                 fields = check_here(t, answer, nonce, size, devices, "%d-byte probe" % size)
                 if fields:
                     ids.add(fields.get("id"))
-                    t.check(fields.get("name") == "Küche ☀", "the answer carries the UTF-8 name")
+                    # With --count the simulator numbers the names ("Küche ☀ 2").
+                    t.check(fields.get("name", "").startswith("Küche ☀"),
+                            "the answer carries the UTF-8 name (%r)" % fields.get("name"))
             t.check(ids == set(devices), "the answers come from all three devices")
             for g in got:
                 t.check(g[3][1] == PORT, "the answer is sent from port 4299")
@@ -279,8 +281,9 @@ def test_flood(t, exe, tmp):
         devices = {sim.device.id: sim.device}
         time.sleep(0.3)
 
-        # 1,000 probes as fast as they go, from 100 source addresses: the per-source limit does
-        # not apply, so the token bucket (burst 20, 10 per second) is all that limits.
+        # 1,000 probes over about a second, from 100 source addresses: the per-source limit
+        # does not apply, so the token bucket (burst 20, 10 per second) is all that limits, and
+        # the refill during the flood is counted as well.
         sources = [sender("127.0.0.%d" % (10 + i)) for i in range(100)]
         answers = []
         sizes = {}
@@ -289,15 +292,18 @@ def test_flood(t, exe, tmp):
             message, nonce = probe(400 + (i % 5) * 100)
             sizes[nonce] = len(message)
             sources[i % len(sources)].sendto(message, (GROUP, PORT))
+            if i % 10 == 9:
+                time.sleep(0.01)
         sent = time.monotonic()
         answers = collect(sources, 0.5)
+        # (Answers sent during the flood wait in the sockets; collect reads them all.)
         # Answers may be sent until the last probe is read; count the whole span generously.
         span = (answers[-1][0] if answers else sent) - first
         limit = 20 + 10 * span + 1
         t.check(len(answers) <= limit, "1,000 probes in %.2f s from 100 sources get at most "
                 "20 + 10/s answers: %d <= %.0f" % (sent - first, len(answers), limit))
-        t.check(len(answers) >= 10, "the flood is still answered up to the bucket (%d answers)"
-                % len(answers))
+        t.check(len(answers) >= 20, "the flood is answered up to the bucket and its refill "
+                "(%d answers)" % len(answers))
         oversized = 0
         for _when, _s, data, _src in answers:
             parsed = parse_message(data)
