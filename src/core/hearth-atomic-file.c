@@ -17,9 +17,10 @@
  * rename() is atomic on POSIX file systems, so a reader sees either the old or the new file, and
  * the two fsyncs make sure that after a power cut the new name points at complete data.
  *
- * g_file_set_contents() is not enough here: it fsyncs the file (on some file systems only) but
- * never the directory, so after a power cut the rename itself may be lost and an acknowledged
- * decision (a pinned key, a block) silently reverts to its previous state.
+ * g_file_set_contents() is not enough here: it fsyncs the new file only when it replaces an
+ * existing non-empty one, and never fsyncs the directory, so after a power cut the rename itself
+ * may be lost and an acknowledged decision (a pinned key, a block) silently reverts to its
+ * previous state.
  *
  * Operating-system failures are reported in the G_IO_ERROR domain (mapped from errno) so that
  * callers can tell "disk full" from "permission denied"; every message names the path. */

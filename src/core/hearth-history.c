@@ -205,6 +205,19 @@ close_database (HearthHistory *self)
   g_clear_pointer (&self->db, sqlite3_close);
 }
 
+/* The database is only closed for good when replacing a damaged one failed (for instance the
+ * directory became read-only); every entry point then reports that instead of crashing. */
+static gboolean
+check_open (HearthHistory *self, GError **error)
+{
+  if (self->db != NULL)
+    return TRUE;
+
+  g_set_error (error, HEARTH_ERROR, HEARTH_ERROR_FAILED, "The history database “%s” is not open",
+               self->path);
+  return FALSE;
+}
+
 /* SQLite would create the file with the umask's mode; history reveals when people are at home,
  * so it is made 0600 first. The WAL and shared-memory files inherit this mode from it. */
 static gboolean
@@ -1001,12 +1014,8 @@ hearth_history_flush (HearthHistory *self, GError **error)
   if (self->queue->len == 0)
     return TRUE;
 
-  if (self->db == NULL)
-    {
-      g_set_error (error, HEARTH_ERROR, HEARTH_ERROR_FAILED,
-                   "The history database “%s” is not open", self->path);
-      return FALSE;
-    }
+  if (!check_open (self, error))
+    return FALSE;
 
   ret = write_queue (self);
   if (ret == SQLITE_OK)
@@ -1051,7 +1060,7 @@ hearth_history_query_samples (HearthHistory *self, const char *device_id, const 
   g_return_val_if_fail (property != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!hearth_history_flush (self, error))
+  if (!hearth_history_flush (self, error) || !check_open (self, error))
     return NULL;
 
   ret = sqlite3_prepare_v2 (
@@ -1122,7 +1131,7 @@ hearth_history_query_events (HearthHistory *self, const char *device_id, const c
   g_return_val_if_fail (HEARTH_IS_HISTORY (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!hearth_history_flush (self, error))
+  if (!hearth_history_flush (self, error) || !check_open (self, error))
     return NULL;
 
   /* Only constant text goes into the statement; values are bound. Leaving out the filters that
@@ -1214,7 +1223,7 @@ hearth_history_run_maintenance (HearthHistory *self, gint64 now_us, GError **err
   g_return_val_if_fail (HEARTH_IS_HISTORY (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!hearth_history_flush (self, error))
+  if (!hearth_history_flush (self, error) || !check_open (self, error))
     return FALSE;
 
   /* Cut at a minute boundary so that a minute is never split between raw rows and a bucket. */
