@@ -201,7 +201,7 @@ now (void)
 int
 main (int argc, char **argv)
 {
-  unsigned long long iterations = 200000;
+  unsigned long long iterations = ~0ull; /* the time budget ends the run */
   double seconds = 3;
   /* Lets CI or a developer stretch or shorten every smoke pass at once. */
   const char *env_seconds = getenv ("HEARTH_FUZZ_SECONDS");
