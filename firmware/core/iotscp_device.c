@@ -667,7 +667,7 @@ values_equal (const iotscp_value *a, const iotscp_value *b)
 
 void
 iotscp_device_store_property (iotscp_device *dev, size_t index, const iotscp_value *value,
-                              uint64_t now_ms)
+                              bool always_notify, uint64_t now_ms)
 {
   iotscp_property_slot *slot = &dev->properties[index];
   iotscp_value before = slot->value;
@@ -678,7 +678,8 @@ iotscp_device_store_property (iotscp_device *dev, size_t index, const iotscp_val
       before.string = before_text;
     }
   copy_value (slot, value);
-  if (dev->started && !values_equal (&before, &slot->value) && any_subscription (dev))
+  if (dev->started && (always_notify || !values_equal (&before, &slot->value))
+      && any_subscription (dev))
     push_entry (dev, true, slot->decl->name, &slot->value, NULL, NULL, now_ms);
 }
 
@@ -690,7 +691,7 @@ iotscp_device_set_property (iotscp_device *dev, size_t index, const iotscp_value
     return IOTSCP_ERR_INVALID;
   if (!iotscp_model_value_ok (&dev->properties[index].decl->schema, value, &why))
     return IOTSCP_ERR_INVALID;
-  iotscp_device_store_property (dev, index, value, iotscp_port_now_ms (dev->port));
+  iotscp_device_store_property (dev, index, value, false, iotscp_port_now_ms (dev->port));
   return IOTSCP_OK;
 }
 

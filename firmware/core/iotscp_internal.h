@@ -87,7 +87,7 @@ int iotscp_device_controller_remove (iotscp_device *dev, const uint8_t fp[32]);
 /* Applies a validated value to a property slot (copies strings) and queues a change entry
  * when it changed. */
 void iotscp_device_store_property (iotscp_device *dev, size_t index, const iotscp_value *value,
-                                   uint64_t now_ms);
+                                   bool always_notify, uint64_t now_ms);
 
 /* ---- iotscp_subscription.c ---- */
 

@@ -47,7 +47,10 @@ static size_t
 error (answer *a, int status, const char *code, const char *message)
 {
   a->out = a->dev->scratch;
-  /* 4xx answers keep the connection unless the request's own framing is in doubt. */
+  /* A 400 means the client sends things we do not understand; whatever it sends next is
+   * suspect too, so the connection closes. Other errors keep it. */
+  if (status == 400)
+    a->close_after = true;
   return iotscp_routes_error (a->dev, status, code, message, a->keep_alive && !a->close_after);
 }
 
@@ -165,7 +168,9 @@ put_property (answer *a, const iotscp_http_request *req, int index, uint64_t now
       if (!iotscp_model_value_ok (&slot->decl->schema, &value, &why))
         return error (a, 409, "refused", why);
     }
-  iotscp_device_store_property (dev, (size_t)index, &value, now_ms);
+  /* A controller's write is reported even when it does not change the value, so that every
+   * subscriber learns that it happened. */
+  iotscp_device_store_property (dev, (size_t)index, &value, true, now_ms);
   return value_answer (a, &slot->value);
 }
 

@@ -10,6 +10,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -575,27 +577,62 @@ iotscp_port_udp_open (iotscp_port *port, int family, uint16_t udp_port)
   return fd;
 }
 
-int
-iotscp_port_udp_join (iotscp_port *port, int handle, const iotscp_addr *group)
+/*
+ * Joins on one interface (index for IPv6, address for IPv4). Returns true on success or when
+ * already joined there.
+ */
+static bool
+join_one (int handle, const iotscp_addr *group, unsigned if_index, const struct in_addr *if_addr)
 {
-  (void)port;
   if (group->family == IOTSCP_AF_INET6)
     {
       struct ipv6_mreq mreq;
       memcpy (&mreq.ipv6mr_multiaddr, group->bytes, 16);
-      mreq.ipv6mr_interface = group->scope_id;
-      if (setsockopt (handle, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mreq, sizeof mreq) < 0)
-        return IOTSCP_PORT_ERROR;
+      mreq.ipv6mr_interface = if_index;
+      return setsockopt (handle, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mreq, sizeof mreq) == 0
+             || errno == EADDRINUSE;
     }
   else
     {
       struct ip_mreq mreq;
       memcpy (&mreq.imr_multiaddr, group->bytes, 4);
-      mreq.imr_interface.s_addr = htonl (INADDR_ANY);
-      if (setsockopt (handle, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0)
-        return IOTSCP_PORT_ERROR;
+      mreq.imr_interface = *if_addr;
+      return setsockopt (handle, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) == 0
+             || errno == EADDRINUSE;
     }
-  return IOTSCP_PORT_OK;
+}
+
+int
+iotscp_port_udp_join (iotscp_port *port, int handle, const iotscp_addr *group)
+{
+  struct ifaddrs *list = NULL;
+  bool joined = false;
+  (void)port;
+
+  if (group->family == IOTSCP_AF_INET6 && group->scope_id != 0)
+    return join_one (handle, group, group->scope_id, NULL) ? IOTSCP_PORT_OK : IOTSCP_PORT_ERROR;
+  /* "The default interface" is the one of the default route, which misses hubs on other links
+   * and on loopback (where the tests run): join on every interface that is up instead. */
+  if (getifaddrs (&list) == 0)
+    {
+      for (struct ifaddrs *ifa = list; ifa != NULL; ifa = ifa->ifa_next)
+        {
+          if (ifa->ifa_addr == NULL || !(ifa->ifa_flags & IFF_UP))
+            continue;
+          if (group->family == IOTSCP_AF_INET && ifa->ifa_addr->sa_family == AF_INET)
+            joined |= join_one (handle, group, 0,
+                                &((const struct sockaddr_in *)ifa->ifa_addr)->sin_addr);
+          else if (group->family == IOTSCP_AF_INET6 && ifa->ifa_addr->sa_family == AF_INET6)
+            joined |= join_one (handle, group, if_nametoindex (ifa->ifa_name), NULL);
+        }
+      freeifaddrs (list);
+    }
+  if (!joined)
+    {
+      struct in_addr any = { .s_addr = htonl (INADDR_ANY) };
+      joined = join_one (handle, group, 0, &any);
+    }
+  return joined ? IOTSCP_PORT_OK : IOTSCP_PORT_ERROR;
 }
 
 long
