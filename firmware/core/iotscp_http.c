@@ -793,7 +793,7 @@ iotscp_http_request_started (const iotscp_http_request *req)
 const char *
 iotscp_http_path_segment (const iotscp_http_request *req, unsigned i, size_t *len)
 {
-  if (i >= req->segment_count || req->framing.state != S_COMPLETE)
+  if (i >= req->segment_count || !(req->framing.flags & F_HEAD_DONE))
     return NULL;
   const char *segment = req->path + req->segment_start[i];
   if (len)

@@ -157,7 +157,8 @@ bool iotscp_http_request_started (const iotscp_http_request *req);
 
 /*
  * Decoded path segment i (0-based) of the request target, NUL-terminated,
- * its length in *len (may be NULL); NULL when i >= segment_count. "/a/b%2Fc"
+ * its length in *len (may be NULL); NULL when i >= segment_count or the
+ * head is not parsed yet. "/a/b%2Fc"
  * has the segments "a" and "b/c"; "/" has one empty segment.
  */
 const char *iotscp_http_path_segment (const iotscp_http_request *req, unsigned i, size_t *len);
