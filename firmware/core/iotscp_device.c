@@ -163,6 +163,10 @@ iotscp_device_init (iotscp_device *dev, iotscp_port *port, const iotscp_device_i
   dev->requested_id = info->id;
   dev->id_prefix = info->id_prefix;
   dev->tcp_port = info->tcp_port;
+  /* A configured id is known at once; a generated one when the identity is loaded. */
+  if (info->id != NULL && strcmp (info->id, "generate") != 0
+      && iotscp_text_is_device_id (info->id, strlen (info->id)))
+    memcpy (dev->id, info->id, strlen (info->id) + 1);
   return iotscp_device_set_name (dev, info->name ? info->name : "IOTSCP device");
 }
 
