@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "hearth-event-bus"
+
+#include "hearth-event-bus.h"
+
+/* HearthEventBus is the one stream of typed events of the hub: property changes and device
+ * events accepted from NOTIFYs (after the SID, key and SEQ checks) or found by reading state,
+ * devices going online and offline, and trust changes. History, the UI models and the rule
+ * engine all connect to its `event` signal, so they see the same events in the same order and
+ * none of them talks to devices or the event server directly.
+ *
+ * Delivery is synchronous on the main thread: an event is handed to every consumer before
+ * publish() returns. That keeps the order exact and costs nothing to queue; consumers that do
+ * slow work (history writes to SQLite) batch it themselves. */
+
+enum
+{
+  PROP_0,
+  PROP_N_PUBLISHED,
+  N_PROPS
+};
+
+enum
+{
+  EVENT,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+struct _HearthEventBus
+{
+  GObject parent_instance;
+
+  guint64 n_published;
+};
+
+G_DEFINE_FINAL_TYPE (HearthEventBus, hearth_event_bus, G_TYPE_OBJECT)
+
+static void
+hearth_event_bus_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  HearthEventBus *self = HEARTH_EVENT_BUS (object);
+
+  switch (prop_id)
+    {
+      case PROP_N_PUBLISHED:
+        g_value_set_uint64 (value, self->n_published);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hearth_event_bus_class_init (HearthEventBusClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = hearth_event_bus_get_property;
+
+  /* How many events have been published; read it, do not bind to it (it is not notified for
+   * every event, which would double the cost of publishing). */
+  properties[PROP_N_PUBLISHED]
+      = g_param_spec_uint64 ("n-published", NULL, NULL, 0, G_MAXUINT64, 0,
+                             G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * HearthEventBus::event:
+   * @bus: the bus
+   * @event: (transfer none): the event; keep a reference to hold on to it
+   *
+   * Emitted once per published event, in publication order.
+   */
+  signals[EVENT]
+      = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 1, HEARTH_TYPE_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+hearth_event_bus_init (HearthEventBus *self)
+{
+}
+
+HearthEventBus *
+hearth_event_bus_new (void)
+{
+  return g_object_new (HEARTH_TYPE_EVENT_BUS, NULL);
+}
+
+/**
+ * hearth_event_bus_publish:
+ * @self: a #HearthEventBus
+ * @event: (transfer none): the event
+ *
+ * Hands @event to every consumer, synchronously.
+ */
+void
+hearth_event_bus_publish (HearthEventBus *self, HearthEvent *event)
+{
+  g_return_if_fail (HEARTH_IS_EVENT_BUS (self));
+  g_return_if_fail (event != NULL);
+
+  self->n_published++;
+  g_signal_emit (self, signals[EVENT], 0, event);
+}
+
+guint64
+hearth_event_bus_get_n_published (HearthEventBus *self)
+{
+  g_return_val_if_fail (HEARTH_IS_EVENT_BUS (self), 0);
+  return self->n_published;
+}
+
+static void
+record_in_history (HearthEventBus *bus, HearthEvent *event, HearthHistory *history)
+{
+  g_autofree char *data = hearth_event_dup_value_json (event);
+  JsonNode *value = hearth_event_get_value (event);
+
+  hearth_history_add_event (
+      history, hearth_event_get_time_us (event), hearth_event_get_device_id (event),
+      hearth_event_kind_to_string (hearth_event_get_kind (event)),
+      hearth_event_get_name (event) != NULL ? hearth_event_get_name (event) : "", data);
+
+  /* Numeric property values are also kept as samples, for plots and downsampling. Booleans
+   * count as 0 and 1 so that a switch can be plotted too. */
+  if (hearth_event_get_kind (event) == HEARTH_EVENT_PROPERTY_CHANGED && value != NULL
+      && JSON_NODE_HOLDS_VALUE (value))
+    {
+      GType type = json_node_get_value_type (value);
+      double number;
+
+      if (type == G_TYPE_INT64)
+        number = (double)json_node_get_int (value);
+      else if (type == G_TYPE_DOUBLE)
+        number = json_node_get_double (value);
+      else if (type == G_TYPE_BOOLEAN)
+        number = json_node_get_boolean (value) ? 1.0 : 0.0;
+      else
+        return;
+      hearth_history_add_sample (history, hearth_event_get_time_us (event),
+                                 hearth_event_get_device_id (event), hearth_event_get_name (event),
+                                 number);
+    }
+}
+
+/**
+ * hearth_event_bus_attach_history:
+ * @self: a #HearthEventBus
+ * @history: the history to record into
+ *
+ * Records every event of the bus in @history (kind `event`, `property`, `online`, `offline` or
+ * `trust`; the value as JSON) and every numeric or boolean property value as a sample. The
+ * connection lasts as long as both objects; disconnect the returned handler to stop earlier.
+ *
+ * Returns: the signal handler id
+ */
+gulong
+hearth_event_bus_attach_history (HearthEventBus *self, HearthHistory *history)
+{
+  g_return_val_if_fail (HEARTH_IS_EVENT_BUS (self), 0);
+  g_return_val_if_fail (HEARTH_IS_HISTORY (history), 0);
+
+  return g_signal_connect_object (self, "event", G_CALLBACK (record_in_history), history, 0);
+}

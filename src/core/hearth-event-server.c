@@ -1,0 +1,819 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "hearth-event-server"
+
+#include "hearth-event-server.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "hearth-error.h"
+#include "hearth-fingerprint.h"
+#include "hearth-notify-body.h"
+
+/* HearthEventServer is the hub's HTTPS endpoint for NOTIFY requests (docs/protocol.md §7.4,
+ * §7.5). Devices connect to it with their own certificate as TLS client certificate; it serves
+ * the hub's identity, so a device can check it talks to the key that subscribed.
+ *
+ * Every request passes these checks, in order, before anything reaches the event bus:
+ *
+ * 1. TLS: a client certificate is required, and its key must be the pinned key of a device
+ *    that currently has a subscription; anything else fails the handshake. A device whose key
+ *    changed (a certificate change) is refused here, so 0 of its events are accepted.
+ * 2. Size and time: Content-Length over 16 KiB is 413 before the body is read; a request that is
+ *    not complete within the deadline (10 s, also for a stalled TLS handshake) has its
+ *    connection closed. libsoup has no per-request deadline, so one is kept per connection.
+ * 3. SID: unknown → 412 (the device ends that subscription). The path must be the callback path
+ *    of that subscription.
+ * 4. Key: the peer key must be the key pinned for the SID's device, else 403. libsoup 3.2 loses
+ *    the per-request peer certificate on kept-alive connections, so the key is recorded per
+ *    connection (its GSocket) when the handshake is accepted.
+ * 5. Headers (NT, NTS, SEQ, BOOTID) and body (hearth-notify-body) → 400 when malformed.
+ * 6. SEQ: a SEQ that is not newer than the last one accepted (a replay, or a batch that was
+ *    overtaken) is refused with 409 and not delivered; a SEQ that skips numbers is delivered
+ *    with the number of lost NOTIFYs, so the subscriber re-reads its state. */
+
+#define NOTIFY_HEADER_MAX_BYTES 256
+#define REQUEST_TIMEOUT_DEFAULT_S 10
+/* A kept-alive connection with no request under way may wait this long for its next one; a
+ * device sends at least a heartbeat every 60 s (docs/protocol.md §7.1). */
+#define IDLE_TIMEOUT_S 65
+
+enum
+{
+  PROP_0,
+  PROP_IDENTITY,
+  PROP_PORT,
+  PROP_CALLBACK_PORT,
+  PROP_REQUEST_TIMEOUT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef struct
+{
+  char *sid;
+  char *device_id;
+  char *fingerprint;
+  char *boot_id;
+  char *path;
+  guint32 last_seq;
+  gboolean has_seq;
+  HearthNotifyFunc func;
+  gpointer user_data;
+} Subscription;
+
+typedef struct _ConnectionInfo ConnectionInfo;
+
+struct _HearthEventServer
+{
+  GObject parent_instance;
+
+  /* Owned */
+  HearthHubIdentity *identity;
+  SoupServer *server;
+  GHashTable *subscriptions; /* sid → Subscription */
+  GHashTable *keys;          /* fingerprint → number of subscriptions using it */
+  GHashTable *pending_keys;  /* fingerprint → number of SUBSCRIBEs under way with it */
+  GHashTable *connections;   /* GSocket * (weak) → ConnectionInfo */
+  guint16 port;
+  guint16 callback_port;
+  guint request_timeout;
+  guint64 n_accepted;
+  guint64 n_rejected[HEARTH_NOTIFY_REJECTED_N_REASONS];
+};
+
+struct _ConnectionInfo
+{
+  HearthEventServer *server; /* borrowed: the server outlives its table */
+  GSocket *socket;           /* weak */
+  char *fingerprint;
+  guint deadline_source;
+  guint n_requests;
+};
+
+G_DEFINE_FINAL_TYPE (HearthEventServer, hearth_event_server, G_TYPE_OBJECT)
+
+static void
+subscription_free (Subscription *subscription)
+{
+  g_free (subscription->sid);
+  g_free (subscription->device_id);
+  g_free (subscription->fingerprint);
+  g_free (subscription->boot_id);
+  g_free (subscription->path);
+  g_free (subscription);
+}
+
+static void socket_finalized (gpointer data, GObject *where_the_socket_was);
+
+static void
+connection_info_free (ConnectionInfo *info)
+{
+  g_clear_handle_id (&info->deadline_source, g_source_remove);
+  if (info->socket != NULL)
+    g_object_weak_unref (G_OBJECT (info->socket), socket_finalized, info);
+  g_free (info->fingerprint);
+  g_free (info);
+}
+
+static void
+socket_finalized (gpointer data, GObject *where_the_socket_was)
+{
+  ConnectionInfo *info = data;
+
+  info->socket = NULL;
+  g_hash_table_remove (info->server->connections, where_the_socket_was);
+}
+
+static ConnectionInfo *
+connection_info_for (HearthEventServer *self, GSocket *socket)
+{
+  ConnectionInfo *info;
+
+  if (socket == NULL)
+    return NULL;
+  info = g_hash_table_lookup (self->connections, socket);
+  if (info == NULL)
+    {
+      info = g_new0 (ConnectionInfo, 1);
+      info->server = self;
+      info->socket = socket;
+      g_object_weak_ref (G_OBJECT (socket), socket_finalized, info);
+      g_hash_table_insert (self->connections, socket, info);
+    }
+  return info;
+}
+
+static gboolean
+deadline_passed_cb (gpointer data)
+{
+  ConnectionInfo *info = data;
+
+  info->deadline_source = 0;
+  info->server->n_rejected[HEARTH_NOTIFY_REJECTED_TIMEOUT]++;
+  g_debug ("closing a connection whose request did not complete in time");
+  /* Shutting the socket down makes libsoup's pending read fail, and it drops the connection
+   * and its message; closing the fd under it instead could hand the number to another file. */
+  if (info->socket != NULL)
+    g_socket_shutdown (info->socket, TRUE, TRUE, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm_deadline (ConnectionInfo *info, guint seconds)
+{
+  g_clear_handle_id (&info->deadline_source, g_source_remove);
+  info->deadline_source
+      = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, seconds, deadline_passed_cb, info, NULL);
+}
+
+/* The TLS layer: accept only keys that own a subscription. */
+static gboolean
+accept_certificate_cb (SoupServerMessage *msg, GTlsCertificate *certificate,
+                       GTlsCertificateFlags errors, gpointer user_data)
+{
+  HearthEventServer *self = user_data;
+  g_autofree char *fingerprint = hearth_fingerprint_from_tls_certificate (certificate, NULL);
+  ConnectionInfo *info;
+
+  if (fingerprint == NULL
+      || (!g_hash_table_contains (self->keys, fingerprint)
+          && !g_hash_table_contains (self->pending_keys, fingerprint)))
+    {
+      self->n_rejected[HEARTH_NOTIFY_REJECTED_TLS]++;
+      return FALSE;
+    }
+
+  info = connection_info_for (self, soup_server_message_get_socket (msg));
+  if (info == NULL)
+    return FALSE;
+  g_free (info->fingerprint);
+  info->fingerprint = g_steal_pointer (&fingerprint);
+  return TRUE;
+}
+
+static void
+got_headers_cb (SoupServerMessage *msg, gpointer user_data)
+{
+  HearthEventServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  ConnectionInfo *info = connection_info_for (self, soup_server_message_get_socket (msg));
+  goffset length;
+
+  /* From here the body must arrive within the deadline too. */
+  if (info != NULL)
+    arm_deadline (info, self->request_timeout);
+
+  length = soup_message_headers_get_content_length (headers);
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+      && length > HEARTH_NOTIFY_BODY_MAX_BYTES)
+    {
+      /* Answered before the body is read; the connection cannot be reused after an unread
+       * body, so it is closed. */
+      self->n_rejected[HEARTH_NOTIFY_REJECTED_TOO_LARGE]++;
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                    "close");
+      soup_server_message_set_status (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, NULL);
+    }
+}
+
+static void
+got_chunk_cb (SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
+{
+  HearthEventServer *self = user_data;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  /* Chunked bodies have no length up front: stop reading once they grow past the limit. */
+  if (body->length > HEARTH_NOTIFY_BODY_MAX_BYTES)
+    {
+      ConnectionInfo *info = connection_info_for (self, soup_server_message_get_socket (msg));
+
+      self->n_rejected[HEARTH_NOTIFY_REJECTED_TOO_LARGE]++;
+      if (info != NULL && info->socket != NULL)
+        g_socket_shutdown (info->socket, TRUE, TRUE, NULL);
+    }
+}
+
+static void
+request_started_cb (SoupServer *server, SoupServerMessage *msg, gpointer user_data)
+{
+  HearthEventServer *self = user_data;
+  ConnectionInfo *info = connection_info_for (self, soup_server_message_get_socket (msg));
+
+  g_signal_connect_object (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), self, 0);
+  g_signal_connect_object (msg, "got-headers", G_CALLBACK (got_headers_cb), self, 0);
+  g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
+
+  /* The first request of a connection includes the TLS handshake and must be complete within
+   * the request deadline; later ones start when the device has something to send, so until
+   * their headers arrive the idle limit applies. */
+  if (info != NULL)
+    arm_deadline (info, info->n_requests++ == 0 ? self->request_timeout : IDLE_TIMEOUT_S);
+}
+
+static void
+request_done_cb (SoupServer *server, SoupServerMessage *msg, gpointer user_data)
+{
+  HearthEventServer *self = user_data;
+  GSocket *socket = soup_server_message_get_socket (msg);
+  ConnectionInfo *info = socket != NULL ? g_hash_table_lookup (self->connections, socket) : NULL;
+
+  if (info != NULL)
+    g_clear_handle_id (&info->deadline_source, g_source_remove);
+}
+
+static void
+respond (SoupServerMessage *msg, guint status, const char *code, const char *message)
+{
+  g_autofree char *body
+      = g_strdup_printf ("{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, message);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+static gboolean
+reject (HearthEventServer *self, SoupServerMessage *msg, HearthNotifyRejection reason, guint status,
+        const char *code, const char *message)
+{
+  self->n_rejected[reason]++;
+  respond (msg, status, code, message);
+  return FALSE;
+}
+
+static const char *
+get_header (SoupMessageHeaders *headers, const char *name)
+{
+  const char *value = soup_message_headers_get_one (headers, name);
+
+  if (value == NULL || strlen (value) > NOTIFY_HEADER_MAX_BYTES)
+    return NULL;
+  return value;
+}
+
+static gboolean
+parse_seq (const char *text, guint32 *out)
+{
+  guint64 value = 0;
+  gsize length = text != NULL ? strlen (text) : 0;
+
+  if (length == 0 || length > 10)
+    return FALSE;
+  for (gsize i = 0; i < length; i++)
+    {
+      if (!g_ascii_isdigit (text[i]))
+        return FALSE;
+      value = value * 10 + (guint64)(text[i] - '0');
+    }
+  if (value > G_MAXUINT32)
+    return FALSE;
+  *out = (guint32)value;
+  return TRUE;
+}
+
+static gboolean
+boot_id_is_valid (const char *text)
+{
+  if (text == NULL || strlen (text) != 32)
+    return FALSE;
+  for (int i = 0; i < 32; i++)
+    if (!g_ascii_isdigit (text[i]) && !(text[i] >= 'a' && text[i] <= 'f'))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+handle_notify (HearthEventServer *self, SoupServerMessage *msg, const char *path)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  g_autoptr (GTlsCertificate) peer = NULL;
+  g_autofree char *peer_fingerprint = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GPtrArray) entries = NULL;
+  g_autoptr (GError) error = NULL;
+  Subscription *subscription;
+  ConnectionInfo *info;
+  const char *sid, *nt, *nts, *boot_id, *content_type;
+  HearthNotify notify = { 0 };
+  guint32 seq, distance;
+
+  if (soup_server_message_get_status (msg) != 0 && soup_server_message_get_status (msg) != 200)
+    return; /* already answered in got-headers (too large) */
+
+  if (strcmp (soup_server_message_get_method (msg), "NOTIFY") != 0)
+    {
+      reject (self, msg, HEARTH_NOTIFY_REJECTED_MALFORMED, SOUP_STATUS_METHOD_NOT_ALLOWED,
+              "method-not-allowed", "Only NOTIFY is served here");
+      return;
+    }
+
+  /* The peer's key: from the message on a connection's first request, else as recorded on the
+   * connection when its handshake was accepted (libsoup 3.2 forgets it after the first). */
+  if ((peer = soup_server_message_get_tls_peer_certificate (msg)) != NULL)
+    {
+      g_object_ref (peer);
+      peer_fingerprint = hearth_fingerprint_from_tls_certificate (peer, NULL);
+    }
+  if (peer_fingerprint == NULL
+      && (info = g_hash_table_lookup (self->connections, soup_server_message_get_socket (msg)))
+             != NULL)
+    peer_fingerprint = g_strdup (info->fingerprint);
+
+  sid = get_header (headers, "SID");
+  subscription = sid != NULL ? g_hash_table_lookup (self->subscriptions, sid) : NULL;
+  if (subscription == NULL || strcmp (subscription->path, path) != 0)
+    {
+      /* A device may send its first NOTIFY before the hub has read the answer to its
+       * SUBSCRIBE. 412 would end that subscription, so while a SUBSCRIBE with this key is under
+       * way the answer is 503: a failed NOTIFY, which the device counts as a SEQ gap and the
+       * hub repairs by re-reading. */
+      if (peer_fingerprint != NULL && g_hash_table_contains (self->pending_keys, peer_fingerprint))
+        reject (self, msg, HEARTH_NOTIFY_REJECTED_UNKNOWN_SID, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                "busy", "The subscription is not registered yet");
+      else
+        reject (self, msg, HEARTH_NOTIFY_REJECTED_UNKNOWN_SID, SOUP_STATUS_PRECONDITION_FAILED,
+                "precondition-failed", "Unknown SID");
+      return;
+    }
+
+  if (peer_fingerprint == NULL || strcmp (peer_fingerprint, subscription->fingerprint) != 0)
+    {
+      reject (self, msg, HEARTH_NOTIFY_REJECTED_WRONG_KEY, SOUP_STATUS_FORBIDDEN, "forbidden",
+              "This key does not own the subscription");
+      return;
+    }
+
+  nt = get_header (headers, "NT");
+  nts = get_header (headers, "NTS");
+  boot_id = get_header (headers, "BOOTID");
+  content_type = soup_message_headers_get_content_type (headers, NULL);
+  if (g_strcmp0 (nt, "iotscp:event") != 0
+      || (g_strcmp0 (nts, "iotscp:update") != 0 && g_strcmp0 (nts, "iotscp:heartbeat") != 0)
+      || !parse_seq (get_header (headers, "SEQ"), &seq) || !boot_id_is_valid (boot_id)
+      || g_strcmp0 (content_type, "application/json") != 0)
+    {
+      reject (self, msg, HEARTH_NOTIFY_REJECTED_MALFORMED, SOUP_STATUS_BAD_REQUEST, "bad-request",
+              "Malformed NOTIFY headers");
+      return;
+    }
+
+  body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  entries
+      = hearth_notify_body_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body), &error);
+  if (entries == NULL)
+    {
+      if (g_error_matches (error, HEARTH_ERROR, HEARTH_ERROR_TOO_LARGE))
+        reject (self, msg, HEARTH_NOTIFY_REJECTED_TOO_LARGE, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                "payload-too-large", "The body is too large");
+      else
+        reject (self, msg, HEARTH_NOTIFY_REJECTED_MALFORMED, SOUP_STATUS_BAD_REQUEST,
+                "invalid-json", "The body is not a valid NOTIFY body");
+      return;
+    }
+
+  /* SEQ counts modulo 2^32 (§7.4): a distance of 1 is the next NOTIFY, more is a gap, and 0 or
+   * a "negative" distance (the upper half) is a replay or a NOTIFY overtaken by a later one. A
+   * new boot id cannot come with an old subscription, but if it does, the numbering restarts. */
+  notify.boot_changed = strcmp (boot_id, subscription->boot_id) != 0;
+  if (subscription->has_seq && !notify.boot_changed)
+    {
+      distance = seq - subscription->last_seq;
+      if (distance == 0 || distance > G_MAXINT32)
+        {
+          reject (self, msg, HEARTH_NOTIFY_REJECTED_OLD_SEQ, SOUP_STATUS_CONFLICT, "old-seq",
+                  "This SEQ is not newer than the last one accepted");
+          return;
+        }
+      notify.n_lost = distance - 1;
+    }
+  else if (!notify.boot_changed)
+    notify.n_lost = seq; /* the first NOTIFY of a subscription has SEQ 0 */
+
+  subscription->has_seq = TRUE;
+  subscription->last_seq = seq;
+  if (notify.boot_changed)
+    {
+      g_free (subscription->boot_id);
+      subscription->boot_id = g_strdup (boot_id);
+    }
+
+  self->n_accepted++;
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+
+  notify.device_id = subscription->device_id;
+  notify.sid = subscription->sid;
+  notify.seq = seq;
+  notify.boot_id = boot_id;
+  notify.is_heartbeat = strcmp (nts, "iotscp:heartbeat") == 0;
+  notify.entries = entries;
+  subscription->func (&notify, subscription->user_data);
+}
+
+static void
+server_callback (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+                 gpointer user_data)
+{
+  HearthEventServer *self = user_data;
+
+  if (!g_str_has_prefix (path, HEARTH_EVENT_SERVER_PATH_PREFIX))
+    {
+      reject (self, msg, HEARTH_NOTIFY_REJECTED_MALFORMED, SOUP_STATUS_NOT_FOUND, "not-found",
+              "Unknown path");
+      return;
+    }
+  handle_notify (self, msg, path);
+}
+
+static void
+hearth_event_server_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  HearthEventServer *self = HEARTH_EVENT_SERVER (object);
+
+  switch (prop_id)
+    {
+      case PROP_IDENTITY:
+        g_value_set_object (value, self->identity);
+        break;
+      case PROP_PORT:
+        g_value_set_uint (value, self->port);
+        break;
+      case PROP_CALLBACK_PORT:
+        g_value_set_uint (value, hearth_event_server_get_callback_port (self));
+        break;
+      case PROP_REQUEST_TIMEOUT:
+        g_value_set_uint (value, self->request_timeout);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hearth_event_server_set_property (GObject *object, guint prop_id, const GValue *value,
+                                  GParamSpec *pspec)
+{
+  HearthEventServer *self = HEARTH_EVENT_SERVER (object);
+
+  switch (prop_id)
+    {
+      case PROP_IDENTITY:
+        self->identity = g_value_dup_object (value);
+        break;
+      case PROP_CALLBACK_PORT:
+        hearth_event_server_set_callback_port (self, (guint16)g_value_get_uint (value));
+        break;
+      case PROP_REQUEST_TIMEOUT:
+        hearth_event_server_set_request_timeout (self, g_value_get_uint (value));
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hearth_event_server_constructed (GObject *object)
+{
+  HearthEventServer *self = HEARTH_EVENT_SERVER (object);
+
+  G_OBJECT_CLASS (hearth_event_server_parent_class)->constructed (object);
+
+  g_assert (self->identity != NULL);
+  self->server = soup_server_new (
+      "tls-certificate", hearth_hub_identity_get_certificate (self->identity), "tls-auth-mode",
+      G_TLS_AUTHENTICATION_REQUIRED, "server-header", NULL, NULL);
+  soup_server_add_handler (self->server, NULL, server_callback, self, NULL);
+  g_signal_connect_object (self->server, "request-started", G_CALLBACK (request_started_cb), self,
+                           0);
+  g_signal_connect_object (self->server, "request-finished", G_CALLBACK (request_done_cb), self, 0);
+  g_signal_connect_object (self->server, "request-aborted", G_CALLBACK (request_done_cb), self, 0);
+}
+
+static void
+hearth_event_server_dispose (GObject *object)
+{
+  HearthEventServer *self = HEARTH_EVENT_SERVER (object);
+
+  if (self->server != NULL)
+    soup_server_disconnect (self->server);
+  g_clear_object (&self->server);
+  g_clear_pointer (&self->connections, g_hash_table_unref);
+  g_clear_pointer (&self->subscriptions, g_hash_table_unref);
+  g_clear_pointer (&self->keys, g_hash_table_unref);
+  g_clear_pointer (&self->pending_keys, g_hash_table_unref);
+  g_clear_object (&self->identity);
+  G_OBJECT_CLASS (hearth_event_server_parent_class)->dispose (object);
+}
+
+static void
+hearth_event_server_class_init (HearthEventServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = hearth_event_server_get_property;
+  object_class->set_property = hearth_event_server_set_property;
+  object_class->constructed = hearth_event_server_constructed;
+  object_class->dispose = hearth_event_server_dispose;
+
+  properties[PROP_IDENTITY]
+      = g_param_spec_object ("identity", NULL, NULL, HEARTH_TYPE_HUB_IDENTITY,
+                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PORT]
+      = g_param_spec_uint ("port", NULL, NULL, 0, 65535, 0,
+                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The port devices are told to call back: the listening port unless set, e.g. behind a
+   * port forward (and in tests, a fault-injecting proxy in front of the server). */
+  properties[PROP_CALLBACK_PORT]
+      = g_param_spec_uint ("callback-port", NULL, NULL, 0, 65535, 0,
+                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_REQUEST_TIMEOUT]
+      = g_param_spec_uint ("request-timeout", NULL, NULL, 1, 600, REQUEST_TIMEOUT_DEFAULT_S,
+                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+hearth_event_server_init (HearthEventServer *self)
+{
+  self->subscriptions
+      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)subscription_free);
+  self->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->pending_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->connections
+      = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify)connection_info_free);
+  self->request_timeout = REQUEST_TIMEOUT_DEFAULT_S;
+}
+
+HearthEventServer *
+hearth_event_server_new (HearthHubIdentity *identity)
+{
+  g_return_val_if_fail (HEARTH_IS_HUB_IDENTITY (identity), NULL);
+  return g_object_new (HEARTH_TYPE_EVENT_SERVER, "identity", identity, NULL);
+}
+
+/**
+ * hearth_event_server_listen:
+ * @self: a #HearthEventServer
+ * @address: (nullable): the address to listen on; %NULL for every address (IPv4 and IPv6)
+ * @port: the port; 0 picks a free one (see hearth_event_server_get_port())
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when listening; else %HEARTH_ERROR_LISTEN_FAILED naming the port
+ */
+gboolean
+hearth_event_server_listen (HearthEventServer *self, GInetAddress *address, guint16 port,
+                            GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  gboolean listening;
+  GSList *uris;
+
+  g_return_val_if_fail (HEARTH_IS_EVENT_SERVER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (address != NULL)
+    {
+      g_autoptr (GSocketAddress) socket_address = g_inet_socket_address_new (address, port);
+
+      listening = soup_server_listen (self->server, socket_address, SOUP_SERVER_LISTEN_HTTPS,
+                                      &local_error);
+    }
+  else
+    listening = soup_server_listen_all (self->server, port, SOUP_SERVER_LISTEN_HTTPS, &local_error);
+  if (!listening)
+    {
+      g_set_error (error, HEARTH_ERROR, HEARTH_ERROR_LISTEN_FAILED,
+                   "The event server cannot listen on port %u: %s; choose another port", port,
+                   local_error->message);
+      return FALSE;
+    }
+
+  uris = soup_server_get_uris (self->server);
+  if (uris != NULL)
+    self->port = (guint16)g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+  return TRUE;
+}
+
+guint16
+hearth_event_server_get_port (HearthEventServer *self)
+{
+  g_return_val_if_fail (HEARTH_IS_EVENT_SERVER (self), 0);
+  return self->port;
+}
+
+guint16
+hearth_event_server_get_callback_port (HearthEventServer *self)
+{
+  g_return_val_if_fail (HEARTH_IS_EVENT_SERVER (self), 0);
+  return self->callback_port != 0 ? self->callback_port : self->port;
+}
+
+void
+hearth_event_server_set_callback_port (HearthEventServer *self, guint16 port)
+{
+  g_return_if_fail (HEARTH_IS_EVENT_SERVER (self));
+  if (self->callback_port == port)
+    return;
+  self->callback_port = port;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALLBACK_PORT]);
+}
+
+guint
+hearth_event_server_get_request_timeout (HearthEventServer *self)
+{
+  g_return_val_if_fail (HEARTH_IS_EVENT_SERVER (self), 0);
+  return self->request_timeout;
+}
+
+void
+hearth_event_server_set_request_timeout (HearthEventServer *self, guint seconds)
+{
+  g_return_if_fail (HEARTH_IS_EVENT_SERVER (self));
+  g_return_if_fail (seconds > 0);
+  if (self->request_timeout == seconds)
+    return;
+  self->request_timeout = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUEST_TIMEOUT]);
+}
+
+/**
+ * hearth_event_server_build_callback_url:
+ * @self: a #HearthEventServer
+ * @local_address: the hub's address on the connection to the device (the device only accepts a
+ *   callback to the address the SUBSCRIBE came from)
+ * @device_id: the device
+ *
+ * Returns: (transfer full): `https://<address>:<port>/iotscp/events/<device id>`
+ */
+char *
+hearth_event_server_build_callback_url (HearthEventServer *self, GInetAddress *local_address,
+                                        const char *device_id)
+{
+  g_autofree char *host = NULL;
+
+  g_return_val_if_fail (HEARTH_IS_EVENT_SERVER (self), NULL);
+  g_return_val_if_fail (G_IS_INET_ADDRESS (local_address), NULL);
+
+  host = g_inet_address_to_string (local_address);
+  if (g_inet_address_get_family (local_address) == G_SOCKET_FAMILY_IPV6)
+    {
+      char *bracketed = g_strdup_printf ("[%s]", host);
+
+      g_free (host);
+      host = bracketed;
+    }
+  return g_strdup_printf ("https://%s:%u%s%s", host, hearth_event_server_get_callback_port (self),
+                          HEARTH_EVENT_SERVER_PATH_PREFIX, device_id);
+}
+
+/**
+ * hearth_event_server_add_subscription:
+ * @self: a #HearthEventServer
+ * @sid: the SID the device answered
+ * @device_id: the device
+ * @fingerprint: the key pinned for the device: only NOTIFYs made with it are accepted
+ * @boot_id: the BOOTID of the SUBSCRIBE answer
+ * @func: called for every accepted NOTIFY of this subscription
+ * @user_data: data for @func; must stay valid until the subscription is removed
+ *
+ * Registers a subscription. Replaces one with the same SID.
+ */
+void
+hearth_event_server_add_subscription (HearthEventServer *self, const char *sid,
+                                      const char *device_id, const char *fingerprint,
+                                      const char *boot_id, HearthNotifyFunc func,
+                                      gpointer user_data)
+{
+  Subscription *subscription;
+  guint uses;
+
+  g_return_if_fail (HEARTH_IS_EVENT_SERVER (self));
+  g_return_if_fail (sid != NULL && device_id != NULL && fingerprint != NULL && func != NULL);
+
+  hearth_event_server_remove_subscription (self, sid);
+
+  subscription = g_new0 (Subscription, 1);
+  subscription->sid = g_strdup (sid);
+  subscription->device_id = g_strdup (device_id);
+  subscription->fingerprint = g_strdup (fingerprint);
+  subscription->boot_id = g_strdup (boot_id != NULL ? boot_id : "");
+  subscription->path = g_strconcat (HEARTH_EVENT_SERVER_PATH_PREFIX, device_id, NULL);
+  subscription->func = func;
+  subscription->user_data = user_data;
+  g_hash_table_insert (self->subscriptions, subscription->sid, subscription);
+
+  uses = GPOINTER_TO_UINT (g_hash_table_lookup (self->keys, fingerprint));
+  g_hash_table_insert (self->keys, g_strdup (fingerprint), GUINT_TO_POINTER (uses + 1));
+}
+
+void
+hearth_event_server_remove_subscription (HearthEventServer *self, const char *sid)
+{
+  Subscription *subscription;
+  guint uses;
+
+  g_return_if_fail (HEARTH_IS_EVENT_SERVER (self));
+
+  subscription = g_hash_table_lookup (self->subscriptions, sid);
+  if (subscription == NULL)
+    return;
+
+  uses = GPOINTER_TO_UINT (g_hash_table_lookup (self->keys, subscription->fingerprint));
+  if (uses <= 1)
+    g_hash_table_remove (self->keys, subscription->fingerprint);
+  else
+    g_hash_table_insert (self->keys, g_strdup (subscription->fingerprint),
+                         GUINT_TO_POINTER (uses - 1));
+  g_hash_table_remove (self->subscriptions, sid);
+}
+
+static void
+count_key (GHashTable *table, const char *fingerprint, int delta)
+{
+  guint uses = GPOINTER_TO_UINT (g_hash_table_lookup (table, fingerprint));
+
+  if (delta < 0 && uses <= 1)
+    g_hash_table_remove (table, fingerprint);
+  else
+    g_hash_table_insert (table, g_strdup (fingerprint), GUINT_TO_POINTER (uses + delta));
+}
+
+/**
+ * hearth_event_server_hold_key:
+ * @self: a #HearthEventServer
+ * @fingerprint: the pinned key of a device the hub is subscribing to
+ *
+ * Announces a SUBSCRIBE under way: until hearth_event_server_release_key(), the device's
+ * connections are accepted, and a NOTIFY with a SID not registered yet is answered 503 instead
+ * of 412 (see handle_notify()).
+ */
+void
+hearth_event_server_hold_key (HearthEventServer *self, const char *fingerprint)
+{
+  g_return_if_fail (HEARTH_IS_EVENT_SERVER (self));
+  count_key (self->pending_keys, fingerprint, 1);
+}
+
+void
+hearth_event_server_release_key (HearthEventServer *self, const char *fingerprint)
+{
+  g_return_if_fail (HEARTH_IS_EVENT_SERVER (self));
+  count_key (self->pending_keys, fingerprint, -1);
+}
+
+guint64
+hearth_event_server_get_n_accepted (HearthEventServer *self)
+{
+  g_return_val_if_fail (HEARTH_IS_EVENT_SERVER (self), 0);
+  return self->n_accepted;
+}
+
+guint64
+hearth_event_server_get_n_rejected (HearthEventServer *self, HearthNotifyRejection reason)
+{
+  g_return_val_if_fail (HEARTH_IS_EVENT_SERVER (self), 0);
+  g_return_val_if_fail (reason < HEARTH_NOTIFY_REJECTED_N_REASONS, 0);
+  return self->n_rejected[reason];
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "hearth-event"
+
+#include "hearth-event.h"
+
+/* HearthEvent is one item of the hub's event stream (HearthEventBus). It is an immutable,
+ * reference-counted boxed type rather than a GObject: the bus hands the same event to history,
+ * UI models and the rule engine, thousands of times a second, and none of them may change it,
+ * so there is nothing to notify and no reason to pay for a GObject per event. */
+
+struct _HearthEvent
+{
+  gatomicrefcount ref_count;
+  HearthEventKind kind;
+  HearthEventSource source;
+  char *device_id;
+  char *name;
+  JsonNode *value;
+  gint64 device_time_ms;
+  gint64 time_us;
+};
+
+G_DEFINE_BOXED_TYPE (HearthEvent, hearth_event, hearth_event_ref, hearth_event_unref)
+
+/**
+ * hearth_event_new:
+ * @kind: what happened
+ * @source: how the hub learnt it
+ * @device_id: the device it is about
+ * @name: (nullable): the property or event name, or the trust state
+ * @value: (nullable): the value or data; copied (sealed: events are immutable)
+ * @device_time_ms: the device's uptime when it happened, or -1 when unknown
+ *
+ * Returns: (transfer full): a new event stamped with the hub's current real time
+ */
+HearthEvent *
+hearth_event_new (HearthEventKind kind, HearthEventSource source, const char *device_id,
+                  const char *name, JsonNode *value, gint64 device_time_ms)
+{
+  HearthEvent *self = g_new0 (HearthEvent, 1);
+
+  g_return_val_if_fail (device_id != NULL, NULL);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->kind = kind;
+  self->source = source;
+  self->device_id = g_strdup (device_id);
+  self->name = g_strdup (name);
+  if (value != NULL)
+    {
+      self->value = json_node_copy (value);
+      json_node_seal (self->value);
+    }
+  self->device_time_ms = device_time_ms;
+  self->time_us = g_get_real_time ();
+  return self;
+}
+
+HearthEvent *
+hearth_event_ref (HearthEvent *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+hearth_event_unref (HearthEvent *self)
+{
+  g_return_if_fail (self != NULL);
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  g_free (self->device_id);
+  g_free (self->name);
+  g_clear_pointer (&self->value, json_node_unref);
+  g_free (self);
+}
+
+HearthEventKind
+hearth_event_get_kind (const HearthEvent *self)
+{
+  return self->kind;
+}
+
+HearthEventSource
+hearth_event_get_source (const HearthEvent *self)
+{
+  return self->source;
+}
+
+const char *
+hearth_event_get_device_id (const HearthEvent *self)
+{
+  return self->device_id;
+}
+
+const char *
+hearth_event_get_name (const HearthEvent *self)
+{
+  return self->name;
+}
+
+/**
+ * hearth_event_get_value:
+ *
+ * Returns: (transfer none) (nullable): the sealed value or data
+ */
+JsonNode *
+hearth_event_get_value (const HearthEvent *self)
+{
+  return self->value;
+}
+
+gint64
+hearth_event_get_device_time_ms (const HearthEvent *self)
+{
+  return self->device_time_ms;
+}
+
+gint64
+hearth_event_get_time_us (const HearthEvent *self)
+{
+  return self->time_us;
+}
+
+/**
+ * hearth_event_kind_to_string:
+ *
+ * Returns: the kind as stored in history: `event`, `property`, `online`, `offline`, `trust`
+ */
+const char *
+hearth_event_kind_to_string (HearthEventKind kind)
+{
+  switch (kind)
+    {
+      case HEARTH_EVENT_DEVICE_EVENT:
+        return "event";
+      case HEARTH_EVENT_PROPERTY_CHANGED:
+        return "property";
+      case HEARTH_EVENT_DEVICE_ONLINE:
+        return "online";
+      case HEARTH_EVENT_DEVICE_OFFLINE:
+        return "offline";
+      case HEARTH_EVENT_TRUST_CHANGED:
+        return "trust";
+      default:
+        return "unknown";
+    }
+}
+
+/**
+ * hearth_event_dup_value_json:
+ *
+ * Returns: (transfer full) (nullable): the value as compact JSON text
+ */
+char *
+hearth_event_dup_value_json (const HearthEvent *self)
+{
+  if (self->value == NULL)
+    return NULL;
+  return json_to_string (self->value, FALSE);
+}
