@@ -4,6 +4,8 @@
 unknown one and with a removed controller's is refused and applies nothing; an allowed
 controller's writes are applied and reach a subscriber; the controller list survives a restart."""
 
+import time
+
 from iotscp_testlib import (Client, Failures, Identity, NotifyServer, Simulator, TempDir,
                             peer_fingerprint, run_main, simulator_path)
 
@@ -81,7 +83,11 @@ def main():
                                    for entry in entries),
                                "a controller's UTF-8 name is kept")
 
+                second_events = NotifyServer(second)
                 with Client(port, second) as other:
+                    answer = other.subscribe(second_events.url(), timeout=300, heartbeat=60)
+                    failures.check(answer.status == 200, "the added controller subscribes (%r)"
+                                   % answer)
                     answer = other.put("colour-temperature", 3000)
                     failures.check(answer.status == 200 and answer.json() == {"value": 3000},
                                    "the added controller writes colour-temperature (%r)"
@@ -94,9 +100,14 @@ def main():
                                    "controller's write")
 
                     # Removing it takes effect on its next request, even on this connection.
+                    failures.check(second_events.wait_for_update(
+                        lambda e: e.get("name") == "colour-temperature", NOTIFY_WAIT) is not None,
+                        "the added controller's own subscription is notified")
                     answer = boss.request("DELETE", "/controllers/" + second.fp)
                     failures.check(answer.status == 204, "DELETE /controllers/{fp} is 204 (%r)"
                                    % answer)
+                    # Everything the removed controller's server receives from now on is late.
+                    seen_before_removal = len(second_events.snapshot())
                     answer = other.put("brightness", 3)
                     failures.check(answer.status == 403, "a removed controller is refused on its "
                                    "kept-alive connection (%r)" % answer)
@@ -177,6 +188,14 @@ def main():
                 answer = boss.action("blink", {"times": 1, "colour": "red"})
                 failures.check(answer.status == 422, "an undeclared action input field is 422 "
                                "(%r)" % answer)
+
+                # The removed controller's subscription ended with its removal (protocol.md
+                # section 6): none of the writes since then reached it.
+                time.sleep(1.0)
+                late = second_events.snapshot()[seen_before_removal:]
+                second_events.close()
+                failures.check(not late, "a removed controller gets no NOTIFY after its removal "
+                               "(%d arrived: %r)" % (len(late), late[:2]))
 
                 # Add a third controller, restart, and check the list was kept.
                 answer = boss.request("POST", "/controllers", body={"fp": third.fp, "name": "3"})
