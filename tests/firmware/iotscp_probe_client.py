@@ -44,8 +44,17 @@ def parse_message(data):
     return lines[0], fields
 
 
+def random_loopback_address():
+    """A random address of 127.0.0.0/8 other than 127.0.0.1. Devices answer one probe per source
+    address per 100 ms, so tests that probe at the same time from 127.0.0.1 would steal each
+    other's answers; every ProbeSocket therefore gets a source address of its own."""
+    octets = os.urandom(3)
+    return "127.%d.%d.%d" % (octets[0], octets[1], max(2, octets[2]) if octets[2] < 255 else 254)
+
+
 class ProbeSocket:
-    """A UDP socket on 127.0.0.1 that sends probes to the IPv4 group through loopback."""
+    """A UDP socket on a loopback address of its own that sends probes to the IPv4 group
+    through the loopback interface."""
 
     def __init__(self):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -53,7 +62,8 @@ class ProbeSocket:
                              socket.inet_aton("127.0.0.1"))
         self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
         self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.address = random_loopback_address()
+        self.sock.bind((self.address, 0))
 
     def send(self, datagram):
         self.sock.sendto(datagram, (GROUP_V4, PROBE_PORT))

@@ -16,16 +16,21 @@ from iotscp_testlib import (PROTOCOL_DATA, Client, Failures, Identity, NotifySer
 NAME = "Küche ☀"
 
 
-def probe_for(failures, sock, device, label, **kwargs):
-    """Sends one probe and returns the answers that came from `device` (by id)."""
-    nonce = new_nonce()
-    datagram = make_probe(nonce, **kwargs)
-    sock.send(datagram)
-    answers = []
-    for data, source in sock.collect(1.5):
-        parsed = parse_message(data)
-        if parsed and parsed[1].get("id") == device.id:
-            answers.append((data, parsed, nonce, datagram))
+def probe_for(failures, sock, device, label, attempts=1, **kwargs):
+    """Sends a probe and returns the answers that came from `device` (by id). With attempts > 1
+    a probe that got no answer is repeated (with a new nonce): other tests running at the same
+    time may have used up the device's token bucket for a moment."""
+    for _ in range(attempts):
+        nonce = new_nonce()
+        datagram = make_probe(nonce, **kwargs)
+        sock.send(datagram)
+        answers = []
+        for data, source in sock.collect(1.5):
+            parsed = parse_message(data)
+            if parsed and parsed[1].get("id") == device.id:
+                answers.append((data, parsed, nonce, datagram))
+        if answers:
+            break
     return answers
 
 
@@ -126,13 +131,14 @@ def main():
             try:
                 time.sleep(0.2)
                 answers = probe_for(failures, sock, device, "probe for this id",
-                                    device_id=device.id)
+                                    attempts=3, device_id=device.id)
                 check_here(failures, answers, device, NAME, "probe for this id")
                 time.sleep(0.2)
-                answers = probe_for(failures, sock, device, "probe for everyone")
+                answers = probe_for(failures, sock, device, "probe for everyone", attempts=3)
                 check_here(failures, answers, device, NAME, "probe for everyone")
                 time.sleep(0.2)
-                answers = probe_for(failures, sock, device, "1,200-byte probe", size=1200)
+                answers = probe_for(failures, sock, device, "1,200-byte probe", attempts=3,
+                                    size=1200)
                 check_here(failures, answers, device, NAME, "1,200-byte probe")
                 for label, kwargs in (("a 399-byte probe", {"size": 399}),
                                       ("a 1,201-byte probe", {"size": 1201}),
@@ -181,7 +187,8 @@ def main():
                            "(%r)" % (NAME, document.get("name")))
             sock = ProbeSocket()
             try:
-                answers = probe_for(failures, sock, device, "--name probe", device_id=device.id)
+                answers = probe_for(failures, sock, device, "--name probe", attempts=3,
+                                    device_id=device.id)
                 check_here(failures, answers, device, NAME, "--name probe")
             finally:
                 sock.close()
