@@ -40,6 +40,7 @@ enum
   PROP_USE_PROBE,
   PROP_PROBE_INTERVAL,
   PROP_STALE_TIMEOUT,
+  PROP_ALLOWED_INTERFACES,
   PROP_MDNS_STATE,
   PROP_MDNS_ERROR,
   N_PROPS
@@ -61,6 +62,7 @@ struct _HearthDiscovery
   guint expiry_source;
   guint probe_interval_seconds;
   guint stale_timeout_seconds;
+  char **allowed_interfaces;
   gboolean use_mdns;
   gboolean use_probe;
   gboolean is_started;
@@ -253,6 +255,9 @@ hearth_discovery_get_property (GObject *object, guint prop_id, GValue *value, GP
       case PROP_STALE_TIMEOUT:
         g_value_set_uint (value, self->stale_timeout_seconds);
         break;
+      case PROP_ALLOWED_INTERFACES:
+        g_value_set_boxed (value, self->allowed_interfaces);
+        break;
       case PROP_MDNS_STATE:
         g_value_set_enum (value, hearth_discovery_get_mdns_state (self));
         break;
@@ -283,6 +288,9 @@ hearth_discovery_set_property (GObject *object, guint prop_id, const GValue *val
         break;
       case PROP_STALE_TIMEOUT:
         self->stale_timeout_seconds = g_value_get_uint (value);
+        break;
+      case PROP_ALLOWED_INTERFACES:
+        self->allowed_interfaces = g_value_dup_boxed (value);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -319,6 +327,7 @@ hearth_discovery_finalize (GObject *object)
 
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_pointer (&self->sightings, g_ptr_array_unref);
+  g_strfreev (self->allowed_interfaces);
 
   G_OBJECT_CLASS (hearth_discovery_parent_class)->finalize (object);
 }
@@ -362,6 +371,14 @@ hearth_discovery_class_init (HearthDiscoveryClass *klass)
    */
   properties[PROP_STALE_TIMEOUT] = g_param_spec_uint (
       "stale-timeout", NULL, NULL, 1, 86400, HEARTH_DISCOVERY_STALE_SECONDS, construct_only);
+  /**
+   * HearthDiscovery:allowed-interfaces:
+   *
+   * Names of the interfaces the multicast probe may use, or %NULL for every usable interface.
+   * Lets a user keep probes off a network, and tests keep them on loopback.
+   */
+  properties[PROP_ALLOWED_INTERFACES]
+      = g_param_spec_boxed ("allowed-interfaces", NULL, NULL, G_TYPE_STRV, construct_only);
   properties[PROP_MDNS_STATE] = g_param_spec_enum ("mdns-state", NULL, NULL, HEARTH_TYPE_MDNS_STATE,
                                                    HEARTH_MDNS_STATE_STOPPED, read_only);
   /**
@@ -422,8 +439,8 @@ hearth_discovery_start (HearthDiscovery *self, GError **error)
 
   if (self->use_probe)
     {
-      g_autoptr (HearthMulticastProber) prober
-          = hearth_multicast_prober_new (self->probe_interval_seconds);
+      g_autoptr (HearthMulticastProber) prober = hearth_multicast_prober_new (
+          self->probe_interval_seconds, (const char *const *)self->allowed_interfaces);
 
       g_signal_connect (prober, "sighted", G_CALLBACK (prober_sighted_cb), self);
       if (!hearth_multicast_prober_start (prober, error))
@@ -643,7 +660,8 @@ description_read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (remote);
 
       report->address = g_object_ref (g_inet_socket_address_get_address (inet));
-      report->interface_index = g_inet_socket_address_get_scope_id (inet);
+      if (g_socket_address_get_family (remote) == G_SOCKET_FAMILY_IPV6)
+        report->interface_index = g_inet_socket_address_get_scope_id (inet);
     }
   sighting = apply_report (self, report);
   if (sighting == NULL)

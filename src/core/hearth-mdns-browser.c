@@ -406,9 +406,11 @@ browse_callback (AvahiServiceBrowser *browser, AvahiIfIndex interface, AvahiProt
               service->interface_index = interface;
               g_hash_table_insert (self->services, g_steal_pointer (&key), service);
             }
+          /* The address family follows the protocol the service was found on, so a device seen
+         * over IPv4 and IPv6 mDNS gets an address of each family. */
           service->resolver = avahi_service_resolver_new (
               avahi_service_browser_get_client (browser), interface, protocol, name, type, domain,
-              AVAHI_PROTO_UNSPEC, 0, resolve_callback, self);
+              protocol, 0, resolve_callback, self);
           if (service->resolver == NULL)
             set_last_error (self, "Cannot make an Avahi resolver");
           break;

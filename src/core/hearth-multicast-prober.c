@@ -84,6 +84,8 @@ typedef struct
   guint joined_ipv6_index;
   gboolean sent_ipv4;
   gboolean sent_ipv6;
+  gboolean is_allowed;
+  struct in_addr ipv4_address; /* the first IPv4 address: the source of IPv4 probes */
   char *last_error;
 } Interface;
 
@@ -122,6 +124,7 @@ struct _HearthMulticastProber
   gint64 last_round_us;
   guint n_rounds;
   guint probe_interval_seconds;
+  char **allowed_interfaces; /* NULL: every interface */
   gboolean is_started;
 };
 
@@ -163,14 +166,14 @@ interface_set_error (Interface *interface, const char *format, ...)
 static gboolean
 interface_wants_ipv4 (Interface *interface)
 {
-  return (interface->flags & IFF_UP) && (interface->flags & (IFF_MULTICAST | IFF_LOOPBACK))
-         && interface->has_ipv4;
+  return interface->is_allowed && (interface->flags & IFF_UP)
+         && (interface->flags & (IFF_MULTICAST | IFF_LOOPBACK)) && interface->has_ipv4;
 }
 
 static gboolean
 interface_wants_ipv6 (Interface *interface)
 {
-  return (interface->flags & IFF_UP) && (interface->flags & IFF_MULTICAST)
+  return interface->is_allowed && (interface->flags & IFF_UP) && (interface->flags & IFF_MULTICAST)
          && !(interface->flags & IFF_LOOPBACK) && interface->has_ipv6_link_local;
 }
 
@@ -203,6 +206,27 @@ nonce_is_ours (HearthMulticastProber *self, const char *nonce)
   return FALSE;
 }
 
+/* Datagrams from interfaces the prober does not use (not allowed, or not usable) are dropped:
+ * the kernel may deliver a group's datagrams from every interface where any socket joined. */
+static gboolean
+interface_index_is_allowed (HearthMulticastProber *self, guint interface_index)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (self->allowed_interfaces == NULL)
+    return TRUE;
+  g_hash_table_iter_init (&iter, self->interfaces);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Interface *interface = value;
+
+      if (interface->index == interface_index)
+        return interface->is_allowed;
+    }
+  return FALSE;
+}
+
 static void
 handle_datagram (HearthMulticastProber *self, const guint8 *data, gsize length,
                  GInetAddress *source, guint interface_index, gboolean on_listener)
@@ -225,6 +249,8 @@ handle_datagram (HearthMulticastProber *self, const guint8 *data, gsize length,
       && (on_listener || !nonce_is_ours (self, message->nonce)))
     return;
   if (message->verb == HEARTH_PROBE_VERB_HELLO && !on_listener)
+    return;
+  if (!interface_index_is_allowed (self, interface_index))
     return;
 
   report = hearth_sighting_report_new (HEARTH_SIGHTING_SOURCE_PROBE);
@@ -304,7 +330,8 @@ read_datagrams (HearthMulticastProber *self, GSocket *socket, gboolean on_listen
       if (source_address == NULL || !G_IS_INET_SOCKET_ADDRESS (source_address))
         continue;
       source = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (source_address));
-      if (interface_index == 0)
+      if (interface_index == 0
+          && g_socket_address_get_family (source_address) == G_SOCKET_FAMILY_IPV6)
         interface_index
             = g_inet_socket_address_get_scope_id (G_INET_SOCKET_ADDRESS (source_address));
       handle_datagram (self, buffer, (gsize)length, source, interface_index, on_listener);
@@ -374,6 +401,19 @@ open_family (HearthMulticastProber *self, Family *family, GSocketFamily socket_f
   g_source_attach (family->sender_source, NULL);
 
   family->listener = open_socket (socket_family, HEARTH_PROBE_PORT, &error);
+  if (family->listener != NULL)
+    {
+      /* Receive only the groups this socket joined, on the interfaces it joined them on, not
+       * every group any program on the host joined (Linux's default). Older kernels lack the
+       * IPv6 option; the interface check in handle_datagram() covers them. */
+      int fd = g_socket_get_fd (family->listener);
+      int off = 0;
+
+      if (socket_family == G_SOCKET_FAMILY_IPV6)
+        setsockopt (fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off, sizeof off);
+      else
+        setsockopt (fd, IPPROTO_IP, IP_MULTICAST_ALL, &off, sizeof off);
+    }
   if (family->listener == NULL)
     {
       /* Probing still works from the sender; only HELLOs are missed. */
@@ -389,20 +429,26 @@ open_family (HearthMulticastProber *self, Family *family, GSocketFamily socket_f
 /* Sending. */
 
 static gboolean
-select_interface (Family *family, gboolean is_ipv6, guint index, GError **error)
+select_interface (Family *family, gboolean is_ipv6, Interface *interface, GError **error)
 {
   int fd = g_socket_get_fd (family->sender);
   int result;
 
   if (is_ipv6)
     {
-      int value = (int)index;
+      int value = (int)interface->index;
 
       result = setsockopt (fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &value, sizeof value);
     }
   else
     {
-      struct ip_mreqn request = { .imr_ifindex = (int)index };
+      /* The interface's own address as the source: answers then come back over that
+       * interface, and a device on the same host answers from loopback, not from whatever
+       * address the route to the group would pick. */
+      struct ip_mreqn request = {
+        .imr_address = interface->ipv4_address,
+        .imr_ifindex = (int)interface->index,
+      };
 
       result = setsockopt (fd, IPPROTO_IP, IP_MULTICAST_IF, &request, sizeof request);
     }
@@ -430,7 +476,7 @@ send_probe (Family *family, gboolean is_ipv6, Interface *interface, GBytes *prob
   destination
       = g_object_new (G_TYPE_INET_SOCKET_ADDRESS, "address", family->group, "port",
                       (guint)HEARTH_PROBE_PORT, "scope-id", is_ipv6 ? interface->index : 0u, NULL);
-  if (!select_interface (family, is_ipv6, interface->index, &error)
+  if (!select_interface (family, is_ipv6, interface, &error)
       || g_socket_send_to (family->sender, destination, (const char *)data, size, NULL, &error) < 0)
     {
       interface_set_error (interface, "Sending the %s probe failed: %s", is_ipv6 ? "IPv6" : "IPv4",
@@ -545,6 +591,7 @@ typedef struct
   guint flags;
   gboolean has_ipv4;
   gboolean has_ipv6_link_local;
+  struct in_addr ipv4_address;
 } ScannedInterface;
 
 static void
@@ -580,8 +627,11 @@ rescan (HearthMulticastProber *self)
       found->flags = entry->ifa_flags;
       if (entry->ifa_addr == NULL)
         continue;
-      if (entry->ifa_addr->sa_family == AF_INET)
-        found->has_ipv4 = TRUE;
+      if (entry->ifa_addr->sa_family == AF_INET && !found->has_ipv4)
+        {
+          found->has_ipv4 = TRUE;
+          found->ipv4_address = ((struct sockaddr_in *)entry->ifa_addr)->sin_addr;
+        }
       else if (entry->ifa_addr->sa_family == AF_INET6
                && IN6_IS_ADDR_LINKLOCAL (&((struct sockaddr_in6 *)entry->ifa_addr)->sin6_addr))
         found->has_ipv6_link_local = TRUE;
@@ -620,7 +670,11 @@ rescan (HearthMulticastProber *self)
           has_news = TRUE;
         }
       interface->flags = found->flags;
+      interface->is_allowed
+          = self->allowed_interfaces == NULL
+            || g_strv_contains ((const char *const *)self->allowed_interfaces, interface->name);
       interface->has_ipv4 = found->has_ipv4;
+      interface->ipv4_address = found->ipv4_address;
       interface->has_ipv6_link_local = found->has_ipv6_link_local;
 
       was_joined_ipv4 = interface->joined_ipv4_index != 0;
@@ -733,6 +787,7 @@ hearth_multicast_prober_finalize (GObject *object)
   HearthMulticastProber *self = HEARTH_MULTICAST_PROBER (object);
 
   g_clear_pointer (&self->interfaces, g_hash_table_unref);
+  g_strfreev (self->allowed_interfaces);
 
   G_OBJECT_CLASS (hearth_multicast_prober_parent_class)->finalize (object);
 }
@@ -766,15 +821,18 @@ hearth_multicast_prober_init (HearthMulticastProber *self)
 /**
  * hearth_multicast_prober_new:
  * @probe_interval_seconds: seconds between periodic probe rounds (at least 1)
+ * @allowed_interfaces: (nullable) (array zero-terminated=1): probe only on these interfaces;
+ *   %NULL for every usable one
  *
  * Returns: (transfer full): a new prober; call hearth_multicast_prober_start()
  */
 HearthMulticastProber *
-hearth_multicast_prober_new (guint probe_interval_seconds)
+hearth_multicast_prober_new (guint probe_interval_seconds, const char *const *allowed_interfaces)
 {
   HearthMulticastProber *self = g_object_new (HEARTH_TYPE_MULTICAST_PROBER, NULL);
 
   self->probe_interval_seconds = MAX (probe_interval_seconds, 1);
+  self->allowed_interfaces = g_strdupv ((char **)allowed_interfaces);
   return self;
 }
 

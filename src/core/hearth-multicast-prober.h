@@ -24,7 +24,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthProbeInterface, hearth_probe_interface_free
 G_DECLARE_FINAL_TYPE (HearthMulticastProber, hearth_multicast_prober, HEARTH, MULTICAST_PROBER,
                       GObject)
 
-HearthMulticastProber *hearth_multicast_prober_new (guint probe_interval_seconds);
+HearthMulticastProber *hearth_multicast_prober_new (guint probe_interval_seconds,
+                                                    const char *const *allowed_interfaces);
 gboolean hearth_multicast_prober_start (HearthMulticastProber *self, GError **error);
 void hearth_multicast_prober_probe_now (HearthMulticastProber *self);
 void hearth_multicast_prober_rescan_interfaces (HearthMulticastProber *self);

@@ -37,6 +37,14 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+enum
+{
+  ADDRESSES_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 /* The sources are bits 0–2; their per-source times are kept in this order. */
 #define N_SOURCES 3
 
@@ -370,6 +378,15 @@ hearth_sighting_class_init (HearthSightingClass *klass)
       = g_param_spec_int64 ("last-seen", NULL, NULL, 0, G_MAXINT64, 0, read_only);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * HearthSighting::addresses-changed:
+   *
+   * An address was added or removed, or the sources that vouch for one changed.
+   */
+  signals[ADDRESSES_CHANGED]
+      = g_signal_new ("addresses-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -409,6 +426,7 @@ hearth_sighting_apply_report (HearthSighting *self, const HearthSightingReport *
 {
   gint64 now = g_get_real_time ();
   gboolean changed = FALSE;
+  gboolean addresses_changed = FALSE;
 
   g_return_val_if_fail (HEARTH_IS_SIGHTING (self), FALSE);
   g_return_val_if_fail (g_strcmp0 (report->device_id, self->device_id) == 0, FALSE);
@@ -461,7 +479,7 @@ hearth_sighting_apply_report (HearthSighting *self, const HearthSightingReport *
               && g_inet_address_get_is_link_local (report->address))
             address->public.scope_id = report->interface_index;
           g_ptr_array_insert (self->addresses, 0, address);
-          changed = TRUE;
+          addresses_changed = TRUE;
         }
       else if (position != 0)
         {
@@ -470,7 +488,7 @@ hearth_sighting_apply_report (HearthSighting *self, const HearthSightingReport *
           g_ptr_array_insert (self->addresses, 0, address);
         }
       if (!(address->public.sources & report->source))
-        changed = TRUE;
+        addresses_changed = TRUE;
       address->public.sources |= report->source;
       address->public.last_seen = now;
       address->seen_by_source_us[source_slot (report->source)] = g_get_monotonic_time ();
@@ -486,7 +504,9 @@ hearth_sighting_apply_report (HearthSighting *self, const HearthSightingReport *
 
   update_sources (self);
   g_object_thaw_notify (G_OBJECT (self));
-  return changed;
+  if (addresses_changed)
+    g_signal_emit (self, signals[ADDRESSES_CHANGED], 0);
+  return changed || addresses_changed;
 }
 
 /* A source says it no longer sees the device: on one interface, or on every interface when
@@ -510,15 +530,21 @@ void
 hearth_sighting_expire (HearthSighting *self, HearthSightingSource source, gint64 older_than_us)
 {
   guint slot = source_slot (source);
+  gboolean addresses_changed = FALSE;
 
   for (guint i = 0; i < self->addresses->len; i++)
     {
       SightingAddress *address = g_ptr_array_index (self->addresses, i);
 
       if ((address->public.sources & source) && address->seen_by_source_us[slot] < older_than_us)
-        address->public.sources &= ~source;
+        {
+          address->public.sources &= ~source;
+          addresses_changed = TRUE;
+        }
     }
   update_sources (self);
+  if (addresses_changed)
+    g_signal_emit (self, signals[ADDRESSES_CHANGED], 0);
 }
 
 /* Monotonic time at which the last source went away, or 0 while the sighting is live. */

@@ -14,7 +14,7 @@
  * Commands on standard input, one per line: "refresh", "report", "quit".
  *
  * Options: --no-mdns, --no-probe, --probe-interval SECONDS, --stale-timeout SECONDS,
- * --add-address HOST:PORT. */
+ * --add-address HOST:PORT, --interface NAME (repeatable: probe only there). */
 
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
@@ -78,6 +78,7 @@ items_changed_cb (GListModel *model, guint position, guint removed, guint added,
         {
           g_hash_table_insert (watched, g_strdup (device_id), g_object_ref (sighting));
           g_signal_connect (sighting, "notify", G_CALLBACK (sighting_notify_cb), NULL);
+          g_signal_connect (sighting, "addresses-changed", G_CALLBACK (print_sighting), NULL);
           print_sighting (sighting);
         }
     }
@@ -160,6 +161,7 @@ main (int argc, char **argv)
   gboolean no_mdns = FALSE, no_probe = FALSE;
   int probe_interval = 30, stale_timeout = 60;
   g_autofree char *add_address = NULL;
+  g_auto (GStrv) interfaces = NULL;
   GOptionEntry entries[] = {
     { "no-mdns", 0, 0, G_OPTION_ARG_NONE, &no_mdns, "Do not browse mDNS", NULL },
     { "no-probe", 0, 0, G_OPTION_ARG_NONE, &no_probe, "Do not run the multicast probe", NULL },
@@ -168,6 +170,8 @@ main (int argc, char **argv)
       "S" },
     { "add-address", 0, 0, G_OPTION_ARG_STRING, &add_address, "Add a device by address",
       "HOST:PORT" },
+    { "interface", 0, 0, G_OPTION_ARG_STRING_ARRAY, &interfaces, "Probe only on this interface",
+      "NAME" },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
@@ -188,7 +192,7 @@ main (int argc, char **argv)
   watched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   discovery = g_object_new (HEARTH_TYPE_DISCOVERY, "use-mdns", !no_mdns, "use-probe", !no_probe,
                             "probe-interval", (guint)probe_interval, "stale-timeout",
-                            (guint)stale_timeout, NULL);
+                            (guint)stale_timeout, "allowed-interfaces", interfaces, NULL);
   g_signal_connect (discovery, "items-changed", G_CALLBACK (items_changed_cb), watched);
   g_signal_connect (discovery, "notify::mdns-state", G_CALLBACK (mdns_state_cb), NULL);
   if (!hearth_discovery_start (discovery, &error))
@@ -214,7 +218,10 @@ main (int argc, char **argv)
 
     g_hash_table_iter_init (&iter, watched);
     while (g_hash_table_iter_next (&iter, NULL, &value))
-      g_signal_handlers_disconnect_by_func (value, sighting_notify_cb, NULL);
+      {
+        g_signal_handlers_disconnect_by_func (value, sighting_notify_cb, NULL);
+        g_signal_handlers_disconnect_by_func (value, print_sighting, NULL);
+      }
   }
   g_signal_handlers_disconnect_by_data (discovery, watched);
   g_clear_pointer (&main_loop, g_main_loop_unref);
