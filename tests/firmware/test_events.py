@@ -9,7 +9,7 @@ import re
 import time
 
 from iotscp_testlib import (Client, Failures, Identity, NotifyServer, Simulator, TempDir, connect,
-                            log, run_main, simulator_path)
+                            load_json, log, run_main, simulator_path)
 
 SID_RE = re.compile(r"uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 BOOTID_RE = re.compile(r"[0-9a-f]{32}")
@@ -66,6 +66,46 @@ def subscribe_ok(failures, client, url, label, timeout=300, heartbeat=None):
     failures.check(ok, "%s: SUBSCRIBE answers 200 with SID uuid:…, BOOTID (%r %r)"
                    % (label, answer, answer.headers))
     return answer, sid
+
+
+def keypad_events(failures, exe, tmp, hub):
+    import jsonschema
+
+    description = load_json("descriptions", "keypad.json")
+    data_schema = description["events"]["key"]["data"]
+    with Simulator(exe, tmp.sub("keypad"), ["--profile", "keypad"], allow=[hub.fp]) as sim, \
+            Client(sim.device.port, hub) as client, NotifyServer(hub) as server:
+        answer, sid = subscribe_ok(failures, client, server.url(), "keypad", 60, 60)
+        answer = client.action("press", {"key": 40, "velocity": 90})
+        failures.check(answer.status == 200 and answer.json() == {"output": None},
+                       "POST /actions/press answers {\"output\": null} (%r)" % answer)
+        up = server.wait_for_update(lambda e: e.get("kind") == "event" and
+                                    e.get("data", {}).get("state") == "up", 10)
+        failures.check(up is not None, "the key-up event arrives")
+        server.wait_for_update(lambda e: e.get("name") == "pressed" and e.get("value") == 0, 3)
+        entries = [e for note in server.snapshot() if note.nts == "iotscp:update"
+                   for e in note.events()]
+        keys = [e for e in entries if e.get("kind") == "event" and e.get("name") == "key"]
+        states = [e["data"].get("state") for e in keys if isinstance(e.get("data"), dict)]
+        failures.check(states == ["down", "up"], "one key event down, then up (%r)" % keys)
+        failures.check(all(e["data"].get("key") == 40 for e in keys), "the events carry key 40")
+        failures.check(keys[:1] and keys[0]["data"].get("velocity") == 90,
+                       "the down event carries velocity 90 (%r)" % keys[:1])
+        validator = jsonschema.Draft202012Validator(data_schema)
+        invalid = [e for e in keys if not validator.is_valid(e["data"])]
+        failures.check(not invalid, "event data fits the described data schema (%r)" % invalid)
+        failures.check(all(isinstance(e.get("t"), int) for e in keys) and
+                       [e["t"] for e in keys] == sorted(e["t"] for e in keys),
+                       "event times t are integers in order")
+        pressed = [e.get("value") for e in entries if e.get("name") == "pressed"]
+        failures.check(pressed == [1, 0], "pressed goes 1 then 0 (%r)" % pressed)
+        answer = client.action("press", {"key": 89})
+        failures.check(answer.status == 422, "key 89 is out of range: 422 (%r)" % answer)
+        answer = client.action("press", {})
+        failures.check(answer.status == 422, "a press without the required key is 422 (%r)"
+                       % answer)
+        check_sequence(failures, server.snapshot(), "keypad")
+        client.unsubscribe(sid)
 
 
 def main():
@@ -264,6 +304,9 @@ def main():
         finally:
             code = sim.stop()
             log("simulator exit code after SIGTERM:", code)
+
+        # --- events (kind "event"): the keypad's key presses ---
+        keypad_events(failures, exe, tmp, hub)
     failures.finish()
 
 
