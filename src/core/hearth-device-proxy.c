@@ -714,12 +714,6 @@ notify_cb (const HearthNotify *notify, gpointer user_data)
   self->last_notify_us = g_get_monotonic_time ();
   hearth_device_set_last_heard (self->device, g_get_real_time ());
 
-  if (notify->boot_changed)
-    {
-      g_free (self->boot_id);
-      self->boot_id = g_strdup (notify->boot_id);
-    }
-
   for (guint i = 0; i < notify->entries->len; i++)
     {
       HearthNotifyEntry *entry = g_ptr_array_index (notify->entries, i);
@@ -757,7 +751,7 @@ notify_cb (const HearthNotify *notify, gpointer user_data)
     }
 
   /* The entries of a lost NOTIFY are gone; what they changed is read back. */
-  if (notify->n_lost > 0 || notify->boot_changed)
+  if (notify->n_lost > 0)
     {
       self->n_lost_notifies += notify->n_lost;
       request_resync (self);
@@ -1531,6 +1525,18 @@ hearth_device_proxy_get_sid (HearthDeviceProxy *self)
 {
   g_return_val_if_fail (HEARTH_IS_DEVICE_PROXY (self), NULL);
   return self->sid;
+}
+
+/**
+ * hearth_device_proxy_get_boot_id:
+ *
+ * Returns: (nullable): the device's boot id, from its last SUBSCRIBE answer
+ */
+const char *
+hearth_device_proxy_get_boot_id (HearthDeviceProxy *self)
+{
+  g_return_val_if_fail (HEARTH_IS_DEVICE_PROXY (self), NULL);
+  return self->boot_id;
 }
 
 /** hearth_device_proxy_get_n_resyncs: Returns: how many full re-reads completed */

@@ -72,6 +72,7 @@ void hearth_device_proxy_set_max_backoff (HearthDeviceProxy *self, guint millise
 JsonNode *hearth_device_proxy_get_value (HearthDeviceProxy *self, const char *property);
 GStrv hearth_device_proxy_list_values (HearthDeviceProxy *self);
 const char *hearth_device_proxy_get_sid (HearthDeviceProxy *self);
+const char *hearth_device_proxy_get_boot_id (HearthDeviceProxy *self);
 guint64 hearth_device_proxy_get_n_resyncs (HearthDeviceProxy *self);
 guint64 hearth_device_proxy_get_n_lost_notifies (HearthDeviceProxy *self);
 guint64 hearth_device_proxy_get_n_handshakes_refused (HearthDeviceProxy *self);

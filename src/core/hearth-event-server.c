@@ -19,8 +19,9 @@
  * 1. TLS: a client certificate is required, and its key must be the pinned key of a device
  *    that currently has a subscription; anything else fails the handshake. A device whose key
  *    changed (a certificate change) is refused here, so 0 of its events are accepted.
- * 2. Size and time: Content-Length over 16 KiB is 413 before the body is read; a request that is
- *    not complete within the deadline (10 s, also for a stalled TLS handshake) has its
+ * 2. Size and time: a Content-Length over 16 KiB closes the connection before the body is read
+ *    (libsoup cannot answer before reading the body), a chunked body is cut off when it grows
+ *    past 16 KiB, and a request that is not complete within the deadline (10 s, also for a stalled TLS handshake) has its
  *    connection closed. libsoup has no per-request deadline, so one is kept per connection.
  * 3. SID: unknown → 412 (the device ends that subscription). The path must be the callback path
  *    of that subscription.
@@ -209,12 +210,11 @@ got_headers_cb (SoupServerMessage *msg, gpointer user_data)
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
       && length > HEARTH_NOTIFY_BODY_MAX_BYTES)
     {
-      /* Answered before the body is read; the connection cannot be reused after an unread
-       * body, so it is closed. */
+      /* libsoup reads the whole body before a handler can answer, so a body over the limit is
+       * not answered at all: the connection is closed before any of it is read. */
       self->n_rejected[HEARTH_NOTIFY_REJECTED_TOO_LARGE]++;
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
-                                    "close");
-      soup_server_message_set_status (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, NULL);
+      if (info != NULL && info->socket != NULL)
+        g_socket_shutdown (info->socket, TRUE, TRUE, NULL);
     }
 }
 
@@ -412,11 +412,19 @@ handle_notify (HearthEventServer *self, SoupServerMessage *msg, const char *path
       return;
     }
 
-  /* SEQ counts modulo 2^32 (§7.4): a distance of 1 is the next NOTIFY, more is a gap, and 0 or
-   * a "negative" distance (the upper half) is a replay or a NOTIFY overtaken by a later one. A
-   * new boot id cannot come with an old subscription, but if it does, the numbering restarts. */
-  notify.boot_changed = strcmp (boot_id, subscription->boot_id) != 0;
-  if (subscription->has_seq && !notify.boot_changed)
+  /* A subscription lives in the device's RAM for one boot (§7.1), so a NOTIFY for it with
+   * another boot id is not from that subscription: refused and not delivered. The proxy learns
+   * about a reboot from the boot id of its SUBSCRIBE answers and from the heartbeats that stop.
+   *
+   * SEQ counts modulo 2^32 (§7.4): a distance of 1 is the next NOTIFY, more is a gap, and 0 or
+   * a "negative" distance (the upper half) is a replay or a NOTIFY overtaken by a later one. */
+  if (strcmp (boot_id, subscription->boot_id) != 0)
+    {
+      reject (self, msg, HEARTH_NOTIFY_REJECTED_UNKNOWN_SID, SOUP_STATUS_PRECONDITION_FAILED,
+              "precondition-failed", "This SID belongs to another boot of the device");
+      return;
+    }
+  if (subscription->has_seq)
     {
       distance = seq - subscription->last_seq;
       if (distance == 0 || distance > G_MAXINT32)
@@ -427,16 +435,11 @@ handle_notify (HearthEventServer *self, SoupServerMessage *msg, const char *path
         }
       notify.n_lost = distance - 1;
     }
-  else if (!notify.boot_changed)
+  else
     notify.n_lost = seq; /* the first NOTIFY of a subscription has SEQ 0 */
 
   subscription->has_seq = TRUE;
   subscription->last_seq = seq;
-  if (notify.boot_changed)
-    {
-      g_free (subscription->boot_id);
-      subscription->boot_id = g_strdup (boot_id);
-    }
 
   self->n_accepted++;
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);

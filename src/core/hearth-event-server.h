@@ -18,11 +18,10 @@ G_BEGIN_DECLS
  * @boot_id: the device's boot id from the NOTIFY
  * @is_heartbeat: `NTS: iotscp:heartbeat`
  * @n_lost: how many NOTIFYs were lost before this one (a SEQ gap); the subscriber must re-read
- * @boot_changed: the boot id differs from the one known for the subscription
  * @entries: (element-type HearthNotifyEntry): the validated body
  *
- * A NOTIFY that passed every check of the event server: known SID, sent with the key pinned
- * for the subscription's device, newer SEQ, valid body.
+ * A NOTIFY that passed every check of the event server: known SID of the current boot, sent with
+ * the key pinned for the subscription's device, newer SEQ, valid body.
  */
 typedef struct
 {
@@ -32,7 +31,6 @@ typedef struct
   const char *boot_id;
   gboolean is_heartbeat;
   guint32 n_lost;
-  gboolean boot_changed;
   GPtrArray *entries;
 } HearthNotify;
 

@@ -14,6 +14,15 @@
 #include "hearth-error.h"
 #include "hearth-fingerprint.h"
 
+/* The simulator under test; HEARTH_TEST_IOTSCP_DEVICE can name another build of it. */
+static const char *
+simulator_path (void)
+{
+  const char *path = g_getenv ("HEARTH_TEST_IOTSCP_DEVICE");
+
+  return path != NULL ? path : IOTSCP_DEVICE;
+}
+
 typedef struct
 {
   GSubprocess *process;
@@ -52,7 +61,7 @@ simulator_start (Fixture *fixture, Simulator *sim, const char *profile, guint16 
   g_auto (GStrv) fields = NULL;
 
   sim->process = g_subprocess_new (
-      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, IOTSCP_DEVICE,
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, simulator_path (),
       "--profile", profile, "--port", port_text, "--state-dir", sim->state_dir,
       "--allow-controller", hearth_hub_identity_get_fingerprint (fixture->identity), NULL);
   g_assert_no_error (error);
@@ -85,8 +94,8 @@ simulator_new_key (Simulator *sim)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) process = g_subprocess_new (
-      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, IOTSCP_DEVICE,
-      "get-cert", "--state-dir", sim->state_dir, "--force", NULL);
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+      simulator_path (), "get-cert", "--state-dir", sim->state_dir, "--force", NULL);
 
   g_assert_no_error (error);
   g_assert_true (g_subprocess_wait_check (process, NULL, &error));
@@ -129,7 +138,8 @@ wait_for_state (HearthDeviceProxy *proxy, HearthDeviceState state, guint timeout
   StateWait wait = { hearth_device_proxy_get_device (proxy), state };
   gint64 start = g_get_monotonic_time ();
 
-  core_test_run_until (state_reached, &wait, timeout_ms);
+  while (!state_reached (&wait) && g_get_monotonic_time () - start < (gint64)timeout_ms * 1000)
+    g_main_context_iteration (NULL, FALSE), g_usleep (500);
   if (hearth_device_get_state (wait.device) != state)
     g_error ("device %s is %s, not %s after %u ms (%s)", hearth_device_get_id (wait.device),
              hearth_device_state_to_string (hearth_device_get_state (wait.device)),
@@ -394,16 +404,366 @@ test_liveness (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpint (json_node_get_int (hearth_device_proxy_get_value (proxy, "brightness")), !=, 77);
 }
 
+static void
+test_certificate_change (Fixture *fixture, gconstpointer user_data)
+{
+  HearthDeviceProxy *proxy = add_device (fixture, 0, "light");
+  Simulator *sim = &fixture->sims[0];
+  g_autofree char *old_fingerprint = NULL;
+  g_autoptr (HearthTrustPendingChange) pending = NULL;
+  g_autoptr (GError) error = NULL;
+  guint64 accepted_before, refused_before;
+
+  wait_for_state (proxy, HEARTH_DEVICE_STATE_ONLINE, 5000);
+  old_fingerprint = g_strdup (sim->fingerprint);
+
+  /* The device gets a new key and comes back on the same address. */
+  simulator_kill (sim);
+  simulator_new_key (sim);
+  simulator_start (fixture, sim, "light", sim->port);
+  g_assert_cmpstr (sim->fingerprint, !=, old_fingerprint);
+  hearth_device_proxy_reconnect (proxy);
+  wait_for_state (proxy, HEARTH_DEVICE_STATE_CERTIFICATE_CHANGED, 5000);
+  accepted_before = hearth_event_server_get_n_accepted (fixture->server);
+
+  pending = hearth_trust_store_get_pending (fixture->trust_store, sim->id);
+  g_assert_nonnull (pending);
+  g_assert_cmpstr (pending->old_fingerprint, ==, old_fingerprint);
+  g_assert_cmpstr (pending->new_fingerprint, ==, sim->fingerprint);
+  g_clear_pointer (&pending, hearth_trust_pending_change_free);
+
+  /* Requests are refused without touching the network. */
+  g_assert_null (write_property (proxy, "brightness", "10", &error));
+  g_assert_error (error, HEARTH_DEVICE_ERROR, HEARTH_DEVICE_ERROR_NOT_TRUSTED);
+  g_clear_error (&error);
+
+  /* 1,000 reconnects: each handshake is refused at the TLS layer, and the store keeps one
+   * pending change whose counter counts them. */
+  refused_before = hearth_device_proxy_get_n_handshakes_refused (proxy);
+  for (guint i = 0; i < 1000; i++)
+    {
+      guint64 target = refused_before + i + 1;
+
+      hearth_device_proxy_reconnect (proxy);
+      while (hearth_device_proxy_get_n_handshakes_refused (proxy) < target)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_cmpuint (hearth_trust_store_get_n_pending (fixture->trust_store), ==, 1);
+  pending = hearth_trust_store_get_pending (fixture->trust_store, sim->id);
+  g_assert_cmpuint (pending->count, >=, 1001);
+  g_test_message ("pending change count after 1,000 reconnects: %" G_GUINT64_FORMAT,
+                  pending->count);
+  g_assert_cmpint (hearth_device_get_state (hearth_device_proxy_get_device (proxy)), ==,
+                   HEARTH_DEVICE_STATE_CERTIFICATE_CHANGED);
+  /* Nothing came in from the device meanwhile: it has no subscription to us. */
+  g_assert_cmpuint (hearth_event_server_get_n_accepted (fixture->server), ==, accepted_before);
+  g_assert_cmpuint (hearth_device_get_resubscribe_count (hearth_device_proxy_get_device (proxy)),
+                    ==, 0);
+
+  /* The user approves the key they were shown: the device comes back online. */
+  g_assert_true (
+      hearth_trust_store_approve (fixture->trust_store, sim->id, sim->fingerprint, &error));
+  g_assert_no_error (error);
+  wait_for_state (proxy, HEARTH_DEVICE_STATE_ONLINE, 5000);
+}
+
+/* A raw TLS client, to send the event server what no well-behaved device sends. */
+
+static GTlsCertificate *
+load_device_certificate (const char *state_dir)
+{
+  g_autofree char *cert_path = g_build_filename (state_dir, "cert.der", NULL);
+  g_autofree char *key_path = g_build_filename (state_dir, "key.der", NULL);
+  g_autofree char *cert_der = NULL;
+  g_autofree char *key_der = NULL;
+  gsize cert_length, key_length;
+  gnutls_x509_crt_t crt;
+  gnutls_x509_privkey_t key;
+  gnutls_datum_t datum;
+  char cert_pem[4096], key_pem[4096];
+  size_t cert_pem_size = sizeof cert_pem, key_pem_size = sizeof key_pem;
+  g_autofree char *pem = NULL;
+  g_autoptr (GError) error = NULL;
+  GTlsCertificate *certificate;
+
+  g_assert_true (g_file_get_contents (cert_path, &cert_der, &cert_length, NULL));
+  g_assert_true (g_file_get_contents (key_path, &key_der, &key_length, NULL));
+  gnutls_x509_crt_init (&crt);
+  gnutls_x509_privkey_init (&key);
+  datum.data = (unsigned char *)cert_der;
+  datum.size = (unsigned int)cert_length;
+  g_assert_cmpint (gnutls_x509_crt_import (crt, &datum, GNUTLS_X509_FMT_DER), ==, 0);
+  datum.data = (unsigned char *)key_der;
+  datum.size = (unsigned int)key_length;
+  g_assert_cmpint (gnutls_x509_privkey_import (key, &datum, GNUTLS_X509_FMT_DER), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_export (crt, GNUTLS_X509_FMT_PEM, cert_pem, &cert_pem_size), ==,
+                   0);
+  g_assert_cmpint (gnutls_x509_privkey_export_pkcs8 (key, GNUTLS_X509_FMT_PEM, NULL,
+                                                     GNUTLS_PKCS_PLAIN, key_pem, &key_pem_size),
+                   ==, 0);
+  gnutls_x509_crt_deinit (crt);
+  gnutls_x509_privkey_deinit (key);
+  pem = g_strdup_printf ("%.*s%.*s", (int)cert_pem_size, cert_pem, (int)key_pem_size, key_pem);
+  certificate = g_tls_certificate_new_from_pem (pem, -1, &error);
+  g_assert_no_error (error);
+  return certificate;
+}
+
+typedef struct
+{
+  guint16 port;
+  GTlsCertificate *certificate;
+  char *request;
+  char *answer; /* the status line, or NULL when the handshake or the write failed */
+  gint64 closed_after_ms;
+} RawRequest;
+
+static gboolean
+accept_any (GTlsConnection *connection, GTlsCertificate *certificate, GTlsCertificateFlags errors,
+            gpointer user_data)
+{
+  return TRUE;
+}
+
+static void
+raw_request_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  RawRequest *raw = task_data;
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) tcp = NULL;
+  g_autoptr (GIOStream) tls = NULL;
+  g_autoptr (GError) error = NULL;
+  char buffer[1024] = { 0 };
+  gsize received = 0;
+  gssize n;
+  gint64 start = g_get_monotonic_time ();
+
+  tcp = g_socket_client_connect_to_host (client, "127.0.0.1", raw->port, NULL, &error);
+  g_assert_no_error (error);
+  tls = g_tls_client_connection_new (G_IO_STREAM (tcp), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any), NULL);
+  if (raw->certificate != NULL)
+    g_tls_connection_set_certificate (G_TLS_CONNECTION (tls), raw->certificate);
+  if (!g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, &error))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (raw->request != NULL
+      && !g_output_stream_write_all (g_io_stream_get_output_stream (tls), raw->request,
+                                     strlen (raw->request), NULL, NULL, &error))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  while (received < sizeof buffer - 1
+         && (n = g_input_stream_read (g_io_stream_get_input_stream (tls), buffer + received,
+                                      sizeof buffer - 1 - received, NULL, NULL))
+                > 0)
+    {
+      received += (gsize)n;
+      if (strstr (buffer, "\r\n") != NULL && raw->request != NULL)
+        break;
+    }
+  raw->closed_after_ms = (g_get_monotonic_time () - start) / 1000;
+  if (strstr (buffer, "\r\n") != NULL)
+    raw->answer = g_strndup (buffer, (gsize)(strstr (buffer, "\r\n") - buffer));
+  g_task_return_boolean (task, TRUE);
+}
+
+static char *
+send_raw (Fixture *fixture, GTlsCertificate *certificate, const char *request,
+          gint64 *closed_after_ms)
+{
+  RawRequest raw
+      = { hearth_event_server_get_port (fixture->server), certificate, (char *)request, NULL, 0 };
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, NULL, NULL);
+
+  g_task_set_task_data (task, &raw, NULL);
+  g_task_run_in_thread (task, raw_request_thread);
+  while (!g_task_get_completed (task))
+    g_main_context_iteration (NULL, TRUE);
+  if (closed_after_ms != NULL)
+    *closed_after_ms = raw.closed_after_ms;
+  return raw.answer;
+}
+
+static const char *notify_boot_id = "0123456789abcdef0123456789abcdef";
+
+static char *
+notify_request (const char *device_id, const char *sid, const char *seq, const char *extra,
+                const char *body)
+{
+  return g_strdup_printf ("NOTIFY /iotscp/events/%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          "Content-Type: application/json\r\nNT: iotscp:event\r\n"
+                          "NTS: iotscp:update\r\nSID: %s\r\nSEQ: %s\r\n"
+                          "BOOTID: %s\r\n%sContent-Length: %zu\r\n"
+                          "\r\n%s",
+                          device_id, sid, seq, notify_boot_id, extra, strlen (body), body);
+}
+
+static guint
+count_notify_values (Fixture *fixture)
+{
+  return count_events (fixture, HEARTH_EVENT_PROPERTY_CHANGED, NULL, HEARTH_EVENT_SOURCE_NOTIFY)
+         + count_events (fixture, HEARTH_EVENT_DEVICE_EVENT, NULL, HEARTH_EVENT_SOURCE_NOTIFY);
+}
+
+static void
+test_notify_rejected (Fixture *fixture, gconstpointer user_data)
+{
+  HearthDeviceProxy *proxy_a = add_device (fixture, 0, "light");
+  HearthDeviceProxy *proxy_b = add_device (fixture, 1, "light");
+  const char *body = "{\"events\":[{\"kind\":\"property\",\"name\":\"brightness\",\"value\":3,"
+                     "\"t\":1}]}";
+  g_autoptr (GTlsCertificate) key_a = NULL;
+  g_autoptr (GTlsCertificate) key_b = NULL;
+  g_autoptr (GTlsCertificate) stranger = NULL;
+  g_autofree char *stranger_cert = core_test_data_path ("protocol/identity/example-device.crt.pem");
+  g_autofree char *stranger_key = core_test_data_path ("protocol/identity/example-device.key.pem");
+  g_autoptr (GError) error = NULL;
+  const char *id_a = fixture->sims[0].id;
+  guint before;
+  gint64 closed_ms = 0;
+
+  wait_for_state (proxy_a, HEARTH_DEVICE_STATE_ONLINE, 5000);
+  wait_for_state (proxy_b, HEARTH_DEVICE_STATE_ONLINE, 5000);
+  key_a = load_device_certificate (fixture->sims[0].state_dir);
+  key_b = load_device_certificate (fixture->sims[1].state_dir);
+  stranger = g_tls_certificate_new_from_files (stranger_cert, stranger_key, &error);
+  g_assert_no_error (error);
+
+  /* Let a few heartbeats through, so SEQ 0 is in the past. */
+  {
+    gint64 until = g_get_monotonic_time () + 2200 * 1000;
+
+    while (g_get_monotonic_time () < until)
+      g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  }
+  before = count_notify_values (fixture);
+  notify_boot_id = hearth_device_proxy_get_boot_id (proxy_a);
+
+  {
+    g_autofree char *request
+        = notify_request (id_a, "uuid:00000000-0000-4000-8000-000000000000", "1", "", body);
+    g_autofree char *answer = send_raw (fixture, key_a, request, NULL);
+
+    g_assert_cmpstr (answer, ==, "HTTP/1.1 412 Precondition Failed");
+  }
+  {
+    g_autofree char *request
+        = notify_request (id_a, hearth_device_proxy_get_sid (proxy_a), "0", "", body);
+    g_autofree char *answer = send_raw (fixture, key_a, request, NULL);
+
+    g_assert_cmpstr (answer, ==, "HTTP/1.1 409 Conflict");
+  }
+  {
+    g_autofree char *request = NULL;
+    g_autofree char *answer = NULL;
+
+    notify_boot_id = "ffffffffffffffffffffffffffffffff";
+    request = notify_request (id_a, hearth_device_proxy_get_sid (proxy_a), "4000", "", body);
+    answer = send_raw (fixture, key_a, request, NULL);
+    notify_boot_id = hearth_device_proxy_get_boot_id (proxy_a);
+    g_assert_cmpstr (answer, ==, "HTTP/1.1 412 Precondition Failed");
+  }
+  {
+    g_autofree char *request
+        = notify_request (id_a, hearth_device_proxy_get_sid (proxy_a), "4000", "", body);
+    g_autofree char *answer = send_raw (fixture, key_b, request, NULL);
+
+    g_assert_cmpstr (answer, ==, "HTTP/1.1 403 Forbidden");
+  }
+  {
+    g_autofree char *request
+        = notify_request (id_a, hearth_device_proxy_get_sid (proxy_a), "4000", "", body);
+    g_autofree char *answer = send_raw (fixture, stranger, request, NULL);
+
+    g_assert_null (answer); /* refused in the handshake */
+  }
+  {
+    g_autofree char *request
+        = notify_request (id_a, hearth_device_proxy_get_sid (proxy_a), "4000", "", body);
+    g_autofree char *answer = send_raw (fixture, NULL, request, NULL);
+
+    g_assert_null (answer); /* no client certificate */
+  }
+  {
+    g_autofree char *request = g_strdup_printf (
+        "NOTIFY /iotscp/events/%s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "NT: iotscp:event\r\nNTS: iotscp:update\r\nSID: %s\r\nSEQ: 4000\r\n"
+        "BOOTID: %s\r\nContent-Length: 100000\r\n\r\n",
+        id_a, hearth_device_proxy_get_sid (proxy_a), notify_boot_id);
+    g_autofree char *answer = send_raw (fixture, key_a, request, &closed_ms);
+
+    /* Closed at once, before any of the body is read. */
+    g_assert_null (answer);
+    g_assert_cmpint (closed_ms, <, 1000);
+  }
+  {
+    g_autofree char *request
+        = notify_request (id_a, hearth_device_proxy_get_sid (proxy_a), "4x", "", body);
+    g_autofree char *answer = send_raw (fixture, key_a, request, NULL);
+
+    g_assert_cmpstr (answer, ==, "HTTP/1.1 400 Bad Request");
+  }
+  {
+    g_autofree char *request = notify_request (id_a, hearth_device_proxy_get_sid (proxy_a), "4000",
+                                               "", "{\"events\":[{\"kind\":1}]}");
+    g_autofree char *answer = send_raw (fixture, key_a, request, NULL);
+
+    g_assert_cmpstr (answer, ==, "HTTP/1.1 400 Bad Request");
+  }
+  {
+    /* A stalled client (handshake done, no request) is closed by the deadline. */
+    g_autofree char *answer = NULL;
+
+    hearth_event_server_set_request_timeout (fixture->server, 2);
+    answer = send_raw (fixture, key_a, NULL, &closed_ms);
+    g_assert_null (answer);
+    g_test_message ("stalled connection closed after %" G_GINT64_FORMAT " ms", closed_ms);
+    g_assert_cmpint (closed_ms, >=, 1500);
+    g_assert_cmpint (closed_ms, <=, 3500);
+  }
+
+  /* Nothing of it reached the bus or the cache, and the server still serves the devices. */
+  g_assert_cmpuint (count_notify_values (fixture), ==, before);
+  g_assert_cmpint (json_node_get_int (hearth_device_proxy_get_value (proxy_a, "brightness")), !=,
+                   3);
+  {
+    guint64 accepted = hearth_event_server_get_n_accepted (fixture->server);
+    gint64 until = g_get_monotonic_time () + 1500 * 1000;
+
+    while (g_get_monotonic_time () < until)
+      g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+    g_assert_cmpuint (hearth_event_server_get_n_accepted (fixture->server), >, accepted);
+  }
+  g_assert_cmpint (hearth_device_get_state (hearth_device_proxy_get_device (proxy_a)), ==,
+                   HEARTH_DEVICE_STATE_ONLINE);
+  g_assert_cmpuint (hearth_device_proxy_get_n_lost_notifies (proxy_a), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
   gnutls_global_init ();
   g_test_init (&argc, &argv, NULL);
+  if (*simulator_path () == '\0' || !g_file_test (simulator_path (), G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_print ("1..0 # SKIP no simulator: build with -Dfirmware=true or set "
+               "HEARTH_TEST_IOTSCP_DEVICE\n");
+      return 77;
+    }
   g_test_add ("/device-proxy/read-write-call", Fixture, NULL, fixture_set_up, test_read_write_call,
               fixture_tear_down);
   g_test_add ("/device-proxy/events", Fixture, NULL, fixture_set_up, test_events,
               fixture_tear_down);
   g_test_add ("/device-proxy/liveness", Fixture, NULL, fixture_set_up, test_liveness,
+              fixture_tear_down);
+  g_test_add ("/device-proxy/certificate-change", Fixture, NULL, fixture_set_up,
+              test_certificate_change, fixture_tear_down);
+  g_test_add ("/device-proxy/notify-rejected", Fixture, NULL, fixture_set_up, test_notify_rejected,
               fixture_tear_down);
   return g_test_run ();
 }
