@@ -5,7 +5,7 @@
  * Output lines (flushed at once):
  *   mdns-state STATE
  *   sighting id=ID sources=mdns,probe stale=0|1 port=N pair=0|1 fp=HINT name=NAME
- *            addresses=ADDR%IFINDEX/SOURCES,...
+ *            addresses=ADDR%IFINDEX/SOURCE+SOURCE,...
  *   removed id=ID
  *   added-address id=ID fp=FINGERPRINT     (answer to --add-address)
  *   add-address-failed MESSAGE
@@ -42,6 +42,9 @@ print_sighting (HearthSighting *sighting)
     {
       HearthSightingAddress *address = g_ptr_array_index (addresses, i);
       g_autofree char *address_sources = hearth_sighting_source_to_string (address->sources);
+
+      /* Sources of one address are joined by '+', since ',' separates addresses. */
+      g_strdelimit (address_sources, ",", '+');
 
       g_string_append_printf (line, "%s%s%%%u/%s", i > 0 ? "," : "", address->address,
                               address->interface_index, address_sources);

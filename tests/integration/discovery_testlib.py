@@ -20,8 +20,8 @@ def skip(reason):
 
 
 def parse_sighting(line):
-    """'sighting id=… sources=… … addresses=A%I/S,… name=N' → dict (addresses as a list of
-    (address, interface index, set of sources))."""
+    """'sighting id=… sources=a,b … addresses=A%I/a+b,… name=N' → dict (addresses as a list
+    of (address, interface index, set of sources))."""
     head, _, name = line.partition(" name=")
     fields = dict(part.split("=", 1) for part in head.split()[1:])
     fields["name"] = name
@@ -29,7 +29,7 @@ def parse_sighting(line):
     for item in filter(None, fields.get("addresses", "").split(",")):
         address, _, rest = item.partition("%")
         index, _, sources = rest.partition("/")
-        addresses.append((address, int(index), set(sources.split(","))))
+        addresses.append((address, int(index), set(sources.split("+"))))
     fields["addresses"] = addresses
     fields["sources"] = set(fields["sources"].split(","))
     return fields
