@@ -574,6 +574,9 @@ class NotifyServer:
         # Seconds to wait before answering, to keep a NOTIFY in flight so that later changes
         # must be batched.
         self.delay = delay
+        # While true the server is "down": it closes new connections at once and closes kept-
+        # alive ones when a request arrives, without answering or recording it.
+        self.dropping = False
         self.notifications = []
         self.errors = []
         self.condition = threading.Condition()
@@ -605,6 +608,9 @@ class NotifyServer:
                 sock, _ = self.listener.accept()
             except OSError:
                 return
+            if self.dropping:
+                sock.close()
+                continue
             threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
 
     def _serve(self, sock):
@@ -624,6 +630,8 @@ class NotifyServer:
             while self.running:
                 request_line, headers = reader.read_head()
                 body = reader.read_body(headers)
+                if self.dropping:
+                    break
                 method, _, rest = request_line.partition(" ")
                 target = rest.rsplit(" ", 1)[0]
                 note = Notification(method, target, headers, body, time.monotonic(), peer_fp)

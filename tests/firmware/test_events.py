@@ -173,6 +173,34 @@ def main():
                 check_sequence(failures, notes, "batching")
                 check_headers(failures, notes, sid, bootid, device.fp, "batching")
 
+                # --- failed NOTIFYs: SEQ still advances, so the subscriber sees a gap ---
+                # A renewal may change the heartbeat interval: 1 s makes failures come quickly.
+                client.request("SUBSCRIBE", "/events", [("SID", sid), ("TIMEOUT", "Second-300"),
+                                                        ("HEARTBEAT", "Second-1")])
+                server.wait_for(len(server.snapshot()) + 1, 3)
+                last_before = server.snapshot()[-1].seq
+                server.dropping = True
+                client.put("brightness", 40)
+                time.sleep(3.5)
+                server.dropping = False
+                client.put("brightness", 41)
+                note = server.wait_for_update(
+                    lambda e: e.get("name") == "brightness" and e.get("value") == 41, 10)
+                failures.check(note is not None, "NOTIFY resumes after the subscriber was "
+                               "unreachable for 3.5 s (the subscription survives failures)")
+                after = [n.seq for n in server.snapshot() if n.seq > last_before]
+                failures.check(bool(after) and after[0] > last_before + 1,
+                               "the NOTIFYs that failed still took their SEQ: the subscriber "
+                               "sees a gap (last before %d, first after %s)"
+                               % (last_before, after[:1]))
+                lost = [n for n in server.snapshot() if n.seq > last_before and any(
+                    e.get("value") == 40 for e in n.events())]
+                failures.check(not lost, "the change made while the subscriber was unreachable "
+                               "is not delivered late out of its SEQ (%r)" % lost[:1])
+                notes = server.snapshot()
+                seqs = [n.seq for n in notes]
+                failures.check(seqs == sorted(set(seqs)), "SEQ only increases (%r)" % seqs[-8:])
+
                 # --- renew and UNSUBSCRIBE ---
                 answer = client.renew(sid, 600)
                 failures.check(answer.status == 200 and answer.header("SID") == sid and
