@@ -40,7 +40,10 @@ class Watcher:
     monotonic time they arrived."""
 
     def __init__(self, argv, popen=subprocess.Popen, **kwargs):
-        self.process = popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        # HEARTH_TEST_WRAPPER runs the watcher under a tool, for example
+        # "valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite".
+        wrapper = os.environ.get("HEARTH_TEST_WRAPPER", "").split()
+        self.process = popen(wrapper + list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                              bufsize=1, **kwargs)
         self.lines = queue.Queue()
         self.history = []

@@ -20,7 +20,11 @@ def main():
     with tempfile.TemporaryDirectory() as state_dir:
         device, facts = lib.start_simulator([device_exe, "--profile", "light", "--port", "0",
                                              "--state-dir", state_dir])
-        watcher = lib.Watcher([watch_exe, "--no-mdns", "--interface", "lo", "--add-address",
+        # Short lifetimes so the test can watch a sighting go stale and leave: probes every
+        # second, so the probe source lapses 3 s after the last answer, and stale sightings
+        # leave 2 s later.
+        watcher = lib.Watcher([watch_exe, "--no-mdns", "--interface", "lo", "--probe-interval", "1",
+                               "--stale-timeout", "2", "--add-address",
                                "127.0.0.1:" + facts["port"]])
         try:
             _, sighting = watcher.wait_for_sighting(
@@ -44,12 +48,32 @@ def main():
             failures.check(bool(lo) and lo[0]["probe4"] == "1" and facts["id"] in lo[0]["devices"],
                            "the interface report says the IPv4 probe runs on lo and sees the "
                            "device (%s)" % lo)
-            # A device that stops is not removed at once: it stays until its probe lifetime and
-            # the stale timeout pass (both long by default).
+            # A device that stops is not removed at once: the probe source lapses after three
+            # probe intervals, the sighting is then stale, and leaves after the stale timeout.
+            # (Its manual address never lapses, so this uses another simulator.)
+            position = watcher.mark()
+            with tempfile.TemporaryDirectory() as other_dir:
+                other, other_facts = lib.start_simulator([device_exe, "--profile", "switch",
+                                                          "--port", "0", "--state-dir",
+                                                          other_dir])
+                seen, _ = watcher.wait_for_sighting(other_facts["id"], lambda s: True, 10,
+                                                    position)
+                other.terminate()
+                other.wait()
+                stopped = lib.time.monotonic()
+                stale, _ = watcher.wait_for_sighting(other_facts["id"],
+                                                     lambda s: s["stale"] == "1", 10, position)
+                _, removed = watcher.wait_for(lambda l: l == "removed id=" + other_facts["id"],
+                                              10, position)
+                failures.check(seen is not None and stale is not None
+                               and 2.0 <= stale - stopped <= 6.0,
+                               "a stopped device goes stale after three probe intervals (%s s)"
+                               % (None if stale is None else round(stale - stopped, 2)))
+                failures.check(removed is not None, "and leaves the model after the stale timeout")
             device.terminate()
             device.wait()
         finally:
-            watcher.close()
+            failures.check(watcher.close() == 0, "discovery-watch exits cleanly")
             if device.poll() is None:
                 device.kill()
     print("%d failure(s)" % failures.count)

@@ -98,7 +98,7 @@ def main():
                            "%d restarts, discovery back within %.0f s each time"
                            % (RESTARTS, RESTART_LIMIT_SECONDS))
         finally:
-            watcher.close()
+            failures.check(watcher.close() == 0, "discovery-watch exits cleanly")
 
         # 3. Multicast only, Avahi stopped on both sides.
         pair.a.kill_avahi()
@@ -131,7 +131,7 @@ def main():
             failures.check("avahi" in row.get("error", "").lower(),
                            "interface report says why mDNS is off: %s" % row.get("error"))
         finally:
-            watcher.close()
+            failures.check(watcher.close() == 0, "discovery-watch exits cleanly")
             device.terminate()
             device.wait()
 
