@@ -130,6 +130,32 @@ def main():
                            "interface report for %s: %s" % (pair.b.interface, row))
             failures.check("avahi" in row.get("error", "").lower(),
                            "interface report says why mDNS is off: %s" % row.get("error"))
+
+            # Interfaces coming and going: the prober notices through netlink, without waiting
+            # for its periodic rescan (30 s), and probes again when the link is back.
+            def veth_row():
+                rows = [r for r in watcher.report() if r["name"] == pair.b.interface]
+                return rows[0] if rows else {}
+
+            def wait_row(condition, timeout):
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline:
+                    row = veth_row()
+                    if condition(row):
+                        return row
+                    time.sleep(0.1)
+                return None
+
+            lib.subprocess.run(pair.b.command(["ip", "link", "set", pair.b.interface, "down"]),
+                               check=True)
+            down = wait_row(lambda r: r.get("up") == "0" and r.get("probe4") == "0", 3)
+            failures.check(down is not None, "link down: the report shows the probe off at once")
+            position = watcher.mark()
+            lib.subprocess.run(pair.b.command(["ip", "link", "set", pair.b.interface, "up"]),
+                               check=True)
+            up = wait_row(lambda r: r.get("up") == "1" and r.get("probe4") == "1"
+                          and r.get("probe6") == "1", 5)
+            failures.check(up is not None, "link up: IPv4 and IPv6 probing resume within 5 s")
         finally:
             failures.check(watcher.close() == 0, "discovery-watch exits cleanly")
             device.terminate()
