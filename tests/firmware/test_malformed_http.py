@@ -8,6 +8,7 @@ still serve a fresh client; clients that stall mid-request are closed within 10 
 are served; and the simulator's memory (VmRSS) must not grow over 1,000 repetitions of the fast
 cases."""
 
+import os
 import socket
 import ssl
 import threading
@@ -372,6 +373,7 @@ def main():
             for index in range(WARMUP_REPETITIONS):
                 run_case(port, admin, fast[index % len(fast)][1], check_close=False)
             rss_start = sim.rss_kib()
+            fds_start = len(os.listdir("/proc/%d/fd" % sim.proc.pid))
             started = time.monotonic()
             peak = rss_start
             for index in range(REPETITIONS):
@@ -390,6 +392,11 @@ def main():
             failures.check(rss_end - rss_start <= RSS_GROWTH_LIMIT_KIB,
                            "VmRSS grows by at most %d KiB over %d malformed requests (%+d KiB)"
                            % (RSS_GROWTH_LIMIT_KIB, REPETITIONS, rss_end - rss_start))
+            time.sleep(0.5)
+            fds_end = len(os.listdir("/proc/%d/fd" % sim.proc.pid))
+            failures.check(fds_end <= fds_start, "no file descriptor leaks over %d malformed "
+                           "requests (%d open before, %d after)"
+                           % (REPETITIONS, fds_start, fds_end))
             failures.check(sim.alive() and serves(port), "the simulator is alive and serving at "
                            "the end")
     failures.finish()
