@@ -6,6 +6,8 @@ device's TLS key is the one its ready line and its description name."""
 
 import copy
 import re
+import socket
+import ssl
 
 from iotscp_testlib import (PROFILES, Client, Failures, Identity, Simulator, TempDir,
                             description_validator, load_json, openssl_fingerprint,
@@ -39,6 +41,21 @@ def differences(expected, actual, path="$"):
     return [] if same else ["%s: expected %r, got %r" % (path, expected, actual)]
 
 
+def handshake_with(port, cipher):
+    """Whether a TLS 1.2 handshake offering only `cipher` (OpenSSL name) succeeds."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    context.set_ciphers(cipher)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            with context.wrap_socket(raw) as tls:
+                return tls.cipher()[0] == cipher
+    except (ssl.SSLError, OSError):
+        return False
+
+
 def main():
     exe = simulator_path()
     failures = Failures()
@@ -57,6 +74,14 @@ def main():
                 device = sim.device
                 failures.check(re.fullmatch(r"sim-[0-9a-f]{16}", device.id) is not None,
                                "%s: device id %r is sim- and 16 hex digits" % (profile, device.id))
+                if profile == PROFILES[0]:
+                    failures.check(handshake_with(device.port, "ECDHE-ECDSA-AES128-GCM-SHA256"),
+                                   "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 is offered "
+                                   "(protocol.md 1.1)")
+                    for weak in ("ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384",
+                                 "AES128-GCM-SHA256"):
+                        failures.check(not handshake_with(device.port, weak),
+                                       "%s (no AEAD or no forward secrecy) is refused" % weak)
                 # No client certificate: the description is open to everyone.
                 with Client(device.port) as client:
                     failures.check(peer_fingerprint(client.sock) == device.fp,
