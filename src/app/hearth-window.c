@@ -5,6 +5,8 @@
 
 #include "hearth-window.h"
 
+#include "hearth-trust-page.h"
+
 enum
 {
   PROP_0,
@@ -22,6 +24,7 @@ struct _HearthWindow
   AdwToastOverlay *toast_overlay;
   AdwHeaderBar *header_bar;
   AdwViewStack *view_stack;
+  HearthTrustPage *trust_page;
 
   /* Owned */
   gboolean kiosk;
@@ -109,10 +112,13 @@ hearth_window_class_init (HearthWindowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (HEARTH_TYPE_TRUST_PAGE);
+
   gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/hearth-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, trust_page);
 }
 
 static void
@@ -149,6 +155,20 @@ hearth_window_get_view_stack (HearthWindow *self)
   g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
 
   return self->view_stack;
+}
+
+/**
+ * hearth_window_get_trust_page:
+ *
+ * Returns: (transfer none): Settings → Trust; the application gives it the trust store and the
+ *   hub identity
+ */
+HearthTrustPage *
+hearth_window_get_trust_page (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
+
+  return self->trust_page;
 }
 
 gboolean

@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "hearth-trust-page.h"
+
 G_BEGIN_DECLS
 
 #define HEARTH_TYPE_WINDOW (hearth_window_get_type ())
@@ -11,6 +13,7 @@ G_DECLARE_FINAL_TYPE (HearthWindow, hearth_window, HEARTH, WINDOW, AdwApplicatio
 
 HearthWindow *hearth_window_new (AdwApplication *application);
 AdwViewStack *hearth_window_get_view_stack (HearthWindow *self);
+HearthTrustPage *hearth_window_get_trust_page (HearthWindow *self);
 gboolean hearth_window_get_kiosk (HearthWindow *self);
 void hearth_window_set_kiosk (HearthWindow *self, gboolean kiosk);
 void hearth_window_add_toast (HearthWindow *self, AdwToast *toast);
