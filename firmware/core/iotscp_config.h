@@ -90,9 +90,10 @@
 
 /* ---- HTTP response parser (the device's NOTIFY client side) ---- */
 
-/* Body bytes kept from a response; a longer body is an error. */
+/* Body bytes kept from a response; the rest is framed and skipped. The device needs only the
+ * status of an answer to NOTIFY (2xx or 412), so it keeps none; 0 is a valid value. */
 #ifndef IOTSCP_HTTP_MAX_RESPONSE_BODY
-#define IOTSCP_HTTP_MAX_RESPONSE_BODY 1024
+#define IOTSCP_HTTP_MAX_RESPONSE_BODY 0
 #endif
 
 /* Status line plus headers of a response, in bytes. */
@@ -182,12 +183,16 @@
 #endif
 
 /*
- * One response or NOTIFY is composed here before it is handed to TLS (which copies it into its
- * own record buffer, so one buffer per device serves all its connections). The description
- * document must fit.
+ * Answers and NOTIFY requests are handed to TLS through this buffer (TLS copies them into its
+ * own record buffer, so one buffer per device serves all its connections). Small answers
+ * (errors, one value, SUBSCRIBE) are composed in it whole; long ones (the description, the HTML
+ * page, GET /properties, GET /controllers, NOTIFY) are generated again for every window of this
+ * size and written piece by piece (docs/firmware.md section 6), so no document has to fit.
+ * Received request bytes pass through it too. It must hold the largest small answer: an error
+ * (at most about 550 bytes) or a subscription answer; 1,024 leaves room.
  */
 #ifndef IOTSCP_SCRATCH_SIZE
-#define IOTSCP_SCRATCH_SIZE 4096
+#define IOTSCP_SCRATCH_SIZE 1024
 #endif
 
 /* Property changes and events waiting to be sent, shared by all subscriptions of a device:

@@ -379,6 +379,7 @@ iotscp_device_controller_add (iotscp_device *dev, const uint8_t fp[32], const ch
     return IOTSCP_ERR_FULL;
   if (len > IOTSCP_CONTROLLER_NAME_MAX)
     len = iotscp_text_cut_utf8 (name, IOTSCP_CONTROLLER_NAME_MAX);
+  dev->content_version++;
   c = &dev->controllers[dev->controller_count++];
   memcpy (c->fingerprint, fp, 32);
   memcpy (c->name, name, len);
@@ -402,6 +403,13 @@ iotscp_device_controller_remove (iotscp_device *dev, const uint8_t fp[32])
         memmove (&dev->controllers[i], &dev->controllers[i + 1],
                  (dev->controller_count - i - 1) * sizeof dev->controllers[0]);
         dev->controller_count--;
+        dev->content_version++;
+        /* Its subscriptions end with it: nothing more is sent to a removed controller
+         * (protocol.md section 6), not even entries already waiting. */
+        for (size_t k = 0; k < IOTSCP_MAX_SUBSCRIPTIONS; k++)
+          if (dev->subscriptions[k].active
+              && iotscp_text_equal_ct (dev->subscriptions[k].subscriber_fingerprint, fp, 32))
+            iotscp_subscription_end (dev, &dev->subscriptions[k]);
         return save_controllers (dev);
       }
   return IOTSCP_OK;
@@ -524,9 +532,12 @@ iotscp_device_pollfds (iotscp_device *dev, iotscp_pollfd *fds, size_t cap)
   if (n < cap)
     fds[n++] = (iotscp_pollfd){ dev->listener, IOTSCP_POLL_IN, 0 };
   for (size_t i = 0; i < IOTSCP_MAX_CONNECTIONS && n < cap; i++)
-    if (dev->connections[i].io.handle >= 0)
-      fds[n++] = (iotscp_pollfd){ dev->connections[i].io.handle,
-                                  iotscp_server_poll_events (&dev->connections[i]), 0 };
+    {
+      /* A connection waiting for the body buffer asks for nothing (see iotscp_server.c). */
+      uint8_t events = iotscp_server_poll_events (&dev->connections[i]);
+      if (dev->connections[i].io.handle >= 0 && events != 0)
+        fds[n++] = (iotscp_pollfd){ dev->connections[i].io.handle, events, 0 };
+    }
   for (size_t i = 0; i < IOTSCP_MAX_SUBSCRIPTIONS && n < cap; i++)
     {
       uint8_t events = iotscp_subscription_poll_events (&dev->subscriptions[i]);
@@ -562,7 +573,7 @@ iotscp_device_process (iotscp_device *dev, const iotscp_pollfd *fds, size_t n, u
       if (conn->io.handle < 0)
         continue;
       revents = revents_of (fds, n, conn->io.handle);
-      if (revents != 0 || now_ms >= conn->deadline_ms || mbedtls_ssl_check_pending (conn->ssl))
+      if (revents != 0 || now_ms >= conn->deadline_ms || iotscp_server_wants_turn (conn))
         iotscp_server_process (dev, conn, revents, now_ms);
     }
   for (size_t i = 0; i < IOTSCP_MAX_SUBSCRIPTIONS; i++)
@@ -645,8 +656,8 @@ push_entry (iotscp_device *dev, bool property, const char *name, const iotscp_va
   iotscp_jw_int64 (&w, (int64_t)iotscp_device_uptime_ms (dev, now_ms));
   iotscp_jw_object_end (&w);
   len = iotscp_jw_finish (&w);
-  if (len > 0)
-    iotscp_ring_push (&dev->ring, entry, len);
+  /* len 0 (the entry does not fit in half the ring) records a lost entry: a SEQ gap. */
+  iotscp_ring_push (&dev->ring, entry, len);
 }
 
 static bool
@@ -682,6 +693,8 @@ iotscp_device_store_property (iotscp_device *dev, size_t index, const iotscp_val
       before.string = before_text;
     }
   copy_value (slot, value);
+  if (!values_equal (&before, &slot->value))
+    dev->content_version++;
   if (dev->started && (always_notify || !values_equal (&before, &slot->value))
       && any_subscription (dev))
     push_entry (dev, true, slot->decl->name, &slot->value, NULL, NULL, now_ms);
@@ -739,6 +752,7 @@ iotscp_device_set_name (iotscp_device *dev, const char *name)
     if ((unsigned char)name[i] < 0x20)
       return IOTSCP_ERR_INVALID;
   memcpy (dev->name, name, len + 1);
+  dev->content_version++;
   if (dev->started)
     {
       if (dev->mdns_handle >= 0)

@@ -54,9 +54,15 @@ typedef struct iotscp_connection
   bool has_peer_key;
   uint8_t peer_fingerprint[32];
   iotscp_addr peer;
-  uint64_t deadline_ms; /* Handshake, request or idle deadline, by state. */
-  uint32_t write_len;   /* Length handed to mbedtls_ssl_write while it wants to be retried. */
-  iotscp_http_request request;
+  bool answer_keep_alive;
+  uint8_t answer_kind;     /* iotscp_answer_kind in iotscp_routes.c: buffered or generated */
+  uint64_t deadline_ms;    /* Handshake, request or idle deadline, by state. */
+  uint32_t write_len;      /* Length handed to mbedtls_ssl_write while it wants to be retried. */
+  uint32_t answer_len;     /* The whole answer, head and body. */
+  uint32_t answer_sent;    /* Bytes of it TLS has taken. */
+  uint32_t answer_body;    /* Generated answers: body length, measured before the head. */
+  uint32_t answer_version; /* Generated answers: dev->content_version when measured. */
+  iotscp_http_request request; /* The body buffer is the device's, lent (see `body`). */
 } iotscp_connection;
 
 /* Property changes and events, encoded as JSON entries, waiting for subscribers. */
@@ -90,11 +96,17 @@ typedef struct iotscp_subscription
   uint64_t expires_ms;
   uint64_t last_sent_ms;   /* When the last NOTIFY was started. */
   uint64_t op_deadline_ms; /* Connect + handshake + answer deadline of the NOTIFY in flight. */
-  uint32_t write_len;
+  uint32_t write_len;      /* Length handed to mbedtls_ssl_write while it wants to be retried. */
+  /* The NOTIFY in flight is generated again for every window of the scratch buffer from the
+   * ring entries it covers (in_flight of them from cursor); these make it the same each time. */
+  uint32_t notify_seq;
+  uint32_t notify_body_len;
+  uint32_t notify_len;
+  uint32_t notify_sent;
   struct mbedtls_ssl_context *ssl;
   char callback_host[IOTSCP_HTTP_MAX_HOST + 1]; /* Host header value (host[:port]). */
   char callback_path[IOTSCP_HTTP_MAX_CALLBACK + 1];
-  iotscp_http_response response;
+  iotscp_http_response response; /* Keeps no body by default: only the status matters. */
 } iotscp_subscription;
 
 struct iotscp_device
@@ -136,7 +148,19 @@ struct iotscp_device
   iotscp_event_ring ring;
   iotscp_probe_state probe;
 
-  /* Responses, NOTIFY requests and the description are composed here. */
+  /* Bumped whenever something a generated answer shows changes (a property value, the name,
+   * the controller list), so that an answer written in several windows is never stitched
+   * together from two states: its connection closes instead. */
+  uint32_t content_version;
+
+  /* One request body buffer per device, lent to the connection that is reading a body (NULL:
+   * free). Another connection whose body begins meanwhile waits, not polled for input, until
+   * the buffer is free; the holder gives it back as soon as its request is handled. */
+  struct iotscp_connection *body_holder;
+  iotscp_http_body_buffer body;
+
+  /* Received bytes pass through here; small answers are composed here whole, long answers and
+   * NOTIFY requests one window at a time. */
   char scratch[IOTSCP_SCRATCH_SIZE];
 };
 

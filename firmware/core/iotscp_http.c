@@ -95,8 +95,9 @@ typedef struct http_view
   iotscp_http_response *resp; /* NULL when parsing a request */
   char *store;
   size_t store_cap;
-  uint8_t *body;
+  uint8_t *body; /* NULL: a request without an attached body buffer */
   uint16_t *body_len;
+  uint32_t *body_total; /* responses: every body byte framed, kept or not */
   size_t body_cap;
   size_t head_max;
 } http_view;
@@ -422,8 +423,8 @@ head_done (http_view *v)
       f->remaining = 0;
       return IOTSCP_HTTP_NEED_MORE;
     }
-  if (f->remaining > v->body_cap)
-    return v->req ? fail (v, 413, "payload-too-large") : FAIL_400 (v);
+  if (v->req && f->remaining > v->body_cap)
+    return fail (v, 413, "payload-too-large");
   if (f->remaining == 0)
     {
       f->state = S_COMPLETE;
@@ -645,8 +646,8 @@ chunk_byte (http_view *v, uint8_t c)
             }
           if (f->token_len == 0 || (c != '\r' && c != ';'))
             return FAIL_400 (v);
-          if (f->remaining > v->body_cap - *v->body_len)
-            return v->req ? fail (v, 413, "payload-too-large") : FAIL_400 (v);
+          if (v->req && f->remaining > v->body_cap - *v->body_len)
+            return fail (v, 413, "payload-too-large");
           f->value_len = 0;
           f->state = c == ';' ? S_CHUNK_EXT : S_CHUNK_SIZE_LF;
           return IOTSCP_HTTP_NEED_MORE;
@@ -705,14 +706,27 @@ feed (http_view *v, const uint8_t *data, size_t len, size_t *consumed)
       uint8_t state = f->state;
       if (state == S_BODY || state == S_CHUNK_DATA || state == S_BODY_EOF)
         {
-          size_t n = len - i;
+          size_t n = len - i, keep = n;
           if (state != S_BODY_EOF && n > f->remaining)
-            n = f->remaining;
-          if (n > v->body_cap - *v->body_len)
-            return FAIL_400 (v); /* only a response body running until close gets here */
-          memcpy (v->body + *v->body_len, data + i, n);
-          *v->body_len = (uint16_t)(*v->body_len + n);
-          v->body[*v->body_len] = '\0';
+            keep = n = f->remaining;
+          if (v->body_total != NULL)
+            {
+              /* A response keeps what fits and skips the rest (only the status matters). */
+              if (keep > v->body_cap - *v->body_len)
+                keep = v->body_cap - *v->body_len;
+              *v->body_total
+                  = n > UINT32_MAX - *v->body_total ? UINT32_MAX : *v->body_total + (uint32_t)n;
+            }
+          else if (v->body == NULL)
+            return fail (v, 500, "internal"); /* the caller did not attach a body buffer */
+          else if (n > v->body_cap - *v->body_len)
+            return FAIL_400 (v); /* unreachable: the length checks above come first */
+          if (keep > 0)
+            {
+              memcpy (v->body + *v->body_len, data + i, keep);
+              *v->body_len = (uint16_t)(*v->body_len + keep);
+              v->body[*v->body_len] = '\0';
+            }
           i += n;
           if (state == S_BODY_EOF)
             continue;
@@ -752,6 +766,7 @@ request_view (iotscp_http_request *req, http_view *v)
   v->store_cap = sizeof req->store;
   v->body = req->body;
   v->body_len = &req->body_len;
+  v->body_total = NULL;
   v->body_cap = IOTSCP_HTTP_MAX_BODY;
   v->head_max = IOTSCP_HTTP_MAX_HEAD;
 }
@@ -760,13 +775,93 @@ void
 iotscp_http_request_reset (iotscp_http_request *req)
 {
   /* Only the fixed part is cleared: the buffers are overwritten as they fill. */
+  uint8_t *body = req->body;
   memset (req, 0, offsetof (iotscp_http_request, path));
   req->path[0] = '\0';
   req->store[0] = '\0';
-  req->body_len = 0;
-  req->body[0] = 0;
+  req->body = body;
+  if (body != NULL)
+    body[0] = 0;
   req->framing.state = S_START;
   req->framing.current_header = SKIPPED_HEADER;
+}
+
+void
+iotscp_http_request_attach_body (iotscp_http_request *req, iotscp_http_body_buffer *body)
+{
+  req->body = body != NULL ? *body : NULL;
+  req->body_len = 0;
+  if (req->body != NULL)
+    req->body[0] = 0;
+}
+
+/* True in the states that read the body or its chunk framing. */
+static bool
+in_body (const iotscp_http_framing *f)
+{
+  return f->state == S_BODY || (f->state >= S_CHUNK_SIZE && f->state <= S_CHUNK_DATA_LF)
+         || ((f->flags & F_TRAILER) && f->state != S_COMPLETE && f->state != S_ERROR);
+}
+
+bool
+iotscp_http_request_wants_body (const iotscp_http_request *req)
+{
+  return req->body == NULL && in_body (&req->framing);
+}
+
+/* The shortest end of a chunked body from here: the CRLF after the data, "0" CRLF CRLF. */
+#define LAST_CHUNK_MIN 5
+
+size_t
+iotscp_http_request_max_read (const iotscp_http_request *req)
+{
+  const iotscp_http_framing *f = &req->framing;
+  bool trailer = f->flags & F_TRAILER;
+  /* "Host:" CRLF, if the request still needs its Host field (trailers do not). */
+  size_t host = trailer || (f->flags & F_HAS_HOST) ? 0 : 7;
+  if (iotscp_http_request_wants_body (req))
+    return 0;
+  switch (f->state)
+    {
+      case S_START:
+        return 23; /* the shortest request: "A / HTTP/1.1" CRLF "Host:" CRLF CRLF */
+      case S_START_LF:
+        return 24;
+      case S_METHOD:
+        return 22; /* " / HTTP/1.1" CRLF "Host:" CRLF CRLF */
+      case S_TARGET:
+        return req->target_len == 0 ? 21 : 20;
+      case S_VERSION:
+        return (f->token_len < 8 ? 8u - f->token_len : 1u) + 2 + host + 2;
+      case S_LINE_LF:
+        return 1 + host + 2;
+      case S_HDR_START:
+        return host + 2;
+      case S_HDR_NAME:
+        return 5; /* ":" CRLF CRLF; the name may be Host itself */
+      case S_HDR_VALUE:
+        return 4 + host;
+      case S_HDR_LF:
+        return 3 + host;
+      case S_HEAD_END_LF:
+        return 1;
+      case S_BODY:
+        return f->remaining;
+      case S_CHUNK_SIZE:
+        return f->token_len == 0 ? 5 : 4; /* "0" CRLF CRLF, or CRLF CRLF after a "0" */
+      case S_CHUNK_EXT:
+        return 4;
+      case S_CHUNK_SIZE_LF:
+        return f->remaining == 0 ? 3 : 1 + (size_t)f->remaining + 2 + LAST_CHUNK_MIN;
+      case S_CHUNK_DATA:
+        return (size_t)f->remaining + 2 + LAST_CHUNK_MIN;
+      case S_CHUNK_DATA_CR:
+        return 2 + LAST_CHUNK_MIN;
+      case S_CHUNK_DATA_LF:
+        return 1 + LAST_CHUNK_MIN;
+      default:
+        return 0;
+    }
 }
 
 iotscp_http_status
@@ -876,6 +971,7 @@ response_view (iotscp_http_response *resp, http_view *v)
   v->store_cap = sizeof resp->store;
   v->body = resp->body;
   v->body_len = &resp->body_len;
+  v->body_total = &resp->body_total;
   v->body_cap = IOTSCP_HTTP_MAX_RESPONSE_BODY;
   v->head_max = IOTSCP_HTTP_MAX_RESPONSE_HEAD;
 }
@@ -883,7 +979,7 @@ response_view (iotscp_http_response *resp, http_view *v)
 void
 iotscp_http_response_reset (iotscp_http_response *resp, iotscp_http_method request_method)
 {
-  memset (resp, 0, offsetof (iotscp_http_response, body));
+  memset (resp, 0, offsetof (iotscp_http_response, store));
   resp->body[0] = 0;
   resp->framing.state = S_START;
   resp->framing.current_header = SKIPPED_HEADER;

@@ -127,14 +127,49 @@ typedef struct iotscp_http_request
   uint8_t segment_count;   /* path segments ("/" has one, empty) */
   uint16_t segment_start[IOTSCP_HTTP_MAX_SEGMENTS];
   uint16_t header_offset[IOTSCP_HDR_STORED_COUNT]; /* 0: absent, else store offset + 1 */
-  char path[IOTSCP_HTTP_MAX_TARGET + 1];           /* decoded segments, each NUL-terminated */
-  char store[IOTSCP_HTTP_HEADER_STORE];            /* stored header values, NUL-terminated */
   uint16_t body_len;                               /* decoded body length */
-  uint8_t body[IOTSCP_HTTP_MAX_BODY + 1];          /* body, NUL-terminated for convenience */
+  /*
+   * The body buffer (IOTSCP_HTTP_MAX_BODY + 1 bytes, NUL-terminated for convenience), attached
+   * with iotscp_http_request_attach_body(). It is not part of the request so that a device can
+   * own one body buffer and lend it to whichever connection is reading a body (docs/firmware.md
+   * section 6): a request head is small and every connection needs one, a 2 KiB body buffer is
+   * large and needed only for the moments a body is being read.
+   */
+  uint8_t *body;
+  char path[IOTSCP_HTTP_MAX_TARGET + 1]; /* decoded segments, each NUL-terminated */
+  char store[IOTSCP_HTTP_HEADER_STORE];  /* stored header values, NUL-terminated */
 } iotscp_http_request;
 
-/* Prepares req for a new request (also after a previous one completed). */
+/* A body buffer for iotscp_http_request_attach_body(). */
+typedef uint8_t iotscp_http_body_buffer[IOTSCP_HTTP_MAX_BODY + 1];
+
+/* Prepares req for a new request (also after a previous one completed). The attached body
+ * buffer, if any, stays attached. */
 void iotscp_http_request_reset (iotscp_http_request *req);
+
+/*
+ * Attaches a body buffer (or detaches it with NULL). The parser stores body bytes only into an
+ * attached buffer: a request whose body begins while none is attached is not fed further by a
+ * caller that follows iotscp_http_request_max_read(); feeding body bytes anyway fails the
+ * request with 500. Attaching clears the body read so far, so attach before the first body
+ * byte (iotscp_http_request_wants_body() says when).
+ */
+void iotscp_http_request_attach_body (iotscp_http_request *req, iotscp_http_body_buffer *body);
+
+/* True when the head is parsed, body bytes are to come and no body buffer is attached. */
+bool iotscp_http_request_wants_body (const iotscp_http_request *req);
+
+/*
+ * How many bytes the parser can be fed next without taking any byte of a pipelined next
+ * request, if the current request is valid: a lower bound on what is left of it. In the body
+ * that is exact (the Content-Length or chunk bytes still due, plus the shortest possible chunk
+ * framing after them); in the head only the shortest possible rest is known (e.g. 4 bytes, the
+ * final CRLF CRLF, while a header value is being read), so heads are read in small pieces and
+ * bodies in large ones. A request that turns out invalid may have taken more, which does not
+ * matter: every framing error closes the connection. Returns 0 when the request is complete or
+ * failed, or when it waits for a body buffer (iotscp_http_request_wants_body()).
+ */
+size_t iotscp_http_request_max_read (const iotscp_http_request *req);
 
 /*
  * Feeds len bytes. Returns IOTSCP_HTTP_COMPLETE when a whole request is
@@ -196,9 +231,10 @@ typedef struct iotscp_http_response
   bool has_content_length; /* a Content-Length field was present */
   bool until_close;        /* the body runs until the connection closes */
   uint32_t content_length;
-  uint16_t body_len;
-  uint8_t body[IOTSCP_HTTP_MAX_RESPONSE_BODY + 1]; /* NUL-terminated */
+  uint32_t body_total; /* body bytes framed so far (kept or not), saturating at UINT32_MAX */
+  uint16_t body_len;   /* body bytes kept in body[], at most IOTSCP_HTTP_MAX_RESPONSE_BODY */
   char store[IOTSCP_HTTP_MAX_SHORT_VALUE * 2];     /* scratch for the framing fields */
+  uint8_t body[IOTSCP_HTTP_MAX_RESPONSE_BODY + 1]; /* the kept start of the body, NUL-terminated */
 } iotscp_http_response;
 
 /*
@@ -209,10 +245,15 @@ void iotscp_http_response_reset (iotscp_http_response *resp, iotscp_http_method 
 
 /*
  * Feeds bytes of a response, like iotscp_http_request_feed. 1xx interim
- * answers are skipped. A body longer than IOTSCP_HTTP_MAX_RESPONSE_BODY, bad
- * framing or a head over IOTSCP_HTTP_MAX_RESPONSE_HEAD is IOTSCP_HTTP_ERROR.
- * A response without Content-Length or chunking runs until the connection
- * closes: call iotscp_http_response_eof() then.
+ * answers are skipped. Bad framing or a head over
+ * IOTSCP_HTTP_MAX_RESPONSE_HEAD is IOTSCP_HTTP_ERROR. The body is framed
+ * (Content-Length, chunks) and counted in body_total, but only its first
+ * IOTSCP_HTTP_MAX_RESPONSE_BODY bytes are kept; the rest is skipped. The
+ * device needs only the status of an answer to NOTIFY (2xx or 412), so its
+ * default keeps none (0), and the length of what it skips is bounded by the
+ * NOTIFY answer deadline, not by a buffer. A response without
+ * Content-Length or chunking runs until the connection closes: call
+ * iotscp_http_response_eof() then.
  */
 iotscp_http_status iotscp_http_response_feed (iotscp_http_response *resp, const uint8_t *data,
                                               size_t len, size_t *consumed);

@@ -35,6 +35,11 @@ void iotscp_model_write_fields (iotscp_jw *w, const iotscp_field *fields, size_t
 size_t iotscp_model_write_description (const iotscp_device *dev, char *buf, size_t cap);
 /* The HTML page; returns its length or 0. */
 size_t iotscp_model_write_html (const iotscp_device *dev, char *buf, size_t cap);
+/* Windows of the same two documents (see iotscp_jw_init_window): bytes skip .. skip+cap-1 go
+ * to buf; returns the length of the whole document, or 0 when it cannot be written. */
+size_t iotscp_model_description_window (const iotscp_device *dev, char *buf, size_t cap,
+                                        size_t skip);
+size_t iotscp_model_html_window (const iotscp_device *dev, char *buf, size_t cap, size_t skip);
 
 /* ---- iotscp_identity.c ---- */
 
@@ -65,15 +70,21 @@ void iotscp_server_process (iotscp_device *dev, iotscp_connection *conn, uint8_t
                             uint64_t now_ms);
 void iotscp_server_close (iotscp_device *dev, iotscp_connection *conn);
 uint64_t iotscp_server_next_deadline (const iotscp_device *dev);
+bool iotscp_server_wants_turn (const iotscp_connection *conn);
 uint8_t iotscp_server_poll_events (const iotscp_connection *conn);
 
 /* ---- iotscp_routes.c ---- */
 
-/* Handles one complete request on conn; writes the answer somewhere in dev->scratch, points
- * *out at it and returns its length. Sets *close_after when the connection must close after
- * the answer. */
+/* Handles one complete request on conn and returns the length of its answer. A short answer is
+ * composed in dev->scratch and *out points at it; a long one is generated (*out is NULL): it is
+ * written window by window with iotscp_routes_window(). Sets *close_after when the connection
+ * must close after the answer. */
 size_t iotscp_routes_handle (iotscp_device *dev, iotscp_connection *conn, uint64_t now_ms,
                              bool *close_after, const char **out);
+/* Bytes offset .. offset+cap-1 of conn's generated answer into buf; returns how many (0 when
+ * the answer cannot be generated as it was measured: the connection must close). */
+size_t iotscp_routes_window (iotscp_device *dev, const iotscp_connection *conn, size_t offset,
+                             char *buf, size_t cap);
 /* Writes an error answer into scratch. */
 size_t iotscp_routes_error (iotscp_device *dev, int status, const char *code, const char *message,
                             bool keep_alive);

@@ -657,9 +657,25 @@ iotscp_jw_init (iotscp_jw *w, char *buf, size_t cap)
   w->failed = cap == 0;
 }
 
+void
+iotscp_jw_init_window (iotscp_jw *w, char *buf, size_t cap, size_t skip)
+{
+  memset (w, 0, sizeof *w);
+  w->buf = buf;
+  w->cap = cap;
+  w->skip = skip;
+  w->window = true;
+}
+
 static void
 put (iotscp_jw *w, const char *s, size_t n)
 {
+  if (w->window)
+    {
+      if (!w->failed)
+        w->len = iotscp_text_window_copy (w->buf, w->cap, w->skip, w->len, s, n);
+      return;
+    }
   /* One byte stays free for the NUL that iotscp_jw_finish writes. */
   if (w->failed || n >= w->cap - w->len)
     {
@@ -920,6 +936,8 @@ iotscp_jw_finish (iotscp_jw *w)
 {
   if (w->failed || w->depth != 0 || w->after_key || w->len == 0)
     return 0;
+  if (w->window)
+    return w->len;
   w->buf[w->len] = '\0';
   return w->len;
 }

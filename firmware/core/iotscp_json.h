@@ -159,7 +159,9 @@ typedef struct iotscp_jw
 {
   char *buf;
   size_t cap;
-  size_t len;
+  size_t len;  /* bytes written so far (in a window: of the whole document) */
+  size_t skip; /* window mode: the document's offset of buf[0] */
+  bool window;
   uint32_t has_items; /* bit d: the container at depth d has an item already */
   uint32_t is_object; /* bit d: the container at depth d is an object */
   uint8_t depth;
@@ -169,6 +171,16 @@ typedef struct iotscp_jw
 
 /* Starts writing into buf[0..cap). */
 void iotscp_jw_init (iotscp_jw *w, char *buf, size_t cap);
+
+/*
+ * Starts writing a window of a document: of the bytes the calls produce, those at offsets
+ * skip .. skip+cap-1 of the whole document go to buf[0..cap), the others are only counted.
+ * Nothing fails for lack of room, and iotscp_jw_finish() returns the length of the whole
+ * document (buf is not NUL-terminated). Writing the same document again with another skip
+ * gives its next piece, which is how long answers are sent through a small buffer; with cap 0
+ * it only measures the document.
+ */
+void iotscp_jw_init_window (iotscp_jw *w, char *buf, size_t cap, size_t skip);
 
 void iotscp_jw_object_begin (iotscp_jw *w);
 void iotscp_jw_object_end (iotscp_jw *w);

@@ -382,110 +382,125 @@ write_title_description (iotscp_jw *w, const char *title, const char *descriptio
     }
 }
 
+/* Writes the description with w, which may write the whole or a window of it. */
+static size_t
+write_description (const iotscp_device *dev, iotscp_jw *w)
+{
+  iotscp_jw_object_begin (w);
+  iotscp_jw_key (w, "iotscp");
+  iotscp_jw_int64 (w, 2);
+  iotscp_jw_key (w, "id");
+  iotscp_jw_string (w, dev->id);
+  iotscp_jw_key (w, "name");
+  iotscp_jw_string (w, dev->name);
+  iotscp_jw_key (w, "model");
+  iotscp_jw_string (w, dev->model ? dev->model : "");
+  iotscp_jw_key (w, "manufacturer");
+  iotscp_jw_string (w, dev->manufacturer ? dev->manufacturer : "");
+  iotscp_jw_key (w, "firmware");
+  iotscp_jw_string (w, dev->firmware ? dev->firmware : "");
+  if (dev->ui_icon != NULL || dev->ui_primary != NULL)
+    {
+      iotscp_jw_key (w, "ui");
+      iotscp_jw_object_begin (w);
+      if (dev->ui_icon != NULL)
+        {
+          iotscp_jw_key (w, "icon");
+          iotscp_jw_string (w, dev->ui_icon);
+        }
+      if (dev->ui_primary != NULL)
+        {
+          iotscp_jw_key (w, "primary");
+          iotscp_jw_string (w, dev->ui_primary);
+        }
+      iotscp_jw_object_end (w);
+    }
+
+  iotscp_jw_key (w, "properties");
+  iotscp_jw_object_begin (w);
+  for (size_t i = 0; i < dev->property_count; i++)
+    {
+      const iotscp_property_decl *p = dev->properties[i].decl;
+      iotscp_jw_key (w, p->name);
+      iotscp_jw_object_begin (w);
+      write_title_description (w, p->title, p->description);
+      write_schema_members (w, &p->schema);
+      if (p->read_only)
+        {
+          iotscp_jw_key (w, "readOnly");
+          iotscp_jw_bool (w, true);
+        }
+      if (p->ui_widget != NULL || p->ui_group != NULL)
+        {
+          iotscp_jw_key (w, "ui");
+          iotscp_jw_object_begin (w);
+          if (p->ui_widget != NULL)
+            {
+              iotscp_jw_key (w, "widget");
+              iotscp_jw_string (w, p->ui_widget);
+            }
+          if (p->ui_group != NULL)
+            {
+              iotscp_jw_key (w, "group");
+              iotscp_jw_string (w, p->ui_group);
+            }
+          iotscp_jw_object_end (w);
+        }
+      iotscp_jw_object_end (w);
+    }
+  iotscp_jw_object_end (w);
+
+  iotscp_jw_key (w, "actions");
+  iotscp_jw_object_begin (w);
+  for (size_t i = 0; i < dev->action_count; i++)
+    {
+      const iotscp_action_decl *a = dev->actions[i];
+      iotscp_jw_key (w, a->name);
+      iotscp_jw_object_begin (w);
+      write_title_description (w, a->title, a->description);
+      if (a->input_count > 0)
+        {
+          iotscp_jw_key (w, "input");
+          write_object_schema (w, a->input, a->input_count);
+        }
+      iotscp_jw_object_end (w);
+    }
+  iotscp_jw_object_end (w);
+
+  iotscp_jw_key (w, "events");
+  iotscp_jw_object_begin (w);
+  for (size_t i = 0; i < dev->event_count; i++)
+    {
+      const iotscp_event_decl *e = dev->events[i];
+      iotscp_jw_key (w, e->name);
+      iotscp_jw_object_begin (w);
+      write_title_description (w, e->title, e->description);
+      if (e->data_count > 0)
+        {
+          iotscp_jw_key (w, "data");
+          write_object_schema (w, e->data, e->data_count);
+        }
+      iotscp_jw_object_end (w);
+    }
+  iotscp_jw_object_end (w);
+  iotscp_jw_object_end (w);
+  return iotscp_jw_finish (w);
+}
+
 size_t
 iotscp_model_write_description (const iotscp_device *dev, char *buf, size_t cap)
 {
   iotscp_jw w;
   iotscp_jw_init (&w, buf, cap);
-  iotscp_jw_object_begin (&w);
-  iotscp_jw_key (&w, "iotscp");
-  iotscp_jw_int64 (&w, 2);
-  iotscp_jw_key (&w, "id");
-  iotscp_jw_string (&w, dev->id);
-  iotscp_jw_key (&w, "name");
-  iotscp_jw_string (&w, dev->name);
-  iotscp_jw_key (&w, "model");
-  iotscp_jw_string (&w, dev->model ? dev->model : "");
-  iotscp_jw_key (&w, "manufacturer");
-  iotscp_jw_string (&w, dev->manufacturer ? dev->manufacturer : "");
-  iotscp_jw_key (&w, "firmware");
-  iotscp_jw_string (&w, dev->firmware ? dev->firmware : "");
-  if (dev->ui_icon != NULL || dev->ui_primary != NULL)
-    {
-      iotscp_jw_key (&w, "ui");
-      iotscp_jw_object_begin (&w);
-      if (dev->ui_icon != NULL)
-        {
-          iotscp_jw_key (&w, "icon");
-          iotscp_jw_string (&w, dev->ui_icon);
-        }
-      if (dev->ui_primary != NULL)
-        {
-          iotscp_jw_key (&w, "primary");
-          iotscp_jw_string (&w, dev->ui_primary);
-        }
-      iotscp_jw_object_end (&w);
-    }
+  return write_description (dev, &w);
+}
 
-  iotscp_jw_key (&w, "properties");
-  iotscp_jw_object_begin (&w);
-  for (size_t i = 0; i < dev->property_count; i++)
-    {
-      const iotscp_property_decl *p = dev->properties[i].decl;
-      iotscp_jw_key (&w, p->name);
-      iotscp_jw_object_begin (&w);
-      write_title_description (&w, p->title, p->description);
-      write_schema_members (&w, &p->schema);
-      if (p->read_only)
-        {
-          iotscp_jw_key (&w, "readOnly");
-          iotscp_jw_bool (&w, true);
-        }
-      if (p->ui_widget != NULL || p->ui_group != NULL)
-        {
-          iotscp_jw_key (&w, "ui");
-          iotscp_jw_object_begin (&w);
-          if (p->ui_widget != NULL)
-            {
-              iotscp_jw_key (&w, "widget");
-              iotscp_jw_string (&w, p->ui_widget);
-            }
-          if (p->ui_group != NULL)
-            {
-              iotscp_jw_key (&w, "group");
-              iotscp_jw_string (&w, p->ui_group);
-            }
-          iotscp_jw_object_end (&w);
-        }
-      iotscp_jw_object_end (&w);
-    }
-  iotscp_jw_object_end (&w);
-
-  iotscp_jw_key (&w, "actions");
-  iotscp_jw_object_begin (&w);
-  for (size_t i = 0; i < dev->action_count; i++)
-    {
-      const iotscp_action_decl *a = dev->actions[i];
-      iotscp_jw_key (&w, a->name);
-      iotscp_jw_object_begin (&w);
-      write_title_description (&w, a->title, a->description);
-      if (a->input_count > 0)
-        {
-          iotscp_jw_key (&w, "input");
-          write_object_schema (&w, a->input, a->input_count);
-        }
-      iotscp_jw_object_end (&w);
-    }
-  iotscp_jw_object_end (&w);
-
-  iotscp_jw_key (&w, "events");
-  iotscp_jw_object_begin (&w);
-  for (size_t i = 0; i < dev->event_count; i++)
-    {
-      const iotscp_event_decl *e = dev->events[i];
-      iotscp_jw_key (&w, e->name);
-      iotscp_jw_object_begin (&w);
-      write_title_description (&w, e->title, e->description);
-      if (e->data_count > 0)
-        {
-          iotscp_jw_key (&w, "data");
-          write_object_schema (&w, e->data, e->data_count);
-        }
-      iotscp_jw_object_end (&w);
-    }
-  iotscp_jw_object_end (&w);
-  iotscp_jw_object_end (&w);
-  return iotscp_jw_finish (&w);
+size_t
+iotscp_model_description_window (const iotscp_device *dev, char *buf, size_t cap, size_t skip)
+{
+  iotscp_jw w;
+  iotscp_jw_init_window (&w, buf, cap, skip);
+  return write_description (dev, &w);
 }
 
 /* ---- HTML ---- */
@@ -495,6 +510,8 @@ typedef struct html_out
   char *buf;
   size_t cap;
   size_t len;
+  size_t skip; /* window mode (see iotscp_jw_init_window): offset of buf[0] */
+  bool window;
   bool failed;
 } html_out;
 
@@ -502,6 +519,11 @@ static void
 html_raw (html_out *o, const char *s)
 {
   size_t n = strlen (s);
+  if (o->window)
+    {
+      o->len = iotscp_text_window_copy (o->buf, o->cap, o->skip, o->len, s, n);
+      return;
+    }
   if (o->failed || o->len + n >= o->cap)
     {
       o->failed = true;
@@ -550,60 +572,73 @@ html_text (html_out *o, const char *s)
     html_text_n (o, s, strlen (s));
 }
 
-size_t
-iotscp_model_write_html (const iotscp_device *dev, char *buf, size_t cap)
+static size_t
+write_html (const iotscp_device *dev, html_out *o)
 {
-  html_out o = { buf, cap, 0, false };
   char number[40];
 
-  html_raw (&o, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
-  html_text (&o, dev->name);
-  html_raw (&o, "</title></head><body><h1>");
-  html_text (&o, dev->name);
-  html_raw (&o, "</h1><p>");
-  html_text (&o, dev->model);
-  html_raw (&o, " by ");
-  html_text (&o, dev->manufacturer);
-  html_raw (&o, ", firmware ");
-  html_text (&o, dev->firmware);
-  html_raw (&o, "</p><p>Id <code>");
-  html_text (&o, dev->id);
-  html_raw (&o, "</code>, key fingerprint <code>");
-  html_text (&o, dev->fingerprint_hex);
-  html_raw (&o, "</code></p><table><tr><th>Property</th><th>Value</th></tr>");
+  html_raw (o, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
+  html_text (o, dev->name);
+  html_raw (o, "</title></head><body><h1>");
+  html_text (o, dev->name);
+  html_raw (o, "</h1><p>");
+  html_text (o, dev->model);
+  html_raw (o, " by ");
+  html_text (o, dev->manufacturer);
+  html_raw (o, ", firmware ");
+  html_text (o, dev->firmware);
+  html_raw (o, "</p><p>Id <code>");
+  html_text (o, dev->id);
+  html_raw (o, "</code>, key fingerprint <code>");
+  html_text (o, dev->fingerprint_hex);
+  html_raw (o, "</code></p><table><tr><th>Property</th><th>Value</th></tr>");
   for (size_t i = 0; i < dev->property_count; i++)
     {
       const iotscp_property_slot *slot = &dev->properties[i];
-      html_raw (&o, "<tr><td>");
-      html_text (&o, slot->decl->title ? slot->decl->title : slot->decl->name);
-      html_raw (&o, "</td><td>");
+      html_raw (o, "<tr><td>");
+      html_text (o, slot->decl->title ? slot->decl->title : slot->decl->name);
+      html_raw (o, "</td><td>");
       switch (slot->value.type)
         {
           case IOTSCP_TYPE_BOOLEAN:
-            html_raw (&o, slot->value.boolean ? "on" : "off");
+            html_raw (o, slot->value.boolean ? "on" : "off");
             break;
           case IOTSCP_TYPE_INTEGER:
             snprintf (number, sizeof number, "%lld", (long long)slot->value.integer);
-            html_raw (&o, number);
+            html_raw (o, number);
             break;
           case IOTSCP_TYPE_NUMBER:
             snprintf (number, sizeof number, "%g", slot->value.number);
-            html_raw (&o, number);
+            html_raw (o, number);
             break;
           case IOTSCP_TYPE_STRING:
-            html_text_n (&o, slot->value.string, slot->value.length);
+            html_text_n (o, slot->value.string, slot->value.length);
             break;
           default:
             break;
         }
       if (slot->decl->schema.unit != NULL)
         {
-          html_raw (&o, " ");
-          html_text (&o, slot->decl->schema.unit);
+          html_raw (o, " ");
+          html_text (o, slot->decl->schema.unit);
         }
-      html_raw (&o, "</td></tr>");
+      html_raw (o, "</td></tr>");
     }
-  html_raw (&o, "</table><p>Machine-readable: <a href=\"" IOTSCP_DESCRIPTION_PATH
-                "\">" IOTSCP_DESCRIPTION_PATH "</a></p></body></html>\n");
-  return o.failed ? 0 : o.len;
+  html_raw (o, "</table><p>Machine-readable: <a href=\"" IOTSCP_DESCRIPTION_PATH
+               "\">" IOTSCP_DESCRIPTION_PATH "</a></p></body></html>\n");
+  return o->failed ? 0 : o->len;
+}
+
+size_t
+iotscp_model_write_html (const iotscp_device *dev, char *buf, size_t cap)
+{
+  html_out o = { buf, cap, 0, 0, false, false };
+  return write_html (dev, &o);
+}
+
+size_t
+iotscp_model_html_window (const iotscp_device *dev, char *buf, size_t cap, size_t skip)
+{
+  html_out o = { buf, cap, 0, skip, true, false };
+  return write_html (dev, &o);
 }

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The routes of protocol.md sections 4-7: description, HTML page, properties, actions,
- * controllers and event subscriptions. Every answer is composed in dev->scratch: the body at a
- * fixed offset, then the head right in front of it.
+ * controllers and event subscriptions. Short answers are composed whole in dev->scratch: the
+ * body at a fixed offset, then the head right in front of it. Answers whose length depends on
+ * what the device declares or holds (the description, the HTML page, all properties, the
+ * controller list) are generated: measured first (for Content-Length), then written again for
+ * every window of the scratch buffer by iotscp_routes_window(), skipping what was sent.
  */
 #include "iotscp_internal.h"
 
@@ -21,6 +24,19 @@ typedef struct answer
   bool close_after;
   const char *out;
 } answer;
+
+/* How an answer is produced (iotscp_connection.answer_kind). */
+enum iotscp_answer_kind
+{
+  ANSWER_COMPOSED = 0, /* whole, in the scratch buffer */
+  ANSWER_DESCRIPTION,
+  ANSWER_HTML,
+  ANSWER_PROPERTIES,
+  ANSWER_CONTROLLERS,
+};
+
+/* Longest head of a generated answer: status line, Content-Type, Content-Length, Connection. */
+#define GENERATED_HEAD_MAX 160
 
 static char *
 body_buffer (iotscp_device *dev)
@@ -101,20 +117,16 @@ parse_body (answer *a, const iotscp_http_request *req, iotscp_json_doc *doc, siz
 
 /* ---- Properties ---- */
 
-static size_t
-get_properties (answer *a)
+static void
+write_properties (const iotscp_device *dev, iotscp_jw *w)
 {
-  iotscp_device *dev = a->dev;
-  iotscp_jw w;
-  iotscp_jw_init (&w, body_buffer (dev), body_capacity ());
-  iotscp_jw_object_begin (&w);
+  iotscp_jw_object_begin (w);
   for (size_t i = 0; i < dev->property_count; i++)
     {
-      iotscp_jw_key (&w, dev->properties[i].decl->name);
-      iotscp_model_write_value (&w, &dev->properties[i].value);
+      iotscp_jw_key (w, dev->properties[i].decl->name);
+      iotscp_model_write_value (w, &dev->properties[i].value);
     }
-  iotscp_jw_object_end (&w);
-  return json_answer (a, 200, &w, NULL);
+  iotscp_jw_object_end (w);
 }
 
 static size_t
@@ -238,29 +250,107 @@ post_action (answer *a, const iotscp_http_request *req, int index)
 
 /* ---- Controllers ---- */
 
-static size_t
-get_controllers (answer *a)
+static void
+write_controllers (const iotscp_device *dev, iotscp_jw *w)
 {
-  iotscp_device *dev = a->dev;
-  iotscp_jw w;
   char hex[65];
-  iotscp_jw_init (&w, body_buffer (dev), body_capacity ());
-  iotscp_jw_object_begin (&w);
-  iotscp_jw_key (&w, "controllers");
-  iotscp_jw_array_begin (&w);
+  iotscp_jw_object_begin (w);
+  iotscp_jw_key (w, "controllers");
+  iotscp_jw_array_begin (w);
   for (size_t i = 0; i < dev->controller_count; i++)
     {
       iotscp_text_hex_encode (dev->controllers[i].fingerprint, 32, hex, sizeof hex);
-      iotscp_jw_object_begin (&w);
-      iotscp_jw_key (&w, "fp");
-      iotscp_jw_string (&w, hex);
-      iotscp_jw_key (&w, "name");
-      iotscp_jw_string (&w, dev->controllers[i].name);
-      iotscp_jw_object_end (&w);
+      iotscp_jw_object_begin (w);
+      iotscp_jw_key (w, "fp");
+      iotscp_jw_string (w, hex);
+      iotscp_jw_key (w, "name");
+      iotscp_jw_string (w, dev->controllers[i].name);
+      iotscp_jw_object_end (w);
     }
-  iotscp_jw_array_end (&w);
-  iotscp_jw_object_end (&w);
-  return json_answer (a, 200, &w, NULL);
+  iotscp_jw_array_end (w);
+  iotscp_jw_object_end (w);
+}
+
+/* ---- Generated answers ---- */
+
+/* Bytes skip .. skip+cap-1 of a generated body into buf; returns the whole body's length. */
+static size_t
+generated_body (const iotscp_device *dev, uint8_t kind, char *buf, size_t cap, size_t skip)
+{
+  iotscp_jw w;
+  switch (kind)
+    {
+      case ANSWER_DESCRIPTION:
+        return iotscp_model_description_window (dev, buf, cap, skip);
+      case ANSWER_HTML:
+        return iotscp_model_html_window (dev, buf, cap, skip);
+      case ANSWER_PROPERTIES:
+        iotscp_jw_init_window (&w, buf, cap, skip);
+        write_properties (dev, &w);
+        return iotscp_jw_finish (&w);
+      case ANSWER_CONTROLLERS:
+        iotscp_jw_init_window (&w, buf, cap, skip);
+        write_controllers (dev, &w);
+        return iotscp_jw_finish (&w);
+      default:
+        return 0;
+    }
+}
+
+static size_t
+generated_head (const iotscp_connection *conn, char *head, size_t cap)
+{
+  const char *type
+      = conn->answer_kind == ANSWER_HTML ? "text/html; charset=utf-8" : "application/json";
+  return iotscp_http_write_head (head, cap, 200, type, conn->answer_body, NULL,
+                                 conn->answer_keep_alive);
+}
+
+size_t
+iotscp_routes_window (iotscp_device *dev, const iotscp_connection *conn, size_t offset, char *buf,
+                      size_t cap)
+{
+  char head[GENERATED_HEAD_MAX];
+  size_t head_len = generated_head (conn, head, sizeof head), n = 0;
+  if (head_len == 0 || offset >= head_len + conn->answer_body)
+    return 0;
+  if (offset < head_len)
+    {
+      n = head_len - offset < cap ? head_len - offset : cap;
+      memcpy (buf, head + offset, n);
+    }
+  if (n < cap)
+    {
+      size_t skip = offset + n - head_len;
+      size_t left = conn->answer_body - skip;
+      /* A body of another length than measured has changed: the caller closes. */
+      if (generated_body (dev, conn->answer_kind, buf + n, cap - n, skip) != conn->answer_body)
+        return 0;
+      n += left < cap - n ? left : cap - n;
+    }
+  return n;
+}
+
+/* Measures a generated answer and sets conn up to write it; returns its whole length. */
+static size_t
+generated (answer *a, iotscp_connection *conn, uint8_t kind)
+{
+  char head[GENERATED_HEAD_MAX];
+  size_t head_len, body_len = generated_body (a->dev, kind, NULL, 0, 0);
+  if (body_len == 0)
+    return error (a, 500, "internal", "the document cannot be written");
+  conn->answer_kind = kind;
+  conn->answer_body = (uint32_t)body_len;
+  conn->answer_keep_alive = a->keep_alive && !a->close_after;
+  conn->answer_version = a->dev->content_version;
+  head_len = generated_head (conn, head, sizeof head);
+  if (head_len == 0)
+    {
+      conn->answer_kind = ANSWER_COMPOSED;
+      return error (a, 500, "internal", "answer too large");
+    }
+  a->out = NULL;
+  return head_len + body_len;
 }
 
 static bool
@@ -411,7 +501,11 @@ iotscp_routes_handle (iotscp_device *dev, iotscp_connection *conn, uint64_t now_
   size_t len;
 
   *close_after = false;
-  if (m == IOTSCP_HTTP_OTHER)
+  conn->answer_kind = ANSWER_COMPOSED;
+  /* NOTIFY and HEAD are known to the parser (the device sends NOTIFY, and HEAD has its own
+   * response framing) but served by no route of the device: to a client they are as unknown as
+   * any other method (protocol.md section 5.1). */
+  if (m == IOTSCP_HTTP_OTHER || m == IOTSCP_HTTP_NOTIFY || m == IOTSCP_HTTP_HEAD)
     {
       len = error (&a, 501, "not-implemented", "unknown method");
       goto done;
@@ -421,19 +515,10 @@ iotscp_routes_handle (iotscp_device *dev, iotscp_connection *conn, uint64_t now_
   if (iotscp_http_path_is (req, IOTSCP_DESCRIPTION_PATH) || (n_segments == 1 && len0 == 0))
     {
       bool description = len0 != 0;
-      size_t body;
       if (m != IOTSCP_HTTP_GET)
-        {
-          len = error (&a, 405, "method-not-allowed", "only GET");
-          goto done;
-        }
-      body = description ? iotscp_model_write_description (dev, body_buffer (dev), body_capacity ())
-                         : iotscp_model_write_html (dev, body_buffer (dev), body_capacity ());
-      if (body == 0)
-        len = error (&a, 500, "internal", "the document does not fit");
+        len = error (&a, 405, "method-not-allowed", "only GET");
       else
-        len = finish (&a, 200, description ? "application/json" : "text/html; charset=utf-8", body,
-                      NULL);
+        len = generated (&a, conn, description ? ANSWER_DESCRIPTION : ANSWER_HTML);
       goto done;
     }
 
@@ -455,7 +540,7 @@ iotscp_routes_handle (iotscp_device *dev, iotscp_connection *conn, uint64_t now_
       int index;
       if (n_segments == 1)
         {
-          len = m == IOTSCP_HTTP_GET ? get_properties (&a)
+          len = m == IOTSCP_HTTP_GET ? generated (&a, conn, ANSWER_PROPERTIES)
                                      : error (&a, 405, "method-not-allowed", "only GET");
           goto done;
         }
@@ -484,7 +569,7 @@ iotscp_routes_handle (iotscp_device *dev, iotscp_connection *conn, uint64_t now_
   if (s0 != NULL && strcmp (s0, "controllers") == 0 && n_segments <= 2)
     {
       if (n_segments == 1 && m == IOTSCP_HTTP_GET)
-        len = get_controllers (&a);
+        len = generated (&a, conn, ANSWER_CONTROLLERS);
       else if (n_segments == 1 && m == IOTSCP_HTTP_POST)
         len = post_controller (&a, req);
       else if (n_segments == 2 && m == IOTSCP_HTTP_DELETE)
@@ -506,10 +591,11 @@ iotscp_routes_handle (iotscp_device *dev, iotscp_connection *conn, uint64_t now_
   len = error (&a, 404, "not-found", "no such resource");
 
 done:
-  *close_after = a.close_after;
+  *close_after = a.close_after || !a.keep_alive;
   *out = a.out;
   if (len == 0)
     {
+      conn->answer_kind = ANSWER_COMPOSED;
       /* Nothing fitted: the connection cannot be answered properly, so close it. */
       *close_after = true;
       *out = dev->scratch;

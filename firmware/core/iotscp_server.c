@@ -25,9 +25,40 @@ enum iotscp_connection_state
 /* Bytes read from TLS per process call before other connections get their turn. */
 #define READ_BUDGET 8192
 
+/* Lends the device's body buffer to conn; false while another connection holds it. */
+static bool
+lease_body (iotscp_device *dev, iotscp_connection *conn)
+{
+  if (dev->body_holder != NULL && dev->body_holder != conn)
+    return false;
+  dev->body_holder = conn;
+  iotscp_http_request_attach_body (&conn->request, &dev->body);
+  return true;
+}
+
+/* Gives the body buffer back (the request has been handled, or the connection ends). */
+static void
+release_body (iotscp_device *dev, iotscp_connection *conn)
+{
+  if (dev->body_holder == conn)
+    dev->body_holder = NULL;
+  iotscp_http_request_attach_body (&conn->request, NULL);
+}
+
+/* A request whose body has begun while another connection holds the body buffer: it is not
+ * read (and not polled for input) until the buffer is free; its request deadline runs on. */
+static bool
+waits_for_body (const iotscp_connection *conn)
+{
+  const iotscp_device *dev = conn->dev;
+  return conn->state == CONN_REQUEST && iotscp_http_request_wants_body (&conn->request)
+         && dev->body_holder != NULL && dev->body_holder != conn;
+}
+
 void
 iotscp_server_close (iotscp_device *dev, iotscp_connection *conn)
 {
+  release_body (dev, conn);
   iotscp_tls_free_context (conn->ssl);
   conn->ssl = NULL;
   iotscp_port_close (dev->port, conn->io.handle);
@@ -98,16 +129,28 @@ iotscp_server_accept (iotscp_device *dev, uint64_t now_ms)
     }
 }
 
+/*
+ * Starts writing an answer: either one composed whole in the scratch buffer (data, len), or,
+ * when data is NULL, one that iotscp_routes_window() generates window by window (len is its
+ * whole length). A composed answer is handed to TLS in this same turn of the loop (step() goes
+ * on to CONN_WRITE at once), before anything else can use the scratch buffer: mbedTLS copies
+ * the bytes into its record buffer on the first mbedtls_ssl_write call, and a call retried
+ * after WANT_WRITE only flushes that record, so the scratch buffer is free again afterwards.
+ */
 static void
 start_write (iotscp_connection *conn, const char *data, size_t len, bool close_after,
              uint64_t now_ms)
 {
   iotscp_device *dev = conn->dev;
-  /* The answer may start anywhere in the scratch buffer; move it to the front so that a retried
-   * mbedtls_ssl_write sees the same (already copied) data at a known place. */
-  if (data != dev->scratch)
+  /* The request is handled: its body buffer can serve another connection now. */
+  release_body (dev, conn);
+  if (data != NULL && data != dev->scratch)
     memmove (dev->scratch, data, len);
-  conn->write_len = (uint32_t)len;
+  if (data != NULL)
+    conn->answer_kind = 0;
+  conn->answer_len = (uint32_t)len;
+  conn->answer_sent = 0;
+  conn->write_len = 0;
   conn->close_after_write = close_after;
   conn->state = CONN_WRITE;
   /* A client that does not read its answer is cut off like one that does not send. */
@@ -149,13 +192,23 @@ step (iotscp_connection *conn, uint64_t now_ms, size_t *budget)
       case CONN_IDLE:
       case CONN_REQUEST:
         {
-          unsigned char byte;
           iotscp_http_status status;
+          size_t want;
           if (*budget == 0)
             return false;
-          /* One byte at a time: the parser then never sees bytes of a pipelined next request
-         * that it would have to hand back, and mbedTLS keeps the rest of the record. */
-          ret = mbedtls_ssl_read (conn->ssl, &byte, 1);
+          if (iotscp_http_request_wants_body (&conn->request) && !lease_body (dev, conn))
+            return false;
+          /* Never more than the current request can still take: the parser then never sees
+           * bytes of a pipelined next request that it would have to hand back, and mbedTLS
+           * keeps the rest of the record. Heads come in small pieces, bodies in large ones. */
+          want = iotscp_http_request_max_read (&conn->request);
+          if (want > IOTSCP_SCRATCH_SIZE)
+            want = IOTSCP_SCRATCH_SIZE;
+          if (want > *budget)
+            want = *budget;
+          if (want == 0)
+            return false;
+          ret = mbedtls_ssl_read (conn->ssl, (unsigned char *)dev->scratch, want);
           if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
             return false;
           if (ret <= 0)
@@ -163,8 +216,9 @@ step (iotscp_connection *conn, uint64_t now_ms, size_t *budget)
               iotscp_server_close (dev, conn);
               return false;
             }
-          (*budget)--;
-          status = iotscp_http_request_feed (&conn->request, &byte, 1, NULL);
+          *budget -= (size_t)ret;
+          status = iotscp_http_request_feed (&conn->request, (const uint8_t *)dev->scratch,
+                                             (size_t)ret, NULL);
           if (conn->state == CONN_IDLE && iotscp_http_request_started (&conn->request))
             {
               conn->state = CONN_REQUEST;
@@ -181,20 +235,51 @@ step (iotscp_connection *conn, uint64_t now_ms, size_t *budget)
               bool close_after = false;
               const char *out = NULL;
               size_t len = iotscp_routes_handle (dev, conn, now_ms, &close_after, &out);
-              start_write (conn, out, len, close_after || !conn->request.keep_alive, now_ms);
+              start_write (conn, out, len, close_after, now_ms);
             }
           return true;
         }
 
       case CONN_WRITE:
-        ret = mbedtls_ssl_write (conn->ssl, (const unsigned char *)dev->scratch, conn->write_len);
-        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
-          return false;
-        if (ret < 0)
-          {
-            iotscp_server_close (dev, conn);
+        {
+          const char *piece = dev->scratch;
+          if (conn->answer_kind == 0)
+            {
+              /* Composed whole: the rest of it is still in the scratch buffer (see start_write). */
+              piece = dev->scratch + conn->answer_sent;
+              conn->write_len = conn->answer_len - conn->answer_sent;
+            }
+          else if (conn->write_len == 0)
+            {
+              /* Generated: the next window, unless what it shows changed since it was measured
+               * (its Content-Length and first bytes are out already; closing is all that is
+               * left, and the client asks again). */
+              size_t n = 0;
+              if (dev->content_version == conn->answer_version)
+                n = iotscp_routes_window (dev, conn, conn->answer_sent, dev->scratch,
+                                          IOTSCP_SCRATCH_SIZE);
+              if (n == 0)
+                {
+                  IOTSCP_LOG (dev, IOTSCP_LOG_DEBUG,
+                              "answer changed while it was written; closing");
+                  iotscp_server_close (dev, conn);
+                  return false;
+                }
+              conn->write_len = (uint32_t)n;
+            }
+          ret = mbedtls_ssl_write (conn->ssl, (const unsigned char *)piece, conn->write_len);
+          if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
             return false;
-          }
+          if (ret < 0)
+            {
+              iotscp_server_close (dev, conn);
+              return false;
+            }
+          conn->answer_sent += (uint32_t)ret;
+          conn->write_len = 0;
+          if (conn->answer_sent < conn->answer_len)
+            return true;
+        }
         if (conn->close_after_write)
           {
             conn->state = CONN_CLOSING;
@@ -257,10 +342,22 @@ iotscp_server_next_deadline (const iotscp_device *dev)
         continue;
       if (c->deadline_ms < next)
         next = c->deadline_ms;
-      if ((c->state == CONN_IDLE || c->state == CONN_REQUEST) && mbedtls_ssl_check_pending (c->ssl))
+      if (iotscp_server_wants_turn (c))
         next = 0;
     }
   return next;
+}
+
+/* True when conn has work that poll cannot announce: bytes mbedTLS has already decrypted, or
+ * the body buffer it waits for has become free. */
+bool
+iotscp_server_wants_turn (const iotscp_connection *conn)
+{
+  if (conn->state != CONN_IDLE && conn->state != CONN_REQUEST)
+    return false;
+  if (conn->state == CONN_REQUEST && iotscp_http_request_wants_body (&conn->request))
+    return conn->dev->body_holder == NULL || conn->dev->body_holder == conn;
+  return mbedtls_ssl_check_pending (conn->ssl);
 }
 
 /* Which way a connection waits, for pollfds. */
@@ -279,6 +376,8 @@ iotscp_server_poll_events (const iotscp_connection *conn)
           return IOTSCP_POLL_IN | IOTSCP_POLL_OUT;
         return IOTSCP_POLL_IN;
       default:
-        return IOTSCP_POLL_IN;
+        /* Waiting for the body buffer: not reading, so not asking for input either (a peer
+         * that hangs up meanwhile is noticed when the wait ends or at the deadline). */
+        return waits_for_body (conn) ? 0 : IOTSCP_POLL_IN;
     }
 }

@@ -28,8 +28,8 @@ enum iotscp_notify_state
   NOTIFY_READING, /* Waiting for the answer. */
 };
 
-/* Head room in front of a NOTIFY body in the scratch buffer. */
-#define NOTIFY_HEAD_RESERVE 512
+/* Longest NOTIFY head: the request line with the callback path, Host, and the fixed fields. */
+#define NOTIFY_HEAD_MAX (IOTSCP_HTTP_MAX_CALLBACK + IOTSCP_HTTP_MAX_HOST + 320)
 
 /* ---- Ring ---- */
 
@@ -51,7 +51,16 @@ iotscp_ring_push (iotscp_event_ring *ring, const char *entry, size_t len)
   size_t start = ring->write_pos;
   bool wrapped = false;
   if (len == 0 || len > IOTSCP_EVENT_RING_SIZE / 2)
-    return;
+    {
+      /* An entry that cannot be kept still gets its number, as a lost entry without bytes:
+       * the subscriptions skip it with a SEQ gap, so its loss is never silent. */
+      if (ring->next - ring->first >= IOTSCP_EVENT_RING_ENTRIES)
+        ring_drop_oldest (ring);
+      ring->entries[ring->next % IOTSCP_EVENT_RING_ENTRIES].offset = ring->write_pos;
+      ring->entries[ring->next % IOTSCP_EVENT_RING_ENTRIES].length = 0;
+      ring->next++;
+      return;
+    }
   if (start + len > IOTSCP_EVENT_RING_SIZE)
     {
       start = 0;
@@ -349,58 +358,125 @@ fail_unsent (iotscp_device *dev, iotscp_subscription *sub, const char *what)
   fail (dev, sub, what);
 }
 
-/* Composes the next NOTIFY into the scratch buffer, takes a SEQ, and returns its length. */
+/* The NOTIFY head into head[NOTIFY_HEAD_MAX]; returns its length (0: it does not fit). */
+static size_t
+notify_head (const iotscp_device *dev, const iotscp_subscription *sub, char *head)
+{
+  char extra[200];
+  char sid[46];
+  iotscp_subscription_sid_text (sub, sid);
+  snprintf (extra, sizeof extra,
+            "NT: iotscp:event\r\nNTS: %s\r\nSID: %s\r\nSEQ: %lu\r\nBOOTID: %s\r\n",
+            sub->sending_heartbeat ? "iotscp:heartbeat" : "iotscp:update", sid,
+            (unsigned long)sub->notify_seq, dev->boot_id);
+  return iotscp_http_write_request_head (head, NOTIFY_HEAD_MAX, "NOTIFY", sub->callback_path,
+                                         sub->callback_host, "application/json",
+                                         sub->notify_body_len, extra);
+}
+
+/* Bytes skip .. skip+cap-1 of the NOTIFY body — {"events":[…]} with the in_flight entries from
+ * cursor — into buf. Returns the whole body's length, or 0 when one of its entries has left the
+ * ring since the NOTIFY was measured. */
+static size_t
+notify_body (const iotscp_device *dev, const iotscp_subscription *sub, char *buf, size_t cap,
+             size_t skip)
+{
+  size_t pos = iotscp_text_window_copy (buf, cap, skip, 0, "{\"events\":[", 11);
+  for (uint32_t k = 0; k < sub->in_flight; k++)
+    {
+      size_t len;
+      const char *entry = iotscp_ring_get (&dev->ring, sub->cursor + k, &len);
+      if (entry == NULL || len == 0)
+        return 0;
+      if (k > 0)
+        pos = iotscp_text_window_copy (buf, cap, skip, pos, ",", 1);
+      pos = iotscp_text_window_copy (buf, cap, skip, pos, entry, len);
+    }
+  return iotscp_text_window_copy (buf, cap, skip, pos, "]}", 2);
+}
+
+/* Bytes offset .. offset+cap-1 of the NOTIFY in flight into buf; returns how many, or 0 when it
+ * can no longer be written as measured. */
+static size_t
+notify_window (const iotscp_device *dev, const iotscp_subscription *sub, size_t offset, char *buf,
+               size_t cap)
+{
+  char head[NOTIFY_HEAD_MAX];
+  size_t head_len = notify_head (dev, sub, head), n = 0;
+  if (head_len == 0 || offset >= sub->notify_len)
+    return 0;
+  if (offset < head_len)
+    {
+      n = head_len - offset < cap ? head_len - offset : cap;
+      memcpy (buf, head + offset, n);
+    }
+  if (n < cap)
+    {
+      size_t skip = offset + n - head_len;
+      size_t left = sub->notify_body_len - skip;
+      if (notify_body (dev, sub, buf + n, cap - n, skip) != sub->notify_body_len)
+        return 0;
+      n += left < cap - n ? left : cap - n;
+    }
+  return n;
+}
+
+/*
+ * Measures the next NOTIFY: which entries it carries (at most IOTSCP_NOTIFY_MAX_ENTRIES and
+ * IOTSCP_NOTIFY_MAX_BODY bytes of body), its SEQ and length. It is then written window by
+ * window through the scratch buffer (notify_window), so a NOTIFY need not fit in it. Returns
+ * its length, or 0 when its head does not fit.
+ */
 static size_t
 compose (iotscp_device *dev, iotscp_subscription *sub)
 {
-  char *body = dev->scratch + NOTIFY_HEAD_RESERVE;
-  size_t cap = IOTSCP_SCRATCH_SIZE - NOTIFY_HEAD_RESERVE;
-  size_t body_len, head_len;
+  size_t body_len = 13; /* {"events":[ and ]} */
   uint32_t count = 0;
-  char head[NOTIFY_HEAD_RESERVE];
-  char extra[200];
-  char sid[46];
+  bool lost = false;
+  size_t head_len;
+  char head[NOTIFY_HEAD_MAX];
 
-  if (cap > IOTSCP_NOTIFY_MAX_BODY)
-    cap = IOTSCP_NOTIFY_MAX_BODY;
   /* Entries that fell out of the ring are lost: skip a SEQ so the subscriber notices. */
   if ((uint32_t)(sub->cursor - dev->ring.first) > (uint32_t)(dev->ring.next - dev->ring.first))
     {
       sub->cursor = dev->ring.first;
-      sub->seq++;
+      lost = true;
     }
-  memcpy (body, "{\"events\":[", 11);
-  body_len = 11;
+  /* So are entries recorded as lost, and one too large for any NOTIFY (only possible with a
+   * ring configured larger than twice the NOTIFY body limit). */
+  for (;;)
+    {
+      size_t len;
+      const char *entry = iotscp_ring_get (&dev->ring, sub->cursor, &len);
+      if (entry == NULL || (len > 0 && body_len + len <= IOTSCP_NOTIFY_MAX_BODY))
+        break;
+      sub->cursor++;
+      lost = true;
+    }
+  if (lost)
+    sub->seq++;
   while (count < IOTSCP_NOTIFY_MAX_ENTRIES)
     {
       size_t len;
       const char *entry = iotscp_ring_get (&dev->ring, sub->cursor + count, &len);
-      if (entry == NULL || body_len + (count ? 1 : 0) + len + 2 > cap)
+      size_t more = len + (count > 0 ? 1 : 0);
+      /* A lost entry ends the batch; the next NOTIFY skips it with a gap. */
+      if (entry == NULL || len == 0 || body_len + more > IOTSCP_NOTIFY_MAX_BODY)
         break;
-      if (count > 0)
-        body[body_len++] = ',';
-      memcpy (body + body_len, entry, len);
-      body_len += len;
+      body_len += more;
       count++;
     }
-  body[body_len++] = ']';
-  body[body_len++] = '}';
   sub->in_flight = count;
   sub->sending_heartbeat = count == 0;
-
-  iotscp_subscription_sid_text (sub, sid);
-  snprintf (
-      extra, sizeof extra, "NT: iotscp:event\r\nNTS: %s\r\nSID: %s\r\nSEQ: %lu\r\nBOOTID: %s\r\n",
-      count ? "iotscp:update" : "iotscp:heartbeat", sid, (unsigned long)sub->seq, dev->boot_id);
-  sub->seq++;
-  head_len
-      = iotscp_http_write_request_head (head, sizeof head, "NOTIFY", sub->callback_path,
-                                        sub->callback_host, "application/json", body_len, extra);
+  sub->notify_seq = sub->seq++;
+  sub->notify_body_len = (uint32_t)body_len;
+  sub->notify_sent = 0;
+  sub->write_len = 0;
+  head_len = notify_head (dev, sub, head);
   if (head_len == 0)
     return 0;
-  memcpy (dev->scratch, head, head_len);
-  memmove (dev->scratch + head_len, body, body_len);
-  return head_len + body_len;
+  sub->notify_len = (uint32_t)(head_len + body_len);
+  return sub->notify_len;
 }
 
 static bool
@@ -414,7 +490,6 @@ start_notify (iotscp_device *dev, iotscp_subscription *sub, uint64_t now_ms)
       fail (dev, sub, "message too large");
       return false;
     }
-  sub->write_len = (uint32_t)len;
   sub->client_state = NOTIFY_WRITING;
   return true;
 }
@@ -491,6 +566,19 @@ notify_step (iotscp_device *dev, iotscp_subscription *sub, uint64_t now_ms)
         }
 
       case NOTIFY_WRITING:
+        /* A window is generated into the scratch buffer and handed to TLS at once; a call
+         * retried after WANT_WRITE only flushes what mbedTLS has already copied. */
+        if (sub->write_len == 0)
+          {
+            size_t n
+                = notify_window (dev, sub, sub->notify_sent, dev->scratch, IOTSCP_SCRATCH_SIZE);
+            if (n == 0)
+              {
+                fail (dev, sub, "its entries left the ring while it was written");
+                return false;
+              }
+            sub->write_len = (uint32_t)n;
+          }
         ret = mbedtls_ssl_write (sub->ssl, (const unsigned char *)dev->scratch, sub->write_len);
         if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
           return false;
@@ -499,6 +587,10 @@ notify_step (iotscp_device *dev, iotscp_subscription *sub, uint64_t now_ms)
             fail (dev, sub, "write failed");
             return false;
           }
+        sub->notify_sent += (uint32_t)ret;
+        sub->write_len = 0;
+        if (sub->notify_sent < sub->notify_len)
+          return true;
         iotscp_http_response_reset (&sub->response, IOTSCP_HTTP_NOTIFY);
         sub->client_state = NOTIFY_READING;
         return true;

@@ -271,3 +271,15 @@ iotscp_text_is_device_id (const char *s, size_t len)
       return false;
   return true;
 }
+
+size_t
+iotscp_text_window_copy (char *buf, size_t cap, size_t skip, size_t pos, const char *s, size_t n)
+{
+  size_t start = pos > skip ? pos : skip;
+  size_t end = pos + n;
+  if (end > skip + cap)
+    end = skip + cap;
+  if (start < end)
+    memcpy (buf + (start - skip), s + (start - pos), end - start);
+  return pos + n;
+}

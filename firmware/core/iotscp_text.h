@@ -95,4 +95,12 @@ int iotscp_text_parse_uint (const char *s, size_t len, uint64_t max, uint64_t *o
 /* True when s[0..len) is a device id: 1-64 bytes of [a-z0-9-]. */
 bool iotscp_text_is_device_id (const char *s, size_t len);
 
+/*
+ * Window copy for documents written piece by piece: the n bytes s are at offset pos of a
+ * document; the part of them at offsets skip .. skip+cap-1 is copied to buf[offset - skip].
+ * Returns pos + n, the document's length so far.
+ */
+size_t iotscp_text_window_copy (char *buf, size_t cap, size_t skip, size_t pos, const char *s,
+                                size_t n);
+
 #endif /* IOTSCP_TEXT_H */

@@ -15,6 +15,7 @@
 
 #include "iotscp_posix.h"
 #include "iotscp_sim.h"
+#include "iotscp_text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -209,13 +210,18 @@ on_action (iotscp_device *dev, size_t index, const iotscp_value *input, iotscp_v
     }
   if (sd->model->kind == SIM_KIND_KEYPAD && strcmp (name, "press") == 0)
     {
+      /* A short press: one more key is held while it is down ("pressed" counts held keys;
+       * a key the --emit-rate ticks hold stays counted). */
       iotscp_value data[3] = { input[0], iotscp_string ("down"), input[1] };
+      int64_t held = sd->key_down != 0 ? 1 : 0;
       if (data[2].type == IOTSCP_TYPE_NULL)
         data[2] = iotscp_int (64);
+      set (sd, "pressed", iotscp_int (held + 1));
       emit (sd, "key", data);
       data[1] = iotscp_string ("up");
       data[2] = iotscp_int (0);
       emit (sd, "key", data);
+      set (sd, "pressed", iotscp_int (held));
       return IOTSCP_OK;
     }
   return IOTSCP_OK;
@@ -425,6 +431,9 @@ get_cert (int argc, char **argv)
 int
 main (int argc, char **argv)
 {
+  /* Line-buffered, so each ready line reaches a file shared with stderr in one write() and is
+   * never torn by a log line (a fully buffered stdout would flush mid-line). */
+  setvbuf (stdout, NULL, _IOLBF, 0);
   const char *profile = NULL, *description = NULL, *name = NULL, *state_dir = NULL;
   const char *allowed[MAX_ALLOWED];
   size_t allowed_count = 0;
@@ -541,11 +550,18 @@ main (int argc, char **argv)
       int ret;
       sd->model = model;
       if (count > 1)
-        snprintf (sd->ns, sizeof sd->ns, "%ld", i);
-      if (count > 1)
-        snprintf (sd->name, sizeof sd->name, "%s %ld", name ? name : model->name, i + 1);
-      else
-        snprintf (sd->name, sizeof sd->name, "%s", name ? name : model->name);
+        snprintf (sd->ns, sizeof sd->ns, "%d", (int)i); /* --count is at most 100,000 */
+      {
+        /* The number goes after the name, which is cut at a character boundary to make room. */
+        const char *base = name ? name : model->name;
+        char number[24] = "";
+        size_t keep;
+        if (count > 1)
+          snprintf (number, sizeof number, " %ld", i + 1);
+        keep = iotscp_text_cut_utf8 (base, sizeof sd->name - 1 - strlen (number));
+        memcpy (sd->name, base, keep);
+        memcpy (sd->name + keep, number, strlen (number) + 1);
+      }
       info.id = "generate";
       info.id_prefix = "sim-";
       info.name = sd->name;

@@ -11,7 +11,8 @@
 #include "iotscp_http.h"
 #include "iotscp_text.h"
 
-static iotscp_http_request whole, pieces;
+static iotscp_http_request whole, pieces, bounded;
+static iotscp_http_body_buffer whole_body, pieces_body, bounded_body;
 
 static void
 check_result (const iotscp_http_request *req, iotscp_http_status status)
@@ -53,6 +54,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   unsigned split_seed = data[0];
   data++;
   size--;
+  iotscp_http_request_attach_body (&whole, &whole_body);
+  iotscp_http_request_attach_body (&pieces, &pieces_body);
 
   size_t pos = 0;
   for (int requests = 0; pos < size && requests < 8; requests++)
@@ -94,6 +97,35 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                                 iotscp_http_path_segment (&pieces, i, NULL))
                         == 0);
         }
+
+      /* The same bytes read as the device's server reads them: never more than max_read, and
+       * the body buffer attached only when the parser asks for it. A valid request must take
+       * every read whole; then it never reaches into the bytes of the next one. */
+      iotscp_http_request_reset (&bounded);
+      iotscp_http_request_attach_body (&bounded, NULL);
+      p = pos;
+      split_status = IOTSCP_HTTP_NEED_MORE;
+      bool over_read = false;
+      while (p < size && split_status == IOTSCP_HTTP_NEED_MORE)
+        {
+          size_t n = iotscp_http_request_max_read (&bounded), piece_used = 0;
+          if (iotscp_http_request_wants_body (&bounded))
+            {
+              FUZZ_CHECK (n == 0);
+              iotscp_http_request_attach_body (&bounded, &bounded_body);
+              continue;
+            }
+          FUZZ_CHECK (n > 0);
+          if (n > size - p)
+            n = size - p;
+          split_status = iotscp_http_request_feed (&bounded, data + p, n, &piece_used);
+          over_read |= piece_used < n;
+          p += piece_used;
+        }
+      FUZZ_CHECK (split_status == status);
+      if (status == IOTSCP_HTTP_COMPLETE)
+        FUZZ_CHECK (!over_read && p - pos == used && bounded.body_len == whole.body_len);
+
       if (status != IOTSCP_HTTP_COMPLETE)
         break;
       pos += used;

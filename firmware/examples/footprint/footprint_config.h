@@ -18,6 +18,12 @@
 /* Section 8 makes 4 concurrent TLS connections the simulator's default, not a minimum. A
  * microcontroller serves two (a hub and one more controller); mbedTLS's own per-connection
  * memory is heap, not counted here. FOOTPRINT_CONNECTIONS lets the script measure others. */
+/* Property changes and events waiting for subscribers: half the simulator's ring. A subscriber
+ * that falls more than about 1 KiB of entries behind (20 or so changes while its NOTIFY is out)
+ * sees a SEQ gap and re-reads the state, as protocol.md section 7.5 lets a device do; every
+ * other limit stays what protocol.md section 8 asks for. */
+#define IOTSCP_EVENT_RING_SIZE 1024
+
 #ifdef FOOTPRINT_CONNECTIONS
 #define IOTSCP_MAX_CONNECTIONS FOOTPRINT_CONNECTIONS
 #else
