@@ -876,8 +876,12 @@ hearth_history_plot_zoom_begin (GtkGesture *gesture, GdkEventSequence *sequence,
   self->is_zooming = TRUE;
   self->gesture_start = self->visible_start;
   self->gesture_end = self->visible_end;
-  gtk_gesture_get_bounding_box_center (gesture, &x, &y);
-  self->zoom_anchor_fraction = x_to_fraction (self, x);
+  /* The pinch is anchored between the fingers; without touches to ask (an emulated begin),
+   * it zooms around the middle. */
+  if (gtk_gesture_is_active (gesture) && gtk_gesture_get_bounding_box_center (gesture, &x, &y))
+    self->zoom_anchor_fraction = x_to_fraction (self, x);
+  else
+    self->zoom_anchor_fraction = 0.5;
 }
 
 static void

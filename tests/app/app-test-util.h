@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Helpers shared by the widget tests: a display check, a private session bus, waiting for the
+ * main loop, and rendering a widget to pixels the test can inspect or keep as a PNG. */
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+
+/* The smallest panel Hearth must fit: the official 7-inch Raspberry Pi touch display. */
+#define PANEL_WIDTH 800
+#define PANEL_HEIGHT 480
+
+typedef gboolean (*AppTestCondition) (gpointer data);
+
+static inline void
+app_test_wait_for (AppTestCondition condition, gpointer data)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static inline gboolean
+app_test_is_drawn (gpointer data)
+{
+  GtkWidget *widget = data;
+
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
+}
+
+/* Lets GTK lay out and paint whatever is pending, for a few frames. */
+static inline void
+app_test_settle (void)
+{
+  gint64 until = g_get_monotonic_time () + 150 * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (2000);
+    }
+}
+
+/* Renders @widget as it is now, with the renderer of its window; the caller owns the texture. */
+static inline GdkTexture *
+app_test_render (GtkWidget *widget)
+{
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  g_assert_cmpint (width, >, 0);
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  return gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
+                                      node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+/* Writes the texture to the build directory (tests/app/NAME) for people to look at. */
+static inline void
+app_test_save (GdkTexture *texture, const char *name)
+{
+  g_autofree char *path = NULL;
+
+  if (g_getenv ("HEARTH_BUILD_DIR") == NULL)
+    return;
+  path = g_build_filename (g_getenv ("HEARTH_BUILD_DIR"), "tests", "app", name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("wrote %s", path);
+}
+
+static inline char *
+app_test_make_data_dir (void)
+{
+  g_autoptr (GError) error = NULL;
+  char *dir = g_dir_make_tmp ("hearth-app-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+static inline void
+app_test_remove_data_dir (const char *dir)
+{
+  g_autoptr (GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+/* Starts the tests' environment; returns FALSE (after printing the TAP skip line) without a
+ * display, in which case main() returns 77. */
+static inline gboolean
+app_test_init (int *argc, char ***argv)
+{
+  GTestDBus *bus;
+  g_autofree char *display = NULL;
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      printf ("1..0 # SKIP no display: set DISPLAY (build-aux/dev test starts Xvfb)\n");
+      return FALSE;
+    }
+
+  /* A private session bus keeps the test from talking to (or autolaunching) the user's.
+   * GTestDBus unsets DISPLAY to prevent exactly that autolaunch, so put it back for GTK. GTK
+   * keeps the bus connection until exit, so the bus is deliberately never torn down. */
+  display = g_strdup (g_getenv ("DISPLAY"));
+  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (bus);
+  if (display != NULL)
+    g_setenv ("DISPLAY", display, TRUE);
+
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
+  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                    "/org/hearth/Hearth/icons");
+  /* AdwApplication would load style.css; the tests have no application. */
+  {
+    GtkCssProvider *provider = gtk_css_provider_new ();
+
+    gtk_css_provider_load_from_resource (provider, "/org/hearth/Hearth/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                                GTK_STYLE_PROVIDER (provider),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
+  return TRUE;
+}
