@@ -38,8 +38,14 @@ extern "C"
   typedef struct iotscp_probe_state
   {
     int socket_ipv4; /* -1 when closed. */
-    int socket_ipv6; /* -1 when closed or unsupported. */
-    /* HELLO announcements: at 0 s, 1 s and 3 s after start or a name change. */
+    /*
+     * -1 when closed (opening is retried every 30 s, e.g. until an interface has an IPv6
+     * address); -2 when the port has no IPv6 at all (iotscp_port_udp_open answered
+     * IOTSCP_PORT_UNSUPPORTED): then it is never retried and the responder serves IPv4 only.
+     */
+    int socket_ipv6;
+    /* HELLO announcements: at 0 s, 1 s and 3 s after start, and one more after a name
+     * change (protocol.md section 3.5). */
     uint8_t announcements_sent;
     uint64_t next_announcement_ms; /* UINT64_MAX when none is due. */
     uint64_t announce_base_ms;     /* Time of the start or name change. */
@@ -79,7 +85,8 @@ extern "C"
   /* The next time an announcement is due, or UINT64_MAX. */
   uint64_t iotscp_probe_next_deadline (const struct iotscp_device *dev);
 
-  /* The name changed: announce again at 0 s, 1 s and 3 s from now_ms. */
+  /* The name changed: sends one more HELLO, at once (protocol.md section 3.5). While the three
+   * start-up HELLOs are still due, nothing is added: they carry the new name anyway. */
   void iotscp_probe_announce (struct iotscp_device *dev, uint64_t now_ms);
 
   /* The responder state of a device (the same as &dev->probe). */

@@ -315,6 +315,93 @@ test_subscriptions (void)
   iotscp_device_stop (&dev);
 }
 
+/* Parses raw into conn's request (with the device's body buffer, as the server lends it) and
+ * runs the routes on it. Returns the answer's length; *out is NULL for a generated answer. */
+static size_t
+route (iotscp_connection *conn, const char *raw, bool *close_after, const char **out)
+{
+  size_t used = 0;
+  memset (conn, 0, sizeof *conn);
+  conn->dev = &dev;
+  iotscp_http_request_reset (&conn->request);
+  iotscp_http_request_attach_body (&conn->request, &dev.body);
+  CHECK (iotscp_http_request_feed (&conn->request, (const uint8_t *)raw, strlen (raw), &used)
+             == IOTSCP_HTTP_COMPLETE,
+         "request parses: %s", raw);
+  return iotscp_routes_handle (&dev, conn, 0, close_after, out);
+}
+
+/* Methods the device does not serve, and the windows of long answers. */
+static void
+test_routes (void)
+{
+  static const char *const unserved[] = { "NOTIFY", "HEAD", "BREW", "get" };
+  static iotscp_connection conn;
+  static char whole[8192], pieces[8192], expected[8192];
+  bool close_after;
+  const char *out;
+  size_t len;
+
+  for (size_t i = 0; i < sizeof unserved / sizeof unserved[0]; i++)
+    {
+      char raw[128];
+      snprintf (raw, sizeof raw, "%s /.well-known/iotscp HTTP/1.1\r\nHost: d\r\n\r\n", unserved[i]);
+      len = route (&conn, raw, &close_after, &out);
+      CHECK (len > 0 && out != NULL && strncmp (out, "HTTP/1.1 501 ", 13) == 0
+                 && strstr (out, "\"not-implemented\"") != NULL && !close_after,
+             "%s is 501 not-implemented and keeps the connection: %.*s", unserved[i], (int)len,
+             out ? out : "");
+    }
+
+  /* The description is generated: written again for every window, whatever its size, it
+   * comes out as one answer with the Content-Length of the whole document. */
+  len = route (&conn, "GET /.well-known/iotscp HTTP/1.1\r\nHost: d\r\n\r\n", &close_after, &out);
+  CHECK (out == NULL && len < sizeof whole, "the description is a generated answer (%zu)", len);
+  CHECK (iotscp_routes_window (&dev, &conn, 0, whole, sizeof whole) == len, "whole window");
+  {
+    size_t body = iotscp_model_write_description (&dev, expected, sizeof expected);
+    char head[64];
+    snprintf (head, sizeof head, "Content-Length: %zu\r\n", body);
+    CHECK (strstr (whole, head) != NULL && len >= body
+               && memcmp (whole + len - body, expected, body) == 0,
+           "the generated answer is the head and the whole description");
+  }
+  static const size_t windows[] = { 1, 7, 100, 333, IOTSCP_SCRATCH_SIZE };
+  for (size_t w = 0; w < sizeof windows / sizeof windows[0]; w++)
+    {
+      size_t pos = 0;
+      while (pos < len)
+        {
+          size_t n = iotscp_routes_window (&dev, &conn, pos, pieces + pos, windows[w]);
+          CHECK (n > 0 && n <= windows[w], "window of %zu at %zu gave %zu", windows[w], pos, n);
+          if (n == 0)
+            break;
+          pos += n;
+        }
+      CHECK (pos == len && memcmp (pieces, whole, len) == 0,
+             "windows of %zu bytes make the same answer", windows[w]);
+    }
+  CHECK (iotscp_routes_window (&dev, &conn, len, pieces, 10) == 0, "nothing after the end");
+
+  /* A change of what a generated answer shows makes its rest unwritable (the server closes):
+   * a longer name changes the body's length. */
+  iotscp_device_set_name (&dev, "Küche ☀ mit einem längeren Namen");
+  CHECK (iotscp_routes_window (&dev, &conn, 10, pieces, 100) == 0,
+         "a description whose length changed is not continued");
+  iotscp_device_set_name (&dev, "Küche ☀");
+
+  /* GET / (HTML) too, and errors stay composed answers. */
+  len = route (&conn, "GET / HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n", &close_after, &out);
+  CHECK (out == NULL && close_after, "the HTML page is generated; Connection: close is honoured");
+  CHECK (iotscp_routes_window (&dev, &conn, 0, whole, sizeof whole) == len
+             && strstr (whole, "Connection: close\r\n") != NULL
+             && strstr (whole, "text/html; charset=utf-8") != NULL,
+         "the HTML answer's head");
+  len = route (&conn, "GET /properties HTTP/1.1\r\nHost: d\r\n\r\n", &close_after, &out);
+  CHECK (out != NULL && strncmp (out, "HTTP/1.1 403 ", 13) == 0,
+         "without a client certificate GET /properties is a composed 403");
+}
+
 int
 main (void)
 {
@@ -325,6 +412,7 @@ main (void)
   test_validation ();
   test_declarations ();
   test_description ();
+  test_routes ();
   test_ring ();
   test_subscriptions ();
   iotscp_posix_port_fini (&port);
