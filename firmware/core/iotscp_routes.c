@@ -63,10 +63,9 @@ static size_t
 error (answer *a, int status, const char *code, const char *message)
 {
   a->out = a->dev->scratch;
-  /* A 400 means the client sends things we do not understand; whatever it sends next is
-   * suspect too, so the connection closes. Other errors keep it. */
-  if (status == 400)
-    a->close_after = true;
+  /* The request reached a route, so it was well framed: the connection stays usable after any
+   * error answered here, 400 invalid-json and a malformed subscription header included
+   * (protocol.md section 5.1). Only the parser's framing errors close it (iotscp_server.c). */
   return iotscp_routes_error (a->dev, status, code, message, a->keep_alive && !a->close_after);
 }
 
