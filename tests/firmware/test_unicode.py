@@ -140,6 +140,11 @@ def main():
                 answers = probe_for(failures, sock, device, "1,200-byte probe", attempts=3,
                                     size=1200)
                 check_here(failures, answers, device, NAME, "1,200-byte probe")
+                time.sleep(0.2)
+                answers = probe_for(failures, sock, device, "probe with an unknown key",
+                                    attempts=3, extra=["future=yes"])
+                check_here(failures, answers, device, NAME, "a probe with an unknown key "
+                           "(ignored, not an error)")
                 for label, kwargs in (("a 399-byte probe", {"size": 399}),
                                       ("a 1,201-byte probe", {"size": 1201}),
                                       ("a probe for another id",
