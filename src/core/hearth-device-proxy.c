@@ -4,6 +4,8 @@
 #include "hearth-device-proxy.h"
 
 #include <libsoup/soup.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "hearth-error.h"
@@ -274,6 +276,11 @@ network_event_cb (SoupMessage *msg, GSocketClientEvent event, GIOStream *connect
 
   if (event != G_SOCKET_CLIENT_CONNECTED || !G_IS_SOCKET_CONNECTION (connection))
     return;
+
+  /* Requests are small and answered at once; without this, a request whose headers and body
+   * go out in two writes waits for the device's delayed ACK. */
+  g_socket_set_option (g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection)),
+                       IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 
   /* The local end of the connection to the device is the address the device sees the
    * SUBSCRIBE come from, so it is the one callback address the device accepts (§7.1). */

@@ -6,6 +6,8 @@
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <string.h>
 
@@ -13,6 +15,7 @@
 #include "hearth-device-registry.h"
 #include "hearth-error.h"
 #include "hearth-fingerprint.h"
+#include <libsoup/soup.h>
 
 /* The simulator under test; HEARTH_TEST_IOTSCP_DEVICE can name another build of it. */
 static const char *
@@ -43,6 +46,7 @@ typedef struct
   HearthDeviceRegistry *registry;
   GPtrArray *events; /* HearthEvent, everything published */
   Simulator sims[2];
+  char *extra_controller; /* another controller's fingerprint given to simulators, or NULL */
 } Fixture;
 
 static void
@@ -63,7 +67,9 @@ simulator_start (Fixture *fixture, Simulator *sim, const char *profile, guint16 
   sim->process = g_subprocess_new (
       G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, simulator_path (),
       "--profile", profile, "--port", port_text, "--state-dir", sim->state_dir,
-      "--allow-controller", hearth_hub_identity_get_fingerprint (fixture->identity), NULL);
+      "--allow-controller", hearth_hub_identity_get_fingerprint (fixture->identity),
+      fixture->extra_controller != NULL ? "--allow-controller" : NULL, fixture->extra_controller,
+      NULL);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (sim->process));
   line = g_data_input_stream_read_line (out, NULL, NULL, &error);
@@ -197,6 +203,7 @@ fixture_tear_down (Fixture *fixture, gconstpointer user_data)
   g_clear_object (&fixture->trust_store);
   g_clear_object (&fixture->identity);
   g_clear_pointer (&fixture->events, g_ptr_array_unref);
+  g_free (fixture->extra_controller);
   core_test_remove_tree (fixture->dir);
   g_free (fixture->dir);
   g_free (fixture->hub_dir);
@@ -744,6 +751,428 @@ test_notify_rejected (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (hearth_device_proxy_get_n_lost_notifies (proxy_a), ==, 0);
 }
 
+/* The fault proxy: a TLS man in the middle between the simulator's NOTIFYs and the event
+ * server. It holds both keys (the hub's, to be the server the device expects, and the device's,
+ * read from its state directory, to be the client the event server expects), so it can do to
+ * whole NOTIFYs what a bad network and a lost connection do: lose them silently, deliver them
+ * late (after the next one: reordered), cut the connection, or fail them. */
+
+typedef enum
+{
+  FAULT_NONE,
+  FAULT_DROP, /* answer 200 to the device, never forward: a silent loss on the wire */
+  FAULT_HOLD, /* answer 200, forward after the next NOTIFY: reordered */
+  FAULT_CUT,  /* close the device's connection without an answer */
+  FAULT_FAIL, /* answer 500 without forwarding */
+  FAULT_N
+} Fault;
+
+typedef struct
+{
+  SoupServer *server;
+  SoupSession *session; /* to the event server, with the device's key */
+  GTlsCertificate *device_certificate;
+  guint16 server_port;
+  GRand *rand;
+  gboolean faults_enabled;
+  guint n_notifies; /* update NOTIFYs seen */
+  guint n_faults[FAULT_N];
+  guint n_forwarded;
+  guint n_in_flight;
+  SoupMessage *held; /* a NOTIFY waiting to be delivered late */
+} FaultProxy;
+
+static gboolean
+accept_any_message (gpointer msg, GTlsCertificate *certificate, GTlsCertificateFlags errors,
+                    gpointer user_data)
+{
+  return TRUE;
+}
+
+static void
+set_no_delay (SoupMessage *msg, GSocketClientEvent event, GIOStream *connection, gpointer data)
+{
+  if (event == G_SOCKET_CLIENT_CONNECTED && G_IS_SOCKET_CONNECTION (connection))
+    g_socket_set_option (g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection)),
+                         IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+}
+
+static void
+fault_proxy_request_started (SoupServer *server, SoupServerMessage *msg, gpointer user_data)
+{
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_message), NULL);
+  if (soup_server_message_get_socket (msg) != NULL)
+    g_socket_set_option (soup_server_message_get_socket (msg), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+}
+
+static SoupMessage *
+copy_notify (FaultProxy *proxy, SoupServerMessage *msg)
+{
+  static const char *const names[] = { "NT", "NTS", "SID", "SEQ", "BOOTID" };
+  g_autofree char *uri = g_strdup_printf ("https://127.0.0.1:%u%s", proxy->server_port,
+                                          g_uri_get_path (soup_server_message_get_uri (msg)));
+  SoupMessage *copy = soup_message_new ("NOTIFY", uri);
+  SoupMessageHeaders *from = soup_server_message_get_request_headers (msg);
+  g_autoptr (GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (soup_message_headers_get_one (from, names[i]) != NULL)
+      soup_message_headers_append (soup_message_get_request_headers (copy), names[i],
+                                   soup_message_headers_get_one (from, names[i]));
+  soup_message_set_request_body_from_bytes (copy, "application/json", body);
+  soup_message_set_tls_client_certificate (copy, proxy->device_certificate);
+  g_signal_connect (copy, "accept-certificate", G_CALLBACK (accept_any_message), NULL);
+  g_signal_connect (copy, "network-event", G_CALLBACK (set_no_delay), NULL);
+  return copy;
+}
+
+typedef struct
+{
+  FaultProxy *proxy;
+  SoupServerMessage *waiting; /* the device's NOTIFY, answered with the hub's status; or NULL */
+} Forward;
+
+static void
+forwarded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Forward *forward = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+  guint status = body != NULL ? soup_message_get_status (msg) : 502;
+
+  forward->proxy->n_in_flight--;
+  forward->proxy->n_forwarded++;
+  if (forward->waiting != NULL)
+    {
+      soup_server_message_set_status (forward->waiting, status, NULL);
+      soup_server_message_unpause (forward->waiting);
+      g_object_unref (forward->waiting);
+    }
+  g_free (forward);
+}
+
+static void
+forward (FaultProxy *proxy, SoupMessage *copy, SoupServerMessage *waiting)
+{
+  Forward *data = g_new0 (Forward, 1);
+
+  data->proxy = proxy;
+  if (waiting != NULL)
+    {
+      data->waiting = g_object_ref (waiting);
+      soup_server_message_pause (waiting);
+    }
+  proxy->n_in_flight++;
+  soup_session_send_and_read_async (proxy->session, copy, G_PRIORITY_DEFAULT, NULL, forwarded_cb,
+                                    data);
+}
+
+static void
+fault_proxy_handler (SoupServer *server, SoupServerMessage *msg, const char *path,
+                     GHashTable *query, gpointer user_data)
+{
+  FaultProxy *proxy = user_data;
+  gboolean is_update = g_strcmp0 (soup_message_headers_get_one (
+                                      soup_server_message_get_request_headers (msg), "NTS"),
+                                  "iotscp:update")
+                       == 0;
+  Fault fault = FAULT_NONE;
+  guint roll;
+
+  if (is_update)
+    proxy->n_notifies++;
+  roll = (guint)g_rand_int_range (proxy->rand, 0, 100);
+  if (proxy->faults_enabled)
+    fault = roll < 8    ? FAULT_DROP
+            : roll < 16 ? FAULT_HOLD
+            : roll < 22 ? FAULT_CUT
+            : roll < 28 ? FAULT_FAIL
+                        : FAULT_NONE;
+  if (fault == FAULT_HOLD && proxy->held != NULL)
+    fault = FAULT_NONE;
+  proxy->n_faults[fault]++;
+
+  switch (fault)
+    {
+      case FAULT_DROP:
+        soup_server_message_set_status (msg, 200, NULL);
+        break;
+      case FAULT_HOLD:
+        proxy->held = copy_notify (proxy, msg);
+        soup_server_message_set_status (msg, 200, NULL);
+        break;
+      case FAULT_CUT:
+        {
+          g_autoptr (GIOStream) stream = soup_server_message_steal_connection (msg);
+
+          g_io_stream_close (stream, NULL, NULL);
+          break;
+        }
+      case FAULT_FAIL:
+        soup_server_message_set_status (msg, 500, NULL);
+        break;
+      case FAULT_NONE:
+      default:
+        /* Store and forward: the device is answered at once, so the proxy adds no round trip;
+         * one connection to the event server keeps the order. */
+        soup_server_message_set_status (msg, 200, NULL);
+        forward (proxy, copy_notify (proxy, msg), NULL);
+        /* The held NOTIFY goes after this newer one: the hub sees it out of order. */
+        if (proxy->held != NULL)
+          {
+            forward (proxy, g_steal_pointer (&proxy->held), NULL);
+          }
+        break;
+    }
+}
+
+static void
+fault_proxy_start (FaultProxy *proxy, Fixture *fixture, const char *device_state_dir)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  GSList *uris;
+
+  proxy->rand = g_rand_new_with_seed (4242);
+  proxy->server_port = hearth_event_server_get_port (fixture->server);
+  proxy->device_certificate = load_device_certificate (device_state_dir);
+  proxy->server
+      = soup_server_new ("tls-certificate", hearth_hub_identity_get_certificate (fixture->identity),
+                         "tls-auth-mode", G_TLS_AUTHENTICATION_REQUIRED, NULL);
+  g_signal_connect (proxy->server, "request-started", G_CALLBACK (fault_proxy_request_started),
+                    NULL);
+  soup_server_add_handler (proxy->server, NULL, fault_proxy_handler, proxy, NULL);
+  g_assert_true (soup_server_listen (proxy->server, address, SOUP_SERVER_LISTEN_HTTPS, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (proxy->server);
+  if (g_getenv ("HEARTH_FAULT_DIRECT") == NULL)
+    hearth_event_server_set_callback_port (fixture->server, (guint16)g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+  /* One connection, so NOTIFYs reach the event server in the order they are forwarded. */
+  proxy->session = soup_session_new_with_options ("tls-database", NULL, "max-conns", 1, NULL);
+}
+
+static void
+fault_proxy_stop (FaultProxy *proxy)
+{
+  soup_server_disconnect (proxy->server);
+  g_clear_object (&proxy->server);
+  soup_session_abort (proxy->session);
+  g_clear_object (&proxy->session);
+  g_clear_object (&proxy->held);
+  g_clear_object (&proxy->device_certificate);
+  g_rand_free (proxy->rand);
+}
+
+/* The test's own controller, writing to the device directly as a person's phone might: its
+ * changes reach the hub only by NOTIFY. */
+typedef struct
+{
+  SoupSession *session;
+  GTlsCertificate *certificate;
+  char *base;
+  guint n_written;
+  guint n_failed;
+  gboolean busy;
+} Writer;
+
+static void
+writer_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Writer *writer = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr (GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+
+  writer->busy = FALSE;
+  if (body != NULL && soup_message_get_status (msg) == 200)
+    writer->n_written++;
+  else
+    writer->n_failed++;
+}
+
+static SoupMessage *
+writer_message (Writer *writer, const char *method, const char *path, const char *body)
+{
+  g_autofree char *uri = g_strconcat (writer->base, path, NULL);
+  SoupMessage *msg = soup_message_new (method, uri);
+
+  soup_message_set_tls_client_certificate (msg, writer->certificate);
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_message), NULL);
+  g_signal_connect (msg, "network-event", G_CALLBACK (set_no_delay), NULL);
+  if (body != NULL)
+    {
+      g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  return msg;
+}
+
+static void
+writer_put_random (Writer *writer, GRand *rand)
+{
+  g_autofree char *body = NULL;
+  g_autoptr (SoupMessage) msg = NULL;
+  const char *path;
+
+  switch (g_rand_int_range (rand, 0, 3))
+    {
+      case 0:
+        path = "/properties/on";
+        body = g_strdup_printf ("{\"value\":%s}", g_rand_boolean (rand) ? "true" : "false");
+        break;
+      case 1:
+        path = "/properties/brightness";
+        body = g_strdup_printf ("{\"value\":%d}", g_rand_int_range (rand, 1, 101));
+        break;
+      default:
+        path = "/properties/colour-temperature";
+        body = g_strdup_printf ("{\"value\":%d}", 2700 + 100 * g_rand_int_range (rand, 0, 39));
+        break;
+    }
+  msg = writer_message (writer, "PUT", path, body);
+  writer->busy = TRUE;
+  soup_session_send_and_read_async (writer->session, msg, G_PRIORITY_DEFAULT, NULL, writer_done_cb,
+                                    writer);
+}
+
+static JsonObject *
+writer_read_all (Writer *writer)
+{
+  g_autoptr (SoupMessage) msg = writer_message (writer, "GET", "/properties", NULL);
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  GAsyncResult *result = NULL;
+
+  soup_session_send_and_read_async (writer->session, msg, G_PRIORITY_DEFAULT, NULL, store_result,
+                                    &result);
+  body = soup_session_send_and_read_finish (writer->session, wait_result (&result), &error);
+  g_object_unref (result);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  root = json_from_string (g_bytes_get_data (body, NULL), &error);
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (root));
+}
+
+static void
+test_faults (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *writer_dir = g_build_filename (fixture->dir, "writer", NULL);
+  g_autoptr (HearthHubIdentity) writer_identity = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) device_state = NULL;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
+  FaultProxy fault_proxy = { 0 };
+  Writer writer = { 0 };
+  HearthDeviceProxy *proxy;
+  /* 10,000 takes about 4 minutes with the simulator's NOTIFY rate; the suite runs 2,000, and
+   * HEARTH_FAULT_NOTIFIES=10000 runs the full count. */
+  guint target = 2000;
+  guint lost_on_the_way;
+  gint64 start;
+
+  if (g_getenv ("HEARTH_FAULT_NOTIFIES") != NULL)
+    target = (guint)g_ascii_strtoull (g_getenv ("HEARTH_FAULT_NOTIFIES"), NULL, 10);
+
+  writer_identity = hearth_hub_identity_new (writer_dir, NULL, &error);
+  g_assert_no_error (error);
+  fixture->extra_controller = g_strdup (hearth_hub_identity_get_fingerprint (writer_identity));
+
+  /* The device makes its key when it starts; the fault proxy takes it from its state
+   * directory, and is in place before the hub subscribes. */
+  simulator_start (fixture, &fixture->sims[0], "light", 0);
+  fault_proxy_start (&fault_proxy, fixture, fixture->sims[0].state_dir);
+  g_assert_true (hearth_trust_store_pin (fixture->trust_store, fixture->sims[0].id,
+                                         fixture->sims[0].fingerprint, "light", &error));
+  g_assert_nonnull (hearth_device_registry_note_address (
+      fixture->registry, fixture->sims[0].id, "127.0.0.1", fixture->sims[0].port, NULL, &error));
+  proxy = hearth_device_registry_get_proxy (fixture->registry, fixture->sims[0].id);
+  wait_for_state (proxy, HEARTH_DEVICE_STATE_ONLINE, 5000);
+
+  writer.certificate = hearth_hub_identity_get_certificate (writer_identity);
+  writer.base = g_strdup_printf ("https://127.0.0.1:%u", fixture->sims[0].port);
+  writer.session = soup_session_new_with_options ("tls-database", NULL, "max-conns", 1, NULL);
+
+  /* Change the device as fast as it takes writes, with faults injected on every ~4th NOTIFY. */
+  fault_proxy.faults_enabled = g_getenv ("HEARTH_FAULT_OFF") == NULL;
+  start = g_get_monotonic_time ();
+  while ((g_getenv ("HEARTH_FAULT_DIRECT") != NULL
+              ? (guint)hearth_event_server_get_n_accepted (fixture->server)
+              : fault_proxy.n_notifies)
+         < target)
+    {
+      if (!writer.busy)
+        writer_put_random (&writer, rand);
+      g_main_context_iteration (NULL, TRUE);
+      if (g_get_monotonic_time () - start > 180 * G_USEC_PER_SEC)
+        g_error ("only %u NOTIFYs in 180 s", fault_proxy.n_notifies);
+    }
+  while (writer.busy)
+    g_main_context_iteration (NULL, TRUE);
+  lost_on_the_way = fault_proxy.n_faults[FAULT_DROP] + fault_proxy.n_faults[FAULT_HOLD]
+                    + fault_proxy.n_faults[FAULT_CUT] + fault_proxy.n_faults[FAULT_FAIL];
+  fault_proxy.faults_enabled = FALSE;
+
+  /* Quiet now. The next NOTIFY (a heartbeat within 1 s) shows any gap left; the re-read it
+   * starts brings the hub to the device's state. */
+  {
+    gint64 until = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+
+    while (g_get_monotonic_time () < until || fault_proxy.n_in_flight > 0)
+      g_main_context_iteration (NULL, FALSE), g_usleep (500);
+  }
+
+  device_state = writer_read_all (&writer);
+  g_test_message (
+      "%u NOTIFYs (%u writes) in %.1f s; faults: %u dropped, %u reordered, %u cut, "
+      "%u failed; hub: %" G_GUINT64_FORMAT " lost by SEQ gaps, %" G_GUINT64_FORMAT
+      " re-reads, %" G_GUINT64_FORMAT " late NOTIFYs refused",
+      fault_proxy.n_notifies, writer.n_written,
+      (double)(g_get_monotonic_time () - start) / G_USEC_PER_SEC, fault_proxy.n_faults[FAULT_DROP],
+      fault_proxy.n_faults[FAULT_HOLD], fault_proxy.n_faults[FAULT_CUT],
+      fault_proxy.n_faults[FAULT_FAIL], hearth_device_proxy_get_n_lost_notifies (proxy),
+      hearth_device_proxy_get_n_resyncs (proxy),
+      hearth_event_server_get_n_rejected (fixture->server, HEARTH_NOTIFY_REJECTED_OLD_SEQ));
+
+  /* Every NOTIFY lost on the way was seen as part of a SEQ gap (the device may lose more on
+   * its own, e.g. a full batch, which are gaps too), each late one was refused, and re-reads
+   * happened. */
+  g_assert_cmpuint (writer.n_failed, ==, 0);
+  g_assert_cmpuint (hearth_device_proxy_get_n_lost_notifies (proxy), >=, lost_on_the_way);
+  g_assert_cmpuint (
+      hearth_event_server_get_n_rejected (fixture->server, HEARTH_NOTIFY_REJECTED_OLD_SEQ), ==,
+      fault_proxy.n_faults[FAULT_HOLD]);
+  if (fault_proxy.faults_enabled || lost_on_the_way > 0)
+    g_assert_cmpuint (hearth_device_proxy_get_n_resyncs (proxy), >, 0);
+
+  /* No silent loss: the hub's view equals the device's, property by property. */
+  {
+    g_autoptr (GList) names = json_object_get_members (device_state);
+
+    g_assert_cmpuint (g_list_length (names), ==, 3);
+    for (GList *l = names; l != NULL; l = l->next)
+      {
+        JsonNode *hub_value = hearth_device_proxy_get_value (proxy, l->data);
+
+        g_assert_nonnull (hub_value);
+        if (!json_node_equal (hub_value, json_object_get_member (device_state, l->data)))
+          g_error ("%s: hub has %s, device has %s", (char *)l->data,
+                   json_to_string (hub_value, FALSE),
+                   json_to_string (json_object_get_member (device_state, l->data), FALSE));
+      }
+  }
+  g_assert_cmpint (hearth_device_get_state (hearth_device_proxy_get_device (proxy)), ==,
+                   HEARTH_DEVICE_STATE_ONLINE);
+
+  soup_session_abort (writer.session);
+  g_clear_object (&writer.session);
+  g_free (writer.base);
+  fault_proxy_stop (&fault_proxy);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -764,6 +1193,8 @@ main (int argc, char **argv)
   g_test_add ("/device-proxy/certificate-change", Fixture, NULL, fixture_set_up,
               test_certificate_change, fixture_tear_down);
   g_test_add ("/device-proxy/notify-rejected", Fixture, NULL, fixture_set_up, test_notify_rejected,
+              fixture_tear_down);
+  g_test_add ("/device-proxy/faults", Fixture, NULL, fixture_set_up, test_faults,
               fixture_tear_down);
   return g_test_run ();
 }
