@@ -338,11 +338,12 @@ hearth_certificate_dialog_queue_class_init (HearthCertificateDialogQueueClass *k
   /**
    * HearthCertificateDialogQueue:parent:
    *
-   * The window the dialogs are transient for (held weakly).
+   * The window the dialogs are transient for (held weakly). It is a construct property so that
+   * it is known when constructed() opens the first dialog.
    */
-  properties[PROP_PARENT]
-      = g_param_spec_object ("parent", NULL, NULL, GTK_TYPE_WINDOW,
-                             G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PARENT] = g_param_spec_object (
+      "parent", NULL, NULL, GTK_TYPE_WINDOW,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * HearthCertificateDialogQueue:current-dialog:

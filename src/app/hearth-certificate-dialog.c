@@ -35,9 +35,7 @@ struct _HearthCertificateDialog
   AdwMessageDialog parent_instance;
 
   /* Template widgets */
-  AdwActionRow *device_row;
   AdwActionRow *seen_row;
-  AdwActionRow *address_row;
   GtkLabel *old_fingerprint_label;
   GtkLabel *new_fingerprint_label;
 
@@ -91,33 +89,41 @@ hearth_certificate_dialog_update (HearthCertificateDialog *self)
   g_autofree char *first = NULL;
   g_autofree char *last = NULL;
   g_autofree char *seen = NULL;
+  g_autofree char *when = NULL;
   g_autofree char *count_text = NULL;
-  g_autofree char *id_text = NULL;
-  const char *name;
 
   if (change == NULL)
     return;
 
-  name = self->device_name != NULL && self->device_name[0] != '\0' ? self->device_name
-                                                                   : change->device_id;
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->device_row), name);
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self->device_row), FALSE);
-  id_text = g_strdup_printf (_ ("Device ID: %s"), change->device_id);
-  adw_action_row_set_subtitle (self->device_row, id_text);
+  if (self->device_name != NULL && self->device_name[0] != '\0')
+    /* Translators: the device's name, then its id */
+    adw_message_dialog_format_body (
+        ADW_MESSAGE_DIALOG (self),
+        _ ("“%s” (%s) presents a key that is not the one it was paired with. Hearth sends it "
+           "nothing and accepts nothing from it until you decide."),
+        self->device_name, change->device_id);
+  else
+    adw_message_dialog_format_body (
+        ADW_MESSAGE_DIALOG (self),
+        _ ("Device %s presents a key that is not the one it was paired with. Hearth sends it "
+           "nothing and accepts nothing from it until you decide."),
+        change->device_id);
 
+  count_text = g_strdup_printf ("%" G_GUINT64_FORMAT, change->count);
+  /* Translators: a number of connection attempts, then a network address */
+  seen = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Seen %s time, from %s",
+                                       "Seen %s times, last from %s",
+                                       (gulong)MIN (change->count, G_MAXULONG)),
+                          count_text, change->address);
   first = format_time (change->first_seen);
   last = format_time (change->last_seen);
-  count_text = g_strdup_printf ("%" G_GUINT64_FORMAT, change->count);
   if (change->count <= 1)
-    seen = g_strdup_printf (_ ("Once, %s"), first);
+    when = g_strdup (first);
   else
-    /* Translators: the first %s is a number of times (at least two), then two times of day */
-    seen = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s time: first %s, last %s",
-                                         "%s times: first %s, last %s",
-                                         (gulong)MIN (change->count, G_MAXULONG)),
-                            count_text, first, last);
-  adw_action_row_set_subtitle (self->seen_row, seen);
-  adw_action_row_set_subtitle (self->address_row, change->address);
+    /* Translators: two moments, e.g. "today at 14:02:11" */
+    when = g_strdup_printf (_ ("First %s, last %s"), first, last);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->seen_row), seen);
+  adw_action_row_set_subtitle (self->seen_row, when);
 
   old_block = format_fingerprint_block (change->old_fingerprint);
   new_block = format_fingerprint_block (change->new_fingerprint);
@@ -219,9 +225,7 @@ hearth_certificate_dialog_class_init (HearthCertificateDialogClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/hearth/Hearth/hearth-certificate-dialog.ui");
-  gtk_widget_class_bind_template_child (widget_class, HearthCertificateDialog, device_row);
   gtk_widget_class_bind_template_child (widget_class, HearthCertificateDialog, seen_row);
-  gtk_widget_class_bind_template_child (widget_class, HearthCertificateDialog, address_row);
   gtk_widget_class_bind_template_child (widget_class, HearthCertificateDialog,
                                         old_fingerprint_label);
   gtk_widget_class_bind_template_child (widget_class, HearthCertificateDialog,

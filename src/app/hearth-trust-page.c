@@ -134,12 +134,22 @@ trust_entry_action_copy (const TrustEntryAction *action)
   return copy;
 }
 
+/* Sixteen groups of four digits, in two lines of eight: a row then always breaks the key in the
+ * same place, however wide the window, so two keys can be compared line by line. */
 static char *
 display_fingerprint (const char *fingerprint)
 {
+  char *grouped;
+  guint spaces = 0;
+
   if (fingerprint == NULL || !hearth_fingerprint_is_valid (fingerprint))
     return g_strdup (fingerprint != NULL ? fingerprint : "");
-  return hearth_fingerprint_format_for_display (fingerprint);
+
+  grouped = hearth_fingerprint_format_for_display (fingerprint);
+  for (char *c = grouped; *c != '\0'; c++)
+    if (*c == ' ' && ++spaces == 8)
+      *c = '\n';
+  return grouped;
 }
 
 static void hearth_trust_page_add_toast (HearthTrustPage *self, const char *title,
