@@ -22,7 +22,9 @@
  * that falls more than about 1 KiB of entries behind (20 or so changes while its NOTIFY is out)
  * sees a SEQ gap and re-reads the state, as protocol.md section 7.5 lets a device do; every
  * other limit stays what protocol.md section 8 asks for. */
+#ifndef IOTSCP_EVENT_RING_SIZE /* build-aux/footprint -D may measure others */
 #define IOTSCP_EVENT_RING_SIZE 1024
+#endif
 
 #ifdef FOOTPRINT_CONNECTIONS
 #define IOTSCP_MAX_CONNECTIONS FOOTPRINT_CONNECTIONS
