@@ -22,13 +22,49 @@ struct _HearthEvent
 
 G_DEFINE_BOXED_TYPE (HearthEvent, hearth_event, hearth_event_ref, hearth_event_unref)
 
+/* json_node_copy() shares objects and arrays with the original, so a value the caller can
+ * still change is copied member by member. */
+static JsonNode *
+deep_copy (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *copy = json_object_new ();
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+      JsonNode *result;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        json_object_set_member (copy, name, deep_copy (member));
+      result = json_node_init_object (json_node_alloc (), copy);
+      json_object_unref (copy);
+      return result;
+    }
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      JsonArray *copy = json_array_sized_new (json_array_get_length (array));
+      JsonNode *result;
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        json_array_add_element (copy, deep_copy (json_array_get_element (array, i)));
+      result = json_node_init_array (json_node_alloc (), copy);
+      json_array_unref (copy);
+      return result;
+    }
+  return json_node_copy (node);
+}
+
 /**
  * hearth_event_new:
  * @kind: what happened
  * @source: how the hub learnt it
  * @device_id: the device it is about
  * @name: (nullable): the property or event name, or the trust state
- * @value: (nullable): the value or data; copied (sealed: events are immutable)
+ * @value: (nullable): the value or data; kept if it is immutable (as parsers of untrusted input
+ *   in the hub make them), else copied and sealed: events never change
  * @device_time_ms: the device's uptime when it happened, or -1 when unknown
  *
  * Returns: (transfer full): a new event stamped with the hub's current real time
@@ -46,9 +82,11 @@ hearth_event_new (HearthEventKind kind, HearthEventSource source, const char *de
   self->source = source;
   self->device_id = g_strdup (device_id);
   self->name = g_strdup (name);
-  if (value != NULL)
+  if (value != NULL && json_node_is_immutable (value))
+    self->value = json_node_ref (value);
+  else if (value != NULL)
     {
-      self->value = json_node_copy (value);
+      self->value = deep_copy (value);
       json_node_seal (self->value);
     }
   self->device_time_ms = device_time_ms;

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-event-bus"
+
+#include "core-test-utils.h"
+#include "hearth-event-bus.h"
+
+typedef struct
+{
+  char *dir;
+  HearthHistory *history;
+  HearthEventBus *bus;
+  GPtrArray *seen;
+} Fixture;
+
+static void
+on_event (HearthEventBus *bus, HearthEvent *event, Fixture *fixture)
+{
+  g_ptr_array_add (fixture->seen, hearth_event_ref (event));
+}
+
+static void
+fixture_set_up (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  fixture->dir = core_test_make_temp_dir ();
+  fixture->history = hearth_history_new (fixture->dir, NULL, &error);
+  g_assert_no_error (error);
+  fixture->bus = hearth_event_bus_new ();
+  fixture->seen = g_ptr_array_new_with_free_func ((GDestroyNotify)hearth_event_unref);
+  g_signal_connect (fixture->bus, "event", G_CALLBACK (on_event), fixture);
+}
+
+static void
+fixture_tear_down (Fixture *fixture, gconstpointer user_data)
+{
+  g_clear_object (&fixture->bus);
+  g_clear_object (&fixture->history);
+  g_clear_pointer (&fixture->seen, g_ptr_array_unref);
+  core_test_remove_tree (fixture->dir);
+  g_free (fixture->dir);
+}
+
+static void
+publish (Fixture *fixture, HearthEventKind kind, const char *name, const char *json)
+{
+  g_autoptr (JsonNode) value = json != NULL ? json_from_string (json, NULL) : NULL;
+  g_autoptr (HearthEvent) event
+      = hearth_event_new (kind, HEARTH_EVENT_SOURCE_NOTIFY, "dev-1", name, value, 5);
+
+  hearth_event_bus_publish (fixture->bus, event);
+}
+
+/* Consumers see every event once, in order, and cannot change them. */
+static void
+test_order (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (JsonNode) value = json_from_string ("{\"key\": 1}", NULL);
+  g_autoptr (HearthEvent) event = hearth_event_new (
+      HEARTH_EVENT_DEVICE_EVENT, HEARTH_EVENT_SOURCE_NOTIFY, "dev-1", "key", value, 77);
+
+  for (int i = 0; i < 100; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("%d", i);
+
+      publish (fixture, HEARTH_EVENT_PROPERTY_CHANGED, "level", json);
+    }
+  g_assert_cmpuint (fixture->seen->len, ==, 100);
+  for (guint i = 0; i < 100; i++)
+    g_assert_cmpint (
+        json_node_get_int (hearth_event_get_value (g_ptr_array_index (fixture->seen, i))), ==, i);
+  g_assert_cmpuint (hearth_event_bus_get_n_published (fixture->bus), ==, 100);
+
+  /* The event holds a sealed copy: changing the caller's node changes nothing. */
+  json_object_set_int_member (json_node_get_object (value), "key", 2);
+  g_assert_true (json_node_is_immutable (hearth_event_get_value (event)));
+  g_assert_cmpint (
+      json_object_get_int_member (json_node_get_object (hearth_event_get_value (event)), "key"), ==,
+      1);
+  g_assert_cmpint (hearth_event_get_device_time_ms (event), ==, 77);
+  g_assert_cmpstr (hearth_event_kind_to_string (HEARTH_EVENT_DEVICE_OFFLINE), ==, "offline");
+}
+
+/* The history helper records events and numeric property samples from the bus. */
+static void
+test_history (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GArray) samples = NULL;
+  gulong handler = hearth_event_bus_attach_history (fixture->bus, fixture->history);
+
+  g_assert_cmpuint (handler, >, 0);
+  publish (fixture, HEARTH_EVENT_PROPERTY_CHANGED, "brightness", "40");
+  publish (fixture, HEARTH_EVENT_PROPERTY_CHANGED, "on", "true");
+  publish (fixture, HEARTH_EVENT_PROPERTY_CHANGED, "mode", "\"eco\"");
+  publish (fixture, HEARTH_EVENT_DEVICE_EVENT, "key", "{\"key\":60,\"state\":\"down\"}");
+  publish (fixture, HEARTH_EVENT_DEVICE_OFFLINE, NULL, NULL);
+
+  events = hearth_history_query_events (fixture->history, "dev-1", NULL, 0, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 5);
+  /* Newest first. */
+  g_assert_cmpstr (((HearthHistoryEvent *)g_ptr_array_index (events, 0))->kind, ==, "offline");
+  g_assert_cmpstr (((HearthHistoryEvent *)g_ptr_array_index (events, 1))->kind, ==, "event");
+  g_assert_cmpstr (((HearthHistoryEvent *)g_ptr_array_index (events, 1))->data, ==,
+                   "{\"key\":60,\"state\":\"down\"}");
+  g_assert_cmpstr (((HearthHistoryEvent *)g_ptr_array_index (events, 4))->name, ==, "brightness");
+
+  samples = hearth_history_query_samples (fixture->history, "dev-1", "brightness", 0, G_MAXINT64,
+                                          &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (samples->len, ==, 1);
+  g_assert_cmpfloat (g_array_index (samples, HearthHistoryPoint, 0).value, ==, 40.0);
+  g_clear_pointer (&samples, g_array_unref);
+  samples = hearth_history_query_samples (fixture->history, "dev-1", "on", 0, G_MAXINT64, &error);
+  g_assert_cmpuint (samples->len, ==, 1);
+  g_assert_cmpfloat (g_array_index (samples, HearthHistoryPoint, 0).value, ==, 1.0);
+  g_clear_pointer (&samples, g_array_unref);
+  samples = hearth_history_query_samples (fixture->history, "dev-1", "mode", 0, G_MAXINT64, &error);
+  g_assert_cmpuint (samples->len, ==, 0);
+
+  /* Disconnected: nothing more is recorded. */
+  g_signal_handler_disconnect (fixture->bus, handler);
+  publish (fixture, HEARTH_EVENT_DEVICE_ONLINE, NULL, NULL);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  events = hearth_history_query_events (fixture->history, "dev-1", NULL, 0, 100, &error);
+  g_assert_cmpuint (events->len, ==, 5);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/event-bus/order", Fixture, NULL, fixture_set_up, test_order, fixture_tear_down);
+  g_test_add ("/event-bus/history", Fixture, NULL, fixture_set_up, test_history, fixture_tear_down);
+  return g_test_run ();
+}
