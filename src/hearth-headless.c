@@ -7,15 +7,19 @@
 #include <glib/gi18n.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "hearth-headless.h"
 
+#include "hearth-control-server.h"
+#include "hearth-fingerprint.h"
+#include "hearth-hub.h"
 #include "hearth-version.h"
 
 /* Headless mode must never touch GTK: it runs on machines without a display and under service
- * managers that stop it with SIGTERM. It owns the main loop that the hub's core objects will
- * live on once they exist. */
+ * managers that stop it with SIGTERM. It owns the main loop and the hub (HearthHub) with its
+ * control socket (HearthControlServer), which hearthctl talks to. */
 
 typedef struct
 {
@@ -43,34 +47,87 @@ hearth_headless_on_sigint (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A hub talking to 1,000 devices holds more than the default 1,024 descriptors (one
+ * connection per device plus their NOTIFY connections), so the soft limit goes up to the hard
+ * one (docs/architecture.md). */
+static void
+raise_file_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+        g_debug ("Could not raise the file descriptor limit");
+    }
+}
+
 /**
  * hearth_headless_run:
+ * @data_dir: (nullable): the data directory; %NULL for the default
+ * @port: the event server's port (0 picks a free one)
+ * @discovery_enabled: whether to browse mDNS and send multicast probes
  *
- * Runs Hearth without a window until SIGTERM or SIGINT arrives.
+ * Runs the hub without a window until SIGTERM or SIGINT arrives.
  *
  * Returns: the process exit status
  */
 int
-hearth_headless_run (void)
+hearth_headless_run (const char *data_dir, guint16 port, gboolean discovery_enabled)
 {
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   HeadlessState state = { loop, NULL };
-  guint sigterm_source = g_unix_signal_add (SIGTERM, hearth_headless_on_sigterm, &state);
-  guint sigint_source = g_unix_signal_add (SIGINT, hearth_headless_on_sigint, &state);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HearthHub) hub = NULL;
+  g_autoptr (HearthControlServer) control = NULL;
+  g_autofree char *socket_path = NULL;
+  g_autofree char *fingerprint = NULL;
+  guint sigterm_source, sigint_source;
 
+  raise_file_limit ();
+
+  hub = hearth_hub_new (data_dir, port, discovery_enabled, NULL, &error);
+  if (hub == NULL)
+    {
+      g_printerr (_ ("hearth: cannot start the hub: %s\n"), error->message);
+      return 1;
+    }
+  control = hearth_control_server_new (hub);
+  socket_path = hearth_control_socket_path (hearth_hub_get_data_dir (hub));
+  if (!hearth_control_server_listen (control, socket_path, &error))
+    {
+      g_printerr (_ ("hearth: cannot start the control socket: %s\n"), error->message);
+      return 1;
+    }
+
+  sigterm_source = g_unix_signal_add (SIGTERM, hearth_headless_on_sigterm, &state);
+  sigint_source = g_unix_signal_add (SIGINT, hearth_headless_on_sigint, &state);
+
+  fingerprint = hearth_fingerprint_format_for_display (
+      hearth_hub_identity_get_fingerprint (hearth_hub_get_identity (hub)));
   /* Translators: the first %s is a version number, %d a process id. */
-  g_print (_ ("hearth %s: running headless (pid %d). The hub itself (discovery, pairing, "
-              "events, history) is not built yet; this process only waits. Stop it with "
-              "Ctrl-C or SIGTERM.\n"),
-           hearth_get_version (), (int)getpid ());
-  /* stdout is block-buffered when it is a pipe or a log file; whoever waits for this line
-   * (a service manager, a test, build-aux/dev) must see it now, not at exit. */
+  g_print (_ ("hearth %s: running headless (pid %d)\n"), hearth_get_version (), (int)getpid ());
+  g_print (_ ("  hub key fingerprint: %s\n"), fingerprint);
+  g_print (_ ("  event server port:   %u\n"), hearth_hub_get_port (hub));
+  g_print (_ ("  control socket:      %s\n"), socket_path);
+  g_print (_ ("  data directory:      %s\n"), hearth_hub_get_data_dir (hub));
+  if (hearth_hub_get_discovery_problem (hub) != NULL)
+    g_print (_ ("  discovery:           not running: %s\n"),
+             hearth_hub_get_discovery_problem (hub));
+  else
+    g_print (_ ("  discovery:           running (mDNS and multicast probe)\n"));
+  g_print (_ ("Use hearthctl to control it; stop it with Ctrl-C or SIGTERM.\n"));
+  /* stdout is block-buffered when it is a pipe or a log file; whoever waits for these lines
+   * (a service manager, a test, build-aux/dev) must see them now, not at exit. */
   fflush (stdout);
 
   g_main_loop_run (loop);
 
   g_source_remove (sigterm_source);
   g_source_remove (sigint_source);
+  hearth_control_server_stop (control);
+  hearth_hub_stop (hub);
   /* Translators: %s is a signal name such as SIGTERM. */
   g_print (_ ("hearth: %s received, stopped cleanly.\n"), state.signal_name);
   return 0;

@@ -5,6 +5,6 @@
 
 G_BEGIN_DECLS
 
-int hearth_headless_run (void);
+int hearth_headless_run (const char *data_dir, guint16 port, gboolean discovery_enabled);
 
 G_END_DECLS

@@ -16,13 +16,26 @@ main (int argc, char *argv[])
   gboolean headless = FALSE;
   gboolean kiosk = FALSE;
   gboolean show_version = FALSE;
+  gboolean no_discovery = FALSE;
+  int port = 8443;
+  g_autofree char *data_dir = NULL;
   g_autofree char *screenshot_path = NULL;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (HearthApplication) application = NULL;
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless,
-      N_ ("Run without a window (the hub service; its discovery and pairing are not built yet)"),
+      N_ ("Run the hub without a window; control it with hearthctl"), NULL },
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
+      N_ ("With --headless: keep keys, trust decisions and history in DIR (default "
+          "~/.local/share/hearth)"),
+      N_ ("DIR") },
+    { "port", 0, 0, G_OPTION_ARG_INT, &port,
+      N_ ("With --headless: the event server's TCP port (default 8443; 0 picks a free one)"),
+      N_ ("N") },
+    { "no-discovery", 0, 0, G_OPTION_ARG_NONE, &no_discovery,
+      N_ ("With --headless: do not browse mDNS or send multicast probes (devices are then "
+          "added by address)"),
       NULL },
     { "kiosk", 0, 0, G_OPTION_ARG_NONE, &kiosk,
       N_ ("Run full screen without window controls, as on a wall-mounted touch panel"), NULL },
@@ -46,8 +59,9 @@ main (int argc, char *argv[])
       context, _ ("Hearth is a local-first hub for the devices in your home, with its own "
                   "touch-friendly frontend. By default it opens a window."));
   g_option_context_set_description (
-      context, _ ("This is an early build: the window and --headless start and stop cleanly, but "
-                  "discovering, pairing and controlling devices arrive with the hub core."));
+      context, _ ("With --headless the hub runs without a display and prints its key fingerprint, "
+                  "event server port and control socket; hearthctl talks to it. Exit status: 0 "
+                  "after a clean stop, 1 when the hub cannot start, 2 for bad options."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -67,6 +81,12 @@ main (int argc, char *argv[])
       return 0;
     }
 
+  if (!headless && (data_dir != NULL || port != 8443 || no_discovery))
+    {
+      g_printerr (_ ("hearth: --data-dir, --port and --no-discovery need --headless\n"));
+      return 2;
+    }
+
   if (headless)
     {
       if (kiosk || screenshot_path != NULL)
@@ -74,7 +94,12 @@ main (int argc, char *argv[])
           g_printerr (_ ("hearth: --headless cannot be combined with --kiosk or --screenshot\n"));
           return 2;
         }
-      return hearth_headless_run ();
+      if (port < 0 || port > 65535)
+        {
+          g_printerr (_ ("hearth: --port must be from 0 to 65535, not %d\n"), port);
+          return 2;
+        }
+      return hearth_headless_run (data_dir, (guint16)port, !no_discovery);
     }
 
   application = hearth_application_new (kiosk, screenshot_path);
