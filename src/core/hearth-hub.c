@@ -992,6 +992,16 @@ add_address_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  /* Someone gave the address by hand because the device came back or moved: whatever the
+   * proxy believes about its connection, try again now. */
+  if (host != NULL)
+    {
+      HearthDeviceProxy *proxy = hearth_device_registry_get_proxy (
+          self->registry, hearth_sighting_get_device_id (sighting));
+
+      if (proxy != NULL)
+        hearth_device_proxy_reconnect (proxy);
+    }
   g_task_return_pointer (task, g_steal_pointer (&sighting), g_object_unref);
 }
 
