@@ -371,10 +371,16 @@ command_devices (Context *ctx)
 static void
 print_schema_facts (JsonObject *object, GString *line)
 {
-  if (json_object_has_member (object, "minimum") || json_object_has_member (object, "maximum"))
-    g_string_append_printf (line, ", %g…%g",
-                            json_object_get_double_member_with_default (object, "minimum", 0),
-                            json_object_get_double_member_with_default (object, "maximum", 0));
+  gboolean has_minimum = json_object_has_member (object, "minimum");
+  gboolean has_maximum = json_object_has_member (object, "maximum");
+
+  if (has_minimum && has_maximum)
+    g_string_append_printf (line, ", %g…%g", json_object_get_double_member (object, "minimum"),
+                            json_object_get_double_member (object, "maximum"));
+  else if (has_minimum)
+    g_string_append_printf (line, ", ≥ %g", json_object_get_double_member (object, "minimum"));
+  else if (has_maximum)
+    g_string_append_printf (line, ", ≤ %g", json_object_get_double_member (object, "maximum"));
   if (member_string (object, "unit") != NULL)
     g_string_append_printf (line, " %s", member_string (object, "unit"));
   if (json_object_has_member (object, "enum"))
