@@ -244,7 +244,7 @@ get_string_member (SoupServerMessage *msg, JsonObject *object, const char *name,
     {
       if (required)
         {
-          respond_error (msg, 400, "bad-request", "The request needs a “%s” member", name);
+          respond_error (msg, 400, "bad-request", "The request needs the member “%s”", name);
           *failed = TRUE;
         }
       return NULL;
@@ -850,7 +850,7 @@ handle_device (HearthControlServer *self, SoupServerMessage *msg, const char *me
             return;
           if (!json_object_has_member (body, "value"))
             {
-              respond_error (msg, 400, "bad-request", "The request needs a “value” member");
+              respond_error (msg, 400, "bad-request", "The request needs the member “value”");
               return;
             }
           if ((proxy = lookup_proxy (self, msg, device_id)) == NULL)

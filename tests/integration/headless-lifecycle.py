@@ -1,14 +1,17 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""`hearth --headless` must start without a display, say that it runs, and stop with exit
-status 0 on SIGTERM (how service managers stop it) and on SIGINT (Ctrl-C). Bad options must
+"""`hearth --headless` must start without a display, say that it runs (with its key
+fingerprint, event server port and control socket), and stop with exit status 0 on SIGTERM (how
+service managers stop it) and on SIGINT (Ctrl-C), removing its control socket. Bad options must
 exit 2, and `--version` of both programs must print the project version."""
 
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 START_DEADLINE = 10.0
@@ -40,7 +43,11 @@ def read_line(process, deadline):
 
 def check_stops_on(hearth, signal_number):
     name = signal.Signals(signal_number).name
-    process = subprocess.Popen([hearth, "--headless"], stdout=subprocess.PIPE,
+    data_dir = tempfile.mkdtemp(prefix="hearth-headless-")
+    # Port 0 and no discovery: the test must not depend on port 8443 being free or on what
+    # else announces itself on this machine.
+    process = subprocess.Popen([hearth, "--headless", "--data-dir", data_dir, "--port", "0",
+                                "--no-discovery"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, env=environment_without_display())
     try:
         started = time.monotonic()
@@ -49,6 +56,19 @@ def check_stops_on(hearth, signal_number):
               f"{status_line.strip()}")
         assert "running headless" in status_line, status_line
         assert f"pid {process.pid}" in status_line, status_line
+        facts = {}
+        while True:
+            line = read_line(process, started + START_DEADLINE)
+            if line.startswith("Use hearthctl"):
+                break
+            key, _, value = line.strip().partition(":")
+            facts[key] = value.strip()
+        print(f"[{name}] {facts}")
+        assert len(facts["hub key fingerprint"].replace(" ", "")) == 64, facts
+        assert int(facts["event server port"]) > 0, facts
+        socket_path = facts["control socket"]
+        assert socket_path == os.path.join(data_dir, "control.sock"), facts
+        assert os.path.exists(socket_path)
         # It must keep running until told to stop.
         time.sleep(0.3)
         assert process.poll() is None, f"exited early with {process.returncode}"
@@ -62,10 +82,12 @@ def check_stops_on(hearth, signal_number):
         assert returncode == 0, f"exit status {returncode}, stderr: {errors}"
         assert f"{name} received" in rest, rest
         assert errors == "", f"unexpected stderr: {errors}"
+        assert not os.path.exists(socket_path), "the control socket must go at exit"
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def check_usage(hearth, hearthctl, version):

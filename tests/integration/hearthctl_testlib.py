@@ -71,7 +71,11 @@ class Hub:
     def ctl(self, *args, timeout=60, user=None):
         argv = [self.hearthctl, "--data-dir", self.data_dir] + list(args)
         if user is not None:
-            argv = ["setpriv", "--reuid", user, "--regid", user, "--clear-groups"] + argv
+            import pwd
+
+            entry = pwd.getpwnam(user)
+            argv = ["setpriv", "--reuid", str(entry.pw_uid), "--regid", str(entry.pw_gid),
+                    "--clear-groups"] + argv
         return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
 
     def ctl_ok(self, *args, **kwargs):
