@@ -5,6 +5,7 @@
 
 #include "hearth-window.h"
 
+#include "hearth-devices-page.h"
 #include "hearth-trust-page.h"
 
 enum
@@ -24,6 +25,7 @@ struct _HearthWindow
   AdwToastOverlay *toast_overlay;
   AdwHeaderBar *header_bar;
   AdwViewStack *view_stack;
+  HearthDevicesPage *devices_page;
   HearthTrustPage *trust_page;
 
   /* Owned */
@@ -112,12 +114,14 @@ hearth_window_class_init (HearthWindowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (HEARTH_TYPE_DEVICES_PAGE);
   g_type_ensure (HEARTH_TYPE_TRUST_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/hearth-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, devices_page);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, trust_page);
 }
 
@@ -155,6 +159,20 @@ hearth_window_get_view_stack (HearthWindow *self)
   g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
 
   return self->view_stack;
+}
+
+/**
+ * hearth_window_get_devices_page:
+ *
+ * Returns: (transfer none): the Devices page; the application gives it the registry, the
+ *   trust store, the history, the event bus and discovery
+ */
+HearthDevicesPage *
+hearth_window_get_devices_page (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
+
+  return self->devices_page;
 }
 
 /**

@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "hearth-devices-page.h"
 #include "hearth-trust-page.h"
 
 G_BEGIN_DECLS
@@ -13,6 +14,7 @@ G_DECLARE_FINAL_TYPE (HearthWindow, hearth_window, HEARTH, WINDOW, AdwApplicatio
 
 HearthWindow *hearth_window_new (AdwApplication *application);
 AdwViewStack *hearth_window_get_view_stack (HearthWindow *self);
+HearthDevicesPage *hearth_window_get_devices_page (HearthWindow *self);
 HearthTrustPage *hearth_window_get_trust_page (HearthWindow *self);
 gboolean hearth_window_get_kiosk (HearthWindow *self);
 void hearth_window_set_kiosk (HearthWindow *self, gboolean kiosk);
