@@ -6,6 +6,8 @@
 #include "hearth-window.h"
 
 #include "hearth-devices-page.h"
+#include "hearth-events-page.h"
+#include "hearth-kiosk-controller.h"
 #include "hearth-trust-page.h"
 
 enum
@@ -27,8 +29,12 @@ struct _HearthWindow
   AdwViewStack *view_stack;
   HearthDevicesPage *devices_page;
   HearthTrustPage *trust_page;
+  HearthEventsPage *events_page;
+  AdwViewSwitcherTitle *switcher_title;
+  GtkWidget *dim_layer;
 
   /* Owned */
+  HearthKioskController *kiosk_controller;
   gboolean kiosk;
 };
 
@@ -37,8 +43,8 @@ G_DEFINE_FINAL_TYPE (HearthWindow, hearth_window, ADW_TYPE_APPLICATION_WINDOW)
 static void
 hearth_window_apply_kiosk (HearthWindow *self)
 {
-  /* Kiosk mode for now means full screen and larger touch targets (style.css); the admin
-   * gesture to leave it and idle dimming come with the frontend work. */
+  /* Kiosk mode is full screen, no decorations and larger touch targets (style.css) here; the
+   * admin gesture to leave it and idle dimming are HearthKioskController's. */
   if (self->kiosk)
     {
       gtk_widget_add_css_class (GTK_WIDGET (self), "kiosk");
@@ -49,6 +55,9 @@ hearth_window_apply_kiosk (HearthWindow *self)
       gtk_widget_remove_css_class (GTK_WIDGET (self), "kiosk");
       gtk_window_unfullscreen (GTK_WINDOW (self));
     }
+  /* Without decorations no window manager or compositor draws a frame or a shadow around it. */
+  gtk_window_set_decorated (GTK_WINDOW (self), !self->kiosk);
+  hearth_kiosk_controller_set_active (self->kiosk_controller, self->kiosk);
   adw_header_bar_set_show_end_title_buttons (self->header_bar, !self->kiosk);
   adw_header_bar_set_show_start_title_buttons (self->header_bar, !self->kiosk);
 }
@@ -86,8 +95,19 @@ hearth_window_set_property (GObject *object, guint prop_id, const GValue *value,
 }
 
 static void
+hearth_window_on_leave_kiosk_confirmed (HearthKioskController *controller, gpointer user_data)
+{
+  hearth_window_set_kiosk (HEARTH_WINDOW (user_data), FALSE);
+}
+
+static void
 hearth_window_dispose (GObject *object)
 {
+  HearthWindow *self = HEARTH_WINDOW (object);
+
+  if (self->kiosk_controller != NULL)
+    g_object_run_dispose (G_OBJECT (self->kiosk_controller));
+  g_clear_object (&self->kiosk_controller);
   gtk_widget_dispose_template (GTK_WIDGET (object), HEARTH_TYPE_WINDOW);
 
   G_OBJECT_CLASS (hearth_window_parent_class)->dispose (object);
@@ -116,6 +136,7 @@ hearth_window_class_init (HearthWindowClass *klass)
 
   g_type_ensure (HEARTH_TYPE_DEVICES_PAGE);
   g_type_ensure (HEARTH_TYPE_TRUST_PAGE);
+  g_type_ensure (HEARTH_TYPE_EVENTS_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/hearth-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, toast_overlay);
@@ -123,12 +144,20 @@ hearth_window_class_init (HearthWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, devices_page);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, trust_page);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, events_page);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, dim_layer);
 }
 
 static void
 hearth_window_init (HearthWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->kiosk_controller = hearth_kiosk_controller_new (
+      GTK_WINDOW (self), GTK_WIDGET (self->switcher_title), self->dim_layer);
+  g_signal_connect_object (self->kiosk_controller, "leave-confirmed",
+                           G_CALLBACK (hearth_window_on_leave_kiosk_confirmed), self, 0);
 
   if (DEVELOPMENT_BUILD)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
@@ -222,4 +251,31 @@ hearth_window_add_toast (HearthWindow *self, AdwToast *toast)
   g_return_if_fail (ADW_IS_TOAST (toast));
 
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/**
+ * hearth_window_get_events_page:
+ *
+ * Returns: (transfer none): the Events page; the application gives it the event bus and the
+ *   history
+ */
+HearthEventsPage *
+hearth_window_get_events_page (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
+
+  return self->events_page;
+}
+
+/**
+ * hearth_window_get_kiosk_controller:
+ *
+ * Returns: (transfer none): kiosk mode's admin gesture and idle dimming
+ */
+HearthKioskController *
+hearth_window_get_kiosk_controller (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
+
+  return self->kiosk_controller;
 }

@@ -4,6 +4,8 @@
 #include <adwaita.h>
 
 #include "hearth-devices-page.h"
+#include "hearth-events-page.h"
+#include "hearth-kiosk-controller.h"
 #include "hearth-trust-page.h"
 
 G_BEGIN_DECLS
@@ -16,6 +18,8 @@ HearthWindow *hearth_window_new (AdwApplication *application);
 AdwViewStack *hearth_window_get_view_stack (HearthWindow *self);
 HearthDevicesPage *hearth_window_get_devices_page (HearthWindow *self);
 HearthTrustPage *hearth_window_get_trust_page (HearthWindow *self);
+HearthEventsPage *hearth_window_get_events_page (HearthWindow *self);
+HearthKioskController *hearth_window_get_kiosk_controller (HearthWindow *self);
 gboolean hearth_window_get_kiosk (HearthWindow *self);
 void hearth_window_set_kiosk (HearthWindow *self, gboolean kiosk);
 void hearth_window_add_toast (HearthWindow *self, AdwToast *toast);

@@ -1,0 +1,514 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "hearth-kiosk-controller"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "hearth-kiosk-controller.h"
+
+/*
+ * HearthKioskController is the part of kiosk mode that is behaviour rather than looks (the
+ * window does full screen, decorations and the larger touch targets of style.css):
+ *
+ * - The way out is an admin gesture: pressing the header's title for ADMIN_HOLD_MS opens a
+ *   confirmation dialog, and only its "Leave Kiosk Mode" answer emits `leave-confirmed`. A
+ *   child leaning on the panel, or a tap, does nothing; a person who knows the gesture still has
+ *   to confirm it.
+ * - After `idle-dim-seconds` without input the window is covered by a dark layer. The first
+ *   touch, click or key press only wakes it: that press and everything up to its release are
+ *   swallowed before any widget sees them, so the control under the finger is not triggered by
+ *   someone who could not see it. Pointer motion alone does not wake the panel (a touch panel
+ *   sends none), but keeps it awake while it is bright.
+ *
+ * Input is watched by a capture-phase controller on the window, which sees every event before
+ * the widget it is meant for; the dark layer itself never takes input.
+ */
+
+/* GtkGestureLongPress fires after gtk-long-press-time × delay factor (at most 2): at 1 s with
+ * the default 500 ms. The rest of the admin hold is timed here. */
+#define ADMIN_HOLD_MS 3000
+#define LONG_PRESS_DELAY_FACTOR 2.0
+
+enum
+{
+  PROP_0,
+  PROP_ACTIVE,
+  PROP_IDLE_DIM_SECONDS,
+  PROP_DIMMED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum
+{
+  LEAVE_CONFIRMED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+struct _HearthKioskController
+{
+  GObject parent_instance;
+
+  /* Owned */
+  GtkGesture *admin_gesture;
+  GtkEventController *input_watch;
+  guint hold_source;
+  guint idle_source;
+  gint64 last_input_us;
+  guint idle_dim_seconds;
+  gboolean active;
+  gboolean dimmed;
+  gboolean swallowing_wake_input;
+
+  /* Borrowed: the window owns this controller, and its widgets outlive it. */
+  GtkWindow *window;
+  GtkWidget *admin_area;
+  GtkWidget *dim_layer;
+  AdwMessageDialog *leave_dialog;
+};
+
+G_DEFINE_FINAL_TYPE (HearthKioskController, hearth_kiosk_controller, G_TYPE_OBJECT)
+
+static void hearth_kiosk_controller_schedule_dim (HearthKioskController *self);
+
+static void
+hearth_kiosk_controller_set_dimmed (HearthKioskController *self, gboolean dimmed)
+{
+  if (self->dimmed == dimmed)
+    return;
+  self->dimmed = dimmed;
+  if (self->dim_layer != NULL)
+    gtk_widget_set_visible (self->dim_layer, dimmed);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIMMED]);
+}
+
+static gboolean
+hearth_kiosk_controller_on_idle_timeout (gpointer user_data)
+{
+  HearthKioskController *self = HEARTH_KIOSK_CONTROLLER (user_data);
+  gint64 idle_us = g_get_monotonic_time () - self->last_input_us;
+
+  self->idle_source = 0;
+  /* Input restarts no timer (motion events come by the hundred); the timer looks at the time
+   * of the last input instead, and waits again for the rest if there was some. */
+  if (idle_us < (gint64)self->idle_dim_seconds * G_USEC_PER_SEC)
+    hearth_kiosk_controller_schedule_dim (self);
+  else
+    hearth_kiosk_controller_set_dimmed (self, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hearth_kiosk_controller_schedule_dim (HearthKioskController *self)
+{
+  gint64 due_us, wait_ms;
+
+  g_clear_handle_id (&self->idle_source, g_source_remove);
+  if (!self->active || self->idle_dim_seconds == 0 || self->dimmed)
+    return;
+  due_us = self->last_input_us + (gint64)self->idle_dim_seconds * G_USEC_PER_SEC;
+  wait_ms = MAX (0, (due_us - g_get_monotonic_time () + 999) / 1000);
+  self->idle_source = g_timeout_add ((guint)MIN (wait_ms, G_MAXUINT),
+                                     hearth_kiosk_controller_on_idle_timeout, self);
+}
+
+static gboolean
+is_wake_event (GdkEventType type)
+{
+  return type == GDK_BUTTON_PRESS || type == GDK_TOUCH_BEGIN || type == GDK_KEY_PRESS
+         || type == GDK_SCROLL;
+}
+
+static gboolean
+is_input_event (GdkEventType type)
+{
+  switch (type)
+    {
+      case GDK_MOTION_NOTIFY:
+      case GDK_BUTTON_PRESS:
+      case GDK_BUTTON_RELEASE:
+      case GDK_KEY_PRESS:
+      case GDK_KEY_RELEASE:
+      case GDK_SCROLL:
+      case GDK_TOUCH_BEGIN:
+      case GDK_TOUCH_UPDATE:
+      case GDK_TOUCH_END:
+      case GDK_TOUCH_CANCEL:
+      case GDK_TOUCHPAD_SWIPE:
+      case GDK_TOUCHPAD_PINCH:
+      case GDK_TOUCHPAD_HOLD:
+        return TRUE;
+      default:
+        return FALSE;
+    }
+}
+
+static gboolean
+ends_wake_input (GdkEventType type)
+{
+  return type == GDK_BUTTON_RELEASE || type == GDK_TOUCH_END || type == GDK_TOUCH_CANCEL
+         || type == GDK_KEY_RELEASE;
+}
+
+static gboolean
+hearth_kiosk_controller_on_input (GtkEventControllerLegacy *controller, GdkEvent *event,
+                                  gpointer user_data)
+{
+  HearthKioskController *self = HEARTH_KIOSK_CONTROLLER (user_data);
+  GdkEventType type = gdk_event_get_event_type (event);
+
+  if (!is_input_event (type))
+    return GDK_EVENT_PROPAGATE;
+
+  if (self->swallowing_wake_input)
+    {
+      if (ends_wake_input (type))
+        self->swallowing_wake_input = FALSE;
+      return GDK_EVENT_STOP;
+    }
+
+  if (self->dimmed)
+    {
+      if (!is_wake_event (type))
+        return GDK_EVENT_STOP;
+      /* A scroll has no release; every other waking event is swallowed up to its release. */
+      self->swallowing_wake_input = type != GDK_SCROLL;
+      self->last_input_us = g_get_monotonic_time ();
+      hearth_kiosk_controller_set_dimmed (self, FALSE);
+      hearth_kiosk_controller_schedule_dim (self);
+      return GDK_EVENT_STOP;
+    }
+
+  self->last_input_us = g_get_monotonic_time ();
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+hearth_kiosk_controller_on_leave_response (AdwMessageDialog *dialog, const char *response,
+                                           gpointer user_data)
+{
+  HearthKioskController *self = HEARTH_KIOSK_CONTROLLER (user_data);
+
+  self->leave_dialog = NULL;
+  if (g_strcmp0 (response, "leave") == 0 && self->active)
+    g_signal_emit (self, signals[LEAVE_CONFIRMED], 0);
+}
+
+static void
+hearth_kiosk_controller_ask_to_leave (HearthKioskController *self)
+{
+  AdwMessageDialog *dialog;
+
+  if (self->leave_dialog != NULL || !self->active)
+    return;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
+      self->window, _ ("Leave Kiosk Mode?"),
+      _ ("The window leaves full screen and shows its window controls until Hearth is started "
+         "again.")));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Stay in Kiosk"),
+                                    "leave", _ ("_Leave Kiosk Mode"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "leave", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response",
+                           G_CALLBACK (hearth_kiosk_controller_on_leave_response), self, 0);
+  self->leave_dialog = dialog;
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static gboolean
+hearth_kiosk_controller_on_hold_done (gpointer user_data)
+{
+  HearthKioskController *self = HEARTH_KIOSK_CONTROLLER (user_data);
+
+  self->hold_source = 0;
+  hearth_kiosk_controller_ask_to_leave (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hearth_kiosk_controller_on_long_press (GtkGestureLongPress *gesture, double x, double y,
+                                       gpointer user_data)
+{
+  HearthKioskController *self = HEARTH_KIOSK_CONTROLLER (user_data);
+  int long_press_ms = 500;
+  double held_ms;
+
+  if (!self->active)
+    return;
+  g_object_get (gtk_widget_get_settings (self->admin_area), "gtk-long-press-time", &long_press_ms,
+                NULL);
+  held_ms = long_press_ms * gtk_gesture_long_press_get_delay_factor (gesture);
+  g_clear_handle_id (&self->hold_source, g_source_remove);
+  if (held_ms >= ADMIN_HOLD_MS)
+    hearth_kiosk_controller_ask_to_leave (self);
+  else
+    self->hold_source = g_timeout_add ((guint)(ADMIN_HOLD_MS - held_ms),
+                                       hearth_kiosk_controller_on_hold_done, self);
+}
+
+/* Lifting the finger (or the gesture being cancelled) before ADMIN_HOLD_MS stops the hold. */
+static void
+hearth_kiosk_controller_on_hold_stopped (GtkGesture *gesture, GdkEventSequence *sequence,
+                                         gpointer user_data)
+{
+  HearthKioskController *self = HEARTH_KIOSK_CONTROLLER (user_data);
+
+  g_clear_handle_id (&self->hold_source, g_source_remove);
+}
+
+static void
+hearth_kiosk_controller_get_property (GObject *object, guint prop_id, GValue *value,
+                                      GParamSpec *pspec)
+{
+  HearthKioskController *self = HEARTH_KIOSK_CONTROLLER (object);
+
+  switch (prop_id)
+    {
+      case PROP_ACTIVE:
+        g_value_set_boolean (value, self->active);
+        break;
+
+      case PROP_IDLE_DIM_SECONDS:
+        g_value_set_uint (value, self->idle_dim_seconds);
+        break;
+
+      case PROP_DIMMED:
+        g_value_set_boolean (value, self->dimmed);
+        break;
+
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hearth_kiosk_controller_set_property (GObject *object, guint prop_id, const GValue *value,
+                                      GParamSpec *pspec)
+{
+  HearthKioskController *self = HEARTH_KIOSK_CONTROLLER (object);
+
+  switch (prop_id)
+    {
+      case PROP_ACTIVE:
+        hearth_kiosk_controller_set_active (self, g_value_get_boolean (value));
+        break;
+
+      case PROP_IDLE_DIM_SECONDS:
+        hearth_kiosk_controller_set_idle_dim_seconds (self, g_value_get_uint (value));
+        break;
+
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hearth_kiosk_controller_dispose (GObject *object)
+{
+  HearthKioskController *self = HEARTH_KIOSK_CONTROLLER (object);
+
+  g_clear_handle_id (&self->hold_source, g_source_remove);
+  g_clear_handle_id (&self->idle_source, g_source_remove);
+  if (self->leave_dialog != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->leave_dialog, self);
+      gtk_window_destroy (GTK_WINDOW (self->leave_dialog));
+      self->leave_dialog = NULL;
+    }
+  if (self->admin_gesture != NULL && self->admin_area != NULL)
+    gtk_widget_remove_controller (self->admin_area, GTK_EVENT_CONTROLLER (self->admin_gesture));
+  if (self->input_watch != NULL && self->window != NULL)
+    gtk_widget_remove_controller (GTK_WIDGET (self->window), self->input_watch);
+  g_clear_object (&self->admin_gesture);
+  g_clear_object (&self->input_watch);
+  self->window = NULL;
+  self->admin_area = NULL;
+  self->dim_layer = NULL;
+
+  G_OBJECT_CLASS (hearth_kiosk_controller_parent_class)->dispose (object);
+}
+
+static void
+hearth_kiosk_controller_class_init (HearthKioskControllerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = hearth_kiosk_controller_get_property;
+  object_class->set_property = hearth_kiosk_controller_set_property;
+  object_class->dispose = hearth_kiosk_controller_dispose;
+
+  properties[PROP_ACTIVE]
+      = g_param_spec_boolean ("active", NULL, NULL, FALSE,
+                              G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * HearthKioskController:idle-dim-seconds:
+   *
+   * Seconds without input before the window dims, while kiosk mode is active; 0 never dims.
+   * The application binds it to the GSettings key of the same name.
+   */
+  properties[PROP_IDLE_DIM_SECONDS]
+      = g_param_spec_uint ("idle-dim-seconds", NULL, NULL, 0, 86400, 300,
+                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  properties[PROP_DIMMED]
+      = g_param_spec_boolean ("dimmed", NULL, NULL, FALSE,
+                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * HearthKioskController::leave-confirmed:
+   *
+   * The admin held the title and confirmed leaving kiosk mode.
+   */
+  signals[LEAVE_CONFIRMED] = g_signal_new ("leave-confirmed", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+hearth_kiosk_controller_init (HearthKioskController *self)
+{
+  self->idle_dim_seconds = 300;
+}
+
+/**
+ * hearth_kiosk_controller_new:
+ * @window: the window; it owns the controller
+ * @admin_area: the widget to hold for the admin gesture (the header's title)
+ * @dim_layer: a widget over the window's content, shown while dimmed; it must not take input
+ */
+HearthKioskController *
+hearth_kiosk_controller_new (GtkWindow *window, GtkWidget *admin_area, GtkWidget *dim_layer)
+{
+  HearthKioskController *self;
+
+  g_return_val_if_fail (GTK_IS_WINDOW (window), NULL);
+  g_return_val_if_fail (GTK_IS_WIDGET (admin_area), NULL);
+  g_return_val_if_fail (GTK_IS_WIDGET (dim_layer), NULL);
+
+  self = g_object_new (HEARTH_TYPE_KIOSK_CONTROLLER, NULL);
+  self->window = window;
+  self->admin_area = admin_area;
+  self->dim_layer = dim_layer;
+  gtk_widget_set_visible (dim_layer, FALSE);
+  gtk_widget_set_can_target (dim_layer, FALSE);
+
+  self->admin_gesture = g_object_ref (gtk_gesture_long_press_new ());
+  gtk_gesture_long_press_set_delay_factor (GTK_GESTURE_LONG_PRESS (self->admin_gesture),
+                                           LONG_PRESS_DELAY_FACTOR);
+  gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (self->admin_gesture), FALSE);
+  /* Capture phase: the title's own widgets (the view switcher's buttons) must not keep the
+   * press from the gesture. */
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (self->admin_gesture),
+                                              GTK_PHASE_CAPTURE);
+  g_signal_connect (self->admin_gesture, "pressed",
+                    G_CALLBACK (hearth_kiosk_controller_on_long_press), self);
+  g_signal_connect (self->admin_gesture, "end",
+                    G_CALLBACK (hearth_kiosk_controller_on_hold_stopped), self);
+  g_signal_connect (self->admin_gesture, "cancel",
+                    G_CALLBACK (hearth_kiosk_controller_on_hold_stopped), self);
+  gtk_widget_add_controller (admin_area, g_object_ref (GTK_EVENT_CONTROLLER (self->admin_gesture)));
+
+  self->input_watch = g_object_ref (gtk_event_controller_legacy_new ());
+  gtk_event_controller_set_propagation_phase (self->input_watch, GTK_PHASE_CAPTURE);
+  g_signal_connect (self->input_watch, "event", G_CALLBACK (hearth_kiosk_controller_on_input),
+                    self);
+  gtk_widget_add_controller (GTK_WIDGET (window), g_object_ref (self->input_watch));
+
+  return self;
+}
+
+gboolean
+hearth_kiosk_controller_get_active (HearthKioskController *self)
+{
+  g_return_val_if_fail (HEARTH_IS_KIOSK_CONTROLLER (self), FALSE);
+  return self->active;
+}
+
+/**
+ * hearth_kiosk_controller_set_active:
+ *
+ * Turns the admin gesture and idle dimming on or off; the window calls it when it enters or
+ * leaves kiosk mode.
+ */
+void
+hearth_kiosk_controller_set_active (HearthKioskController *self, gboolean active)
+{
+  g_return_if_fail (HEARTH_IS_KIOSK_CONTROLLER (self));
+
+  active = !!active;
+  if (self->active == active)
+    return;
+  self->active = active;
+  self->swallowing_wake_input = FALSE;
+  self->last_input_us = g_get_monotonic_time ();
+  if (!active)
+    {
+      g_clear_handle_id (&self->hold_source, g_source_remove);
+      hearth_kiosk_controller_set_dimmed (self, FALSE);
+    }
+  if (self->admin_gesture != NULL)
+    gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (self->admin_gesture),
+                                                active ? GTK_PHASE_CAPTURE : GTK_PHASE_NONE);
+  hearth_kiosk_controller_schedule_dim (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
+}
+
+guint
+hearth_kiosk_controller_get_idle_dim_seconds (HearthKioskController *self)
+{
+  g_return_val_if_fail (HEARTH_IS_KIOSK_CONTROLLER (self), 0);
+  return self->idle_dim_seconds;
+}
+
+void
+hearth_kiosk_controller_set_idle_dim_seconds (HearthKioskController *self, guint seconds)
+{
+  g_return_if_fail (HEARTH_IS_KIOSK_CONTROLLER (self));
+
+  if (self->idle_dim_seconds == seconds)
+    return;
+  self->idle_dim_seconds = seconds;
+  if (seconds == 0)
+    hearth_kiosk_controller_set_dimmed (self, FALSE);
+  hearth_kiosk_controller_schedule_dim (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_DIM_SECONDS]);
+}
+
+gboolean
+hearth_kiosk_controller_get_dimmed (HearthKioskController *self)
+{
+  g_return_val_if_fail (HEARTH_IS_KIOSK_CONTROLLER (self), FALSE);
+  return self->dimmed;
+}
+
+/**
+ * hearth_kiosk_controller_get_admin_gesture:
+ *
+ * Returns: (transfer none): the long-press gesture on the admin area
+ */
+GtkGesture *
+hearth_kiosk_controller_get_admin_gesture (HearthKioskController *self)
+{
+  g_return_val_if_fail (HEARTH_IS_KIOSK_CONTROLLER (self), NULL);
+  return self->admin_gesture;
+}
+
+/**
+ * hearth_kiosk_controller_get_leave_dialog:
+ *
+ * Returns: (transfer none) (nullable): the confirmation dialog while it is open
+ */
+AdwMessageDialog *
+hearth_kiosk_controller_get_leave_dialog (HearthKioskController *self)
+{
+  g_return_val_if_fail (HEARTH_IS_KIOSK_CONTROLLER (self), NULL);
+  return self->leave_dialog;
+}

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "app-test-util.h"
+#include "hearth-event-item.h"
+#include "hearth-events-page.h"
+#include "hearth-window.h"
+
+/* The Events page against a real event bus and a real SQLite history in a temporary data
+ * directory, hosted by the main window at the panel size. */
+
+#define HISTORY_ROWS 1000
+
+typedef struct
+{
+  char *data_dir;
+  HearthHistory *history;
+  HearthEventBus *event_bus;
+  GtkWindow *window;
+  HearthEventsPage *page;
+} EventsFixture;
+
+static void
+publish (HearthEventBus *bus, HearthEventKind kind, const char *device_id, const char *name,
+         const char *value_json)
+{
+  g_autoptr (JsonNode) value = value_json != NULL ? json_from_string (value_json, NULL) : NULL;
+  g_autoptr (HearthEvent) event
+      = hearth_event_new (kind, HEARTH_EVENT_SOURCE_NOTIFY, device_id, name, value, 0);
+
+  hearth_event_bus_publish (bus, event);
+}
+
+static void
+events_fixture_set_up (EventsFixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean with_history = GPOINTER_TO_INT (user_data);
+
+  fixture->data_dir = app_test_make_data_dir ();
+  fixture->history = hearth_history_new (fixture->data_dir, NULL, &error);
+  g_assert_no_error (error);
+  fixture->event_bus = hearth_event_bus_new ();
+  hearth_event_bus_attach_history (fixture->event_bus, fixture->history);
+
+  /* Older rows, written straight into the history as a previous run of the hub would have:
+   * one a minute, alternating between two devices and four kinds. */
+  if (with_history)
+    {
+      gint64 start = g_get_real_time () - (gint64)(HISTORY_ROWS + 10) * 60 * G_USEC_PER_SEC;
+      const char *kinds[] = { "property", "event", "online", "offline" };
+
+      for (guint i = 0; i < HISTORY_ROWS; i++)
+        {
+          g_autofree char *data = g_strdup_printf ("%u", i);
+
+          hearth_history_add_event (fixture->history, start + (gint64)i * 60 * G_USEC_PER_SEC,
+                                    i % 2 == 0 ? "kitchen-light" : "hall-sensor", kinds[i % 4],
+                                    i % 4 == 0 ? "brightness" : "key-down", data);
+        }
+      g_assert_true (hearth_history_flush (fixture->history, &error));
+    }
+
+  fixture->window = GTK_WINDOW (g_object_ref_sink (hearth_window_new (NULL)));
+  gtk_window_set_default_size (fixture->window, PANEL_WIDTH, PANEL_HEIGHT);
+  fixture->page = hearth_window_get_events_page (HEARTH_WINDOW (fixture->window));
+  adw_view_stack_set_visible_child_name (
+      hearth_window_get_view_stack (HEARTH_WINDOW (fixture->window)), "events");
+  hearth_events_page_set_event_bus (fixture->page, fixture->event_bus);
+  hearth_events_page_set_history (fixture->page, fixture->history);
+  gtk_window_present (fixture->window);
+  app_test_wait_for (app_test_is_drawn, fixture->page);
+  app_test_settle ();
+}
+
+static void
+events_fixture_tear_down (EventsFixture *fixture, gconstpointer user_data)
+{
+  gtk_window_destroy (fixture->window);
+  g_clear_object (&fixture->window);
+  g_clear_object (&fixture->event_bus);
+  g_clear_object (&fixture->history);
+  app_test_remove_data_dir (fixture->data_dir);
+  g_free (fixture->data_dir);
+}
+
+static HearthEventItem *
+item_at (EventsFixture *fixture, guint position)
+{
+  GListModel *model = hearth_events_page_get_model (fixture->page);
+  HearthEventItem *item = g_list_model_get_item (model, position);
+
+  g_assert_nonnull (item);
+  g_object_unref (item); /* the model keeps it */
+  return item;
+}
+
+static guint
+n_items (EventsFixture *fixture)
+{
+  return g_list_model_get_n_items (hearth_events_page_get_model (fixture->page));
+}
+
+/* Whether a label showing exactly @text is mapped somewhere under @widget: proves that a row
+ * is really on screen, not only in the model. */
+static gboolean
+shows_label (GtkWidget *widget, const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget)
+      && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (shows_label (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_live_events (EventsFixture *fixture, gconstpointer user_data)
+{
+  g_assert_cmpuint (n_items (fixture), ==, 0);
+  g_assert_true (shows_label (GTK_WIDGET (fixture->page), "No Events"));
+
+  publish (fixture->event_bus, HEARTH_EVENT_DEVICE_ONLINE, "kitchen-light", NULL, NULL);
+  publish (fixture->event_bus, HEARTH_EVENT_PROPERTY_CHANGED, "kitchen-light", "brightness", "80");
+  publish (fixture->event_bus, HEARTH_EVENT_DEVICE_EVENT, "piano", "key-down", "{\"key\":60}");
+  publish (fixture->event_bus, HEARTH_EVENT_PROPERTY_CHANGED, "kitchen-light", "on", "true");
+  publish (fixture->event_bus, HEARTH_EVENT_TRUST_CHANGED, "garage-door", "certificate-changed",
+           NULL);
+  publish (fixture->event_bus, HEARTH_EVENT_DEVICE_OFFLINE, "piano", NULL, NULL);
+  app_test_settle ();
+
+  /* Newest first, each with its summary, device and icon. */
+  g_assert_cmpuint (n_items (fixture), ==, 6);
+  g_assert_cmpstr (hearth_event_item_get_kind (item_at (fixture, 0)), ==, "offline");
+  g_assert_cmpstr (hearth_event_item_get_summary (item_at (fixture, 0)), ==, "Went offline");
+  g_assert_cmpstr (hearth_event_item_get_icon_name (item_at (fixture, 0)), ==,
+                   "network-offline-symbolic");
+  g_assert_cmpstr (hearth_event_item_get_summary (item_at (fixture, 2)), ==, "on changed to on");
+  g_assert_cmpstr (hearth_event_item_get_summary (item_at (fixture, 3)), ==,
+                   "key-down: {\"key\":60}");
+  g_assert_cmpstr (hearth_event_item_get_device_id (item_at (fixture, 3)), ==, "piano");
+  g_assert_cmpstr (hearth_event_item_get_summary (item_at (fixture, 4)), ==,
+                   "brightness changed to 80");
+  g_assert_cmpstr (hearth_event_item_get_kind (item_at (fixture, 5)), ==, "online");
+
+  /* The rows are on screen, not only in the model. */
+  g_assert_true (shows_label (GTK_WIDGET (fixture->page), "brightness changed to 80"));
+  g_assert_true (shows_label (GTK_WIDGET (fixture->page), "key-down: {\"key\":60}"));
+  g_assert_false (shows_label (GTK_WIDGET (fixture->page), "No Events"));
+
+  /* Filter by device: only the kitchen light's three events stay, from the history the bus
+   * recorded them in; the piano's next event is not added, the light's is. */
+  hearth_events_page_set_device_filter (fixture->page, "kitchen-light");
+  app_test_settle ();
+  g_assert_cmpuint (n_items (fixture), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpstr (hearth_event_item_get_device_id (item_at (fixture, i)), ==, "kitchen-light");
+  publish (fixture->event_bus, HEARTH_EVENT_DEVICE_EVENT, "piano", "key-up", "{\"key\":60}");
+  publish (fixture->event_bus, HEARTH_EVENT_PROPERTY_CHANGED, "kitchen-light", "brightness", "20");
+  app_test_settle ();
+  g_assert_cmpuint (n_items (fixture), ==, 4);
+  g_assert_cmpstr (hearth_event_item_get_summary (item_at (fixture, 0)), ==,
+                   "brightness changed to 20");
+  g_assert_false (shows_label (GTK_WIDGET (fixture->page), "key-down: {\"key\":60}"));
+
+  /* And by type: property changes of the kitchen light. */
+  hearth_events_page_set_type_filter (fixture->page, HEARTH_EVENTS_TYPE_PROPERTY);
+  app_test_settle ();
+  g_assert_cmpuint (n_items (fixture), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpstr (hearth_event_item_get_kind (item_at (fixture, i)), ==, "property");
+
+  /* Online and offline of every device. */
+  hearth_events_page_set_device_filter (fixture->page, NULL);
+  hearth_events_page_set_type_filter (fixture->page, HEARTH_EVENTS_TYPE_CONNECTIVITY);
+  app_test_settle ();
+  g_assert_cmpuint (n_items (fixture), ==, 2);
+  g_assert_cmpstr (hearth_event_item_get_kind (item_at (fixture, 0)), ==, "offline");
+  g_assert_cmpstr (hearth_event_item_get_kind (item_at (fixture, 1)), ==, "online");
+  publish (fixture->event_bus, HEARTH_EVENT_PROPERTY_CHANGED, "kitchen-light", "brightness", "30");
+  publish (fixture->event_bus, HEARTH_EVENT_DEVICE_ONLINE, "piano", NULL, NULL);
+  app_test_settle ();
+  g_assert_cmpuint (n_items (fixture), ==, 3);
+  g_assert_cmpstr (hearth_event_item_get_device_id (item_at (fixture, 0)), ==, "piano");
+
+  /* Trust changes only; a filter that matches nothing says so. */
+  hearth_events_page_set_type_filter (fixture->page, HEARTH_EVENTS_TYPE_TRUST);
+  app_test_settle ();
+  g_assert_cmpuint (n_items (fixture), ==, 1);
+  g_assert_cmpstr (hearth_event_item_get_summary (item_at (fixture, 0)), ==,
+                   "Presented a new key; nothing flows until you decide");
+  hearth_events_page_set_device_filter (fixture->page, "piano");
+  app_test_settle ();
+  g_assert_cmpuint (n_items (fixture), ==, 0);
+  g_assert_true (shows_label (GTK_WIDGET (fixture->page), "No events match these filters."));
+}
+
+/* Scrolls to the end until the page has loaded every history row it will load. */
+static void
+scroll_to_end_until_exhausted (EventsFixture *fixture)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (
+      hearth_events_page_get_scrolled_window (fixture->page));
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (!hearth_events_page_get_history_exhausted (fixture->page))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment)
+                                                - gtk_adjustment_get_page_size (adjustment));
+      app_test_settle ();
+    }
+}
+
+static void
+assert_newest_first_without_duplicates (EventsFixture *fixture)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+
+  for (guint i = 0; i < n_items (fixture); i++)
+    {
+      HearthEventItem *item = item_at (fixture, i);
+      gint64 *id = g_new (gint64, 1);
+
+      if (i > 0)
+        g_assert_cmpint (hearth_event_item_get_time_us (item), <=,
+                         hearth_event_item_get_time_us (item_at (fixture, i - 1)));
+      *id = hearth_event_item_get_history_id (item);
+      if (*id != 0)
+        {
+          g_assert_false (g_hash_table_contains (seen, id));
+          g_hash_table_add (seen, id);
+        }
+      else
+        g_free (id);
+    }
+}
+
+static void
+test_history_paging (EventsFixture *fixture, gconstpointer user_data)
+{
+  guint first_page = n_items (fixture);
+  HearthEventItem *newest;
+
+  /* The first page only, newest first: the row of minute 999. */
+  g_assert_cmpuint (first_page, >=, 100);
+  g_assert_cmpuint (first_page, <, HISTORY_ROWS);
+  newest = item_at (fixture, 0);
+  g_assert_cmpstr (hearth_event_item_get_data (newest), ==, "999");
+  g_assert_cmpstr (hearth_event_item_get_device_id (newest), ==, "hall-sensor");
+  g_assert_false (hearth_events_page_get_history_exhausted (fixture->page));
+
+  /* Live events arrive between pages: they go on top and are not loaded again below. */
+  publish (fixture->event_bus, HEARTH_EVENT_PROPERTY_CHANGED, "kitchen-light", "brightness", "42");
+  publish (fixture->event_bus, HEARTH_EVENT_DEVICE_OFFLINE, "hall-sensor", NULL, NULL);
+
+  scroll_to_end_until_exhausted (fixture);
+  g_assert_cmpuint (n_items (fixture), ==, HISTORY_ROWS + 2);
+  g_assert_cmpstr (hearth_event_item_get_data (item_at (fixture, HISTORY_ROWS + 1)), ==, "0");
+  assert_newest_first_without_duplicates (fixture);
+
+  /* The same with filters: the hall sensor's offline rows, history (minutes 3, 7, 11, …) and
+   * the live one. */
+  hearth_events_page_set_device_filter (fixture->page, "hall-sensor");
+  hearth_events_page_set_type_filter (fixture->page, HEARTH_EVENTS_TYPE_CONNECTIVITY);
+  app_test_settle ();
+  scroll_to_end_until_exhausted (fixture);
+  /* Odd rows are the hall sensor's; of those, i % 4 == 3 are offline (online rows, i % 4 == 2,
+   * are the kitchen light's). */
+  g_assert_cmpuint (n_items (fixture), ==, HISTORY_ROWS / 4 + 1);
+  for (guint i = 0; i < n_items (fixture); i++)
+    {
+      g_assert_cmpstr (hearth_event_item_get_device_id (item_at (fixture, i)), ==, "hall-sensor");
+      g_assert_cmpstr (hearth_event_item_get_kind (item_at (fixture, i)), ==, "offline");
+    }
+  assert_newest_first_without_duplicates (fixture);
+}
+
+static void
+test_screenshot (EventsFixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GdkTexture) texture = NULL;
+
+  publish (fixture->event_bus, HEARTH_EVENT_DEVICE_ONLINE, "thermometer-1", NULL, NULL);
+  publish (fixture->event_bus, HEARTH_EVENT_PROPERTY_CHANGED, "thermometer-1", "temperature",
+           "21.5");
+  publish (fixture->event_bus, HEARTH_EVENT_DEVICE_EVENT, "keypad", "key-down", "{\"key\":60}");
+  publish (fixture->event_bus, HEARTH_EVENT_PROPERTY_CHANGED, "bedroom-light", "on", "true");
+  publish (fixture->event_bus, HEARTH_EVENT_DEVICE_EVENT, "motion-sensor", "motion", NULL);
+  publish (fixture->event_bus, HEARTH_EVENT_PROPERTY_CHANGED, "front-door-lock", "locked", "false");
+  publish (fixture->event_bus, HEARTH_EVENT_TRUST_CHANGED, "garage-door", "certificate-changed",
+           NULL);
+  app_test_settle ();
+  texture = app_test_render (GTK_WIDGET (fixture->window));
+  app_test_save (texture, "events.png");
+}
+
+int
+main (int argc, char *argv[])
+{
+  if (!app_test_init (&argc, &argv))
+    return 77;
+
+  g_test_add ("/app/events-page/live", EventsFixture, GINT_TO_POINTER (FALSE),
+              events_fixture_set_up, test_live_events, events_fixture_tear_down);
+  g_test_add ("/app/events-page/history-paging", EventsFixture, GINT_TO_POINTER (TRUE),
+              events_fixture_set_up, test_history_paging, events_fixture_tear_down);
+  g_test_add ("/app/events-page/screenshot", EventsFixture, GINT_TO_POINTER (TRUE),
+              events_fixture_set_up, test_screenshot, events_fixture_tear_down);
+  return g_test_run ();
+}
