@@ -174,6 +174,14 @@ hearth_application_activate (GApplication *application)
     {
       window = GTK_WINDOW (hearth_window_new (ADW_APPLICATION (self)));
       hearth_window_set_kiosk (HEARTH_WINDOW (window), hearth_application_get_kiosk (self));
+      if (self->settings != NULL)
+        {
+          /* The dimming delay follows the setting while Hearth runs; kiosk mode itself is
+           * read once, so that leaving it with the admin gesture lasts until the next start. */
+          g_settings_bind (self->settings, "idle-dim-seconds",
+                           hearth_window_get_kiosk_controller (HEARTH_WINDOW (window)),
+                           "idle-dim-seconds", G_SETTINGS_BIND_GET);
+        }
 
       if (self->screenshot_path != NULL)
         {

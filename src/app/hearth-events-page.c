@@ -256,6 +256,8 @@ hearth_events_page_on_event (HearthEventBus *event_bus, HearthEvent *event, gpoi
   HearthEventsPage *self = HEARTH_EVENTS_PAGE (user_data);
   const char *device_id = hearth_event_get_device_id (event);
   g_autoptr (HearthEventItem) item = NULL;
+  GtkAdjustment *adjustment;
+  gboolean was_at_top;
 
   hearth_events_page_remember_device (self, device_id);
   if (!hearth_events_page_matches (self, device_id,
@@ -263,7 +265,14 @@ hearth_events_page_on_event (HearthEventBus *event_bus, HearthEvent *event, gpoi
     return;
 
   item = hearth_event_item_new_from_event (event);
+  adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
+  was_at_top = gtk_adjustment_get_value (adjustment) <= gtk_adjustment_get_lower (adjustment);
   g_list_store_insert (self->items, 0, item);
+  /* A list view keeps the rows on screen where they are when rows are added above them. That
+   * is right for someone reading further down; someone watching the top wants the new event
+   * in view. */
+  if (was_at_top)
+    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", 0);
   hearth_events_page_trim (self);
   hearth_events_page_update_empty_state (self);
 }

@@ -11,7 +11,7 @@
  * HearthKioskController is the part of kiosk mode that is behaviour rather than looks (the
  * window does full screen, decorations and the larger touch targets of style.css):
  *
- * - The way out is an admin gesture: pressing the header's title for ADMIN_HOLD_MS opens a
+ * - The way out is an admin gesture: holding the header's title for ADMIN_HOLD_MS and letting go opens a
  *   confirmation dialog, and only its "Leave Kiosk Mode" answer emits `leave-confirmed`. A
  *   child leaning on the panel, or a tap, does nothing; a person who knows the gesture still has
  *   to confirm it.
@@ -23,12 +23,16 @@
  *
  * Input is watched by a capture-phase controller on the window, which sees every event before
  * the widget it is meant for; the dark layer itself never takes input.
+ *
+ * The hold is timed from raw events (a capture-phase GtkEventControllerLegacy on the title), not
+ * with a GtkGestureLongPress: the title holds the view switcher's buttons, and a button claims
+ * every press it gets, which cancels a long-press gesture on its parent at once. Raw events
+ * still arrive, and the switcher keeps working normally.
  */
 
-/* GtkGestureLongPress fires after gtk-long-press-time × delay factor (at most 2): at 1 s with
- * the default 500 ms. The rest of the admin hold is timed here. */
 #define ADMIN_HOLD_MS 3000
-#define LONG_PRESS_DELAY_FACTOR 2.0
+/* A finger that slides further than this is scrolling or dragging, not holding. */
+#define ADMIN_HOLD_SLOP_PX 24.0
 
 enum
 {
@@ -54,7 +58,10 @@ struct _HearthKioskController
   GObject parent_instance;
 
   /* Owned */
-  GtkGesture *admin_gesture;
+  GtkEventController *admin_watch;
+  double hold_x;
+  double hold_y;
+  gboolean hold_is_long_enough;
   GtkEventController *input_watch;
   guint hold_source;
   guint idle_source;
@@ -221,45 +228,77 @@ hearth_kiosk_controller_ask_to_leave (HearthKioskController *self)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* The dialog opens when the finger is lifted after a long enough hold, not while it is still
+ * down: a modal dialog that appears under a pressed finger takes the release away from the
+ * window, which then never learns that the press ended. The title shows that the hold is long
+ * enough (style class "admin-hold-ready"). */
 static gboolean
 hearth_kiosk_controller_on_hold_done (gpointer user_data)
 {
   HearthKioskController *self = HEARTH_KIOSK_CONTROLLER (user_data);
 
   self->hold_source = 0;
-  hearth_kiosk_controller_ask_to_leave (self);
+  self->hold_is_long_enough = TRUE;
+  gtk_widget_add_css_class (self->admin_area, "admin-hold-ready");
   return G_SOURCE_REMOVE;
 }
 
 static void
-hearth_kiosk_controller_on_long_press (GtkGestureLongPress *gesture, double x, double y,
-                                       gpointer user_data)
+hearth_kiosk_controller_stop_hold (HearthKioskController *self)
 {
-  HearthKioskController *self = HEARTH_KIOSK_CONTROLLER (user_data);
-  int long_press_ms = 500;
-  double held_ms;
-
-  if (!self->active)
-    return;
-  g_object_get (gtk_widget_get_settings (self->admin_area), "gtk-long-press-time", &long_press_ms,
-                NULL);
-  held_ms = long_press_ms * gtk_gesture_long_press_get_delay_factor (gesture);
   g_clear_handle_id (&self->hold_source, g_source_remove);
-  if (held_ms >= ADMIN_HOLD_MS)
-    hearth_kiosk_controller_ask_to_leave (self);
-  else
-    self->hold_source = g_timeout_add ((guint)(ADMIN_HOLD_MS - held_ms),
-                                       hearth_kiosk_controller_on_hold_done, self);
+  self->hold_is_long_enough = FALSE;
+  if (self->admin_area != NULL)
+    gtk_widget_remove_css_class (self->admin_area, "admin-hold-ready");
 }
 
-/* Lifting the finger (or the gesture being cancelled) before ADMIN_HOLD_MS stops the hold. */
-static void
-hearth_kiosk_controller_on_hold_stopped (GtkGesture *gesture, GdkEventSequence *sequence,
-                                         gpointer user_data)
+static gboolean
+hearth_kiosk_controller_on_admin_input (GtkEventControllerLegacy *controller, GdkEvent *event,
+                                        gpointer user_data)
 {
   HearthKioskController *self = HEARTH_KIOSK_CONTROLLER (user_data);
+  GdkEventType type = gdk_event_get_event_type (event);
+  double x = 0, y = 0;
 
-  g_clear_handle_id (&self->hold_source, g_source_remove);
+  if (!self->active)
+    return GDK_EVENT_PROPAGATE;
+
+  gdk_event_get_position (event, &x, &y);
+  switch (type)
+    {
+      case GDK_BUTTON_PRESS:
+      case GDK_TOUCH_BEGIN:
+        self->hold_x = x;
+        self->hold_y = y;
+        hearth_kiosk_controller_stop_hold (self);
+        self->hold_source
+            = g_timeout_add (ADMIN_HOLD_MS, hearth_kiosk_controller_on_hold_done, self);
+        break;
+
+      case GDK_MOTION_NOTIFY:
+      case GDK_TOUCH_UPDATE:
+        if (ABS (x - self->hold_x) > ADMIN_HOLD_SLOP_PX
+            || ABS (y - self->hold_y) > ADMIN_HOLD_SLOP_PX)
+          hearth_kiosk_controller_stop_hold (self);
+        break;
+
+      case GDK_BUTTON_RELEASE:
+      case GDK_TOUCH_END:
+        /* Lifting the finger before ADMIN_HOLD_MS only ends the hold. */
+        if (self->hold_is_long_enough)
+          hearth_kiosk_controller_ask_to_leave (self);
+        hearth_kiosk_controller_stop_hold (self);
+        break;
+
+      case GDK_TOUCH_CANCEL:
+      case GDK_GRAB_BROKEN:
+        hearth_kiosk_controller_stop_hold (self);
+        break;
+
+      default:
+        break;
+    }
+  return GDK_EVENT_PROPAGATE;
 }
 
 static void
@@ -321,11 +360,11 @@ hearth_kiosk_controller_dispose (GObject *object)
       gtk_window_destroy (GTK_WINDOW (self->leave_dialog));
       self->leave_dialog = NULL;
     }
-  if (self->admin_gesture != NULL && self->admin_area != NULL)
-    gtk_widget_remove_controller (self->admin_area, GTK_EVENT_CONTROLLER (self->admin_gesture));
+  if (self->admin_watch != NULL && self->admin_area != NULL)
+    gtk_widget_remove_controller (self->admin_area, self->admin_watch);
   if (self->input_watch != NULL && self->window != NULL)
     gtk_widget_remove_controller (GTK_WIDGET (self->window), self->input_watch);
-  g_clear_object (&self->admin_gesture);
+  g_clear_object (&self->admin_watch);
   g_clear_object (&self->input_watch);
   self->window = NULL;
   self->admin_area = NULL;
@@ -400,21 +439,11 @@ hearth_kiosk_controller_new (GtkWindow *window, GtkWidget *admin_area, GtkWidget
   gtk_widget_set_visible (dim_layer, FALSE);
   gtk_widget_set_can_target (dim_layer, FALSE);
 
-  self->admin_gesture = g_object_ref (gtk_gesture_long_press_new ());
-  gtk_gesture_long_press_set_delay_factor (GTK_GESTURE_LONG_PRESS (self->admin_gesture),
-                                           LONG_PRESS_DELAY_FACTOR);
-  gtk_gesture_single_set_touch_only (GTK_GESTURE_SINGLE (self->admin_gesture), FALSE);
-  /* Capture phase: the title's own widgets (the view switcher's buttons) must not keep the
-   * press from the gesture. */
-  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (self->admin_gesture),
-                                              GTK_PHASE_CAPTURE);
-  g_signal_connect (self->admin_gesture, "pressed",
-                    G_CALLBACK (hearth_kiosk_controller_on_long_press), self);
-  g_signal_connect (self->admin_gesture, "end",
-                    G_CALLBACK (hearth_kiosk_controller_on_hold_stopped), self);
-  g_signal_connect (self->admin_gesture, "cancel",
-                    G_CALLBACK (hearth_kiosk_controller_on_hold_stopped), self);
-  gtk_widget_add_controller (admin_area, g_object_ref (GTK_EVENT_CONTROLLER (self->admin_gesture)));
+  self->admin_watch = g_object_ref (gtk_event_controller_legacy_new ());
+  gtk_event_controller_set_propagation_phase (self->admin_watch, GTK_PHASE_CAPTURE);
+  g_signal_connect (self->admin_watch, "event", G_CALLBACK (hearth_kiosk_controller_on_admin_input),
+                    self);
+  gtk_widget_add_controller (admin_area, g_object_ref (self->admin_watch));
 
   self->input_watch = g_object_ref (gtk_event_controller_legacy_new ());
   gtk_event_controller_set_propagation_phase (self->input_watch, GTK_PHASE_CAPTURE);
@@ -451,12 +480,9 @@ hearth_kiosk_controller_set_active (HearthKioskController *self, gboolean active
   self->last_input_us = g_get_monotonic_time ();
   if (!active)
     {
-      g_clear_handle_id (&self->hold_source, g_source_remove);
+      hearth_kiosk_controller_stop_hold (self);
       hearth_kiosk_controller_set_dimmed (self, FALSE);
     }
-  if (self->admin_gesture != NULL)
-    gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (self->admin_gesture),
-                                                active ? GTK_PHASE_CAPTURE : GTK_PHASE_NONE);
   hearth_kiosk_controller_schedule_dim (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
 }
@@ -490,15 +516,15 @@ hearth_kiosk_controller_get_dimmed (HearthKioskController *self)
 }
 
 /**
- * hearth_kiosk_controller_get_admin_gesture:
+ * hearth_kiosk_controller_get_admin_area:
  *
- * Returns: (transfer none): the long-press gesture on the admin area
+ * Returns: (transfer none) (nullable): the widget to hold for the admin gesture
  */
-GtkGesture *
-hearth_kiosk_controller_get_admin_gesture (HearthKioskController *self)
+GtkWidget *
+hearth_kiosk_controller_get_admin_area (HearthKioskController *self)
 {
   g_return_val_if_fail (HEARTH_IS_KIOSK_CONTROLLER (self), NULL);
-  return self->admin_gesture;
+  return self->admin_area;
 }
 
 /**

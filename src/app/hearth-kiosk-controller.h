@@ -17,7 +17,7 @@ void hearth_kiosk_controller_set_active (HearthKioskController *self, gboolean a
 guint hearth_kiosk_controller_get_idle_dim_seconds (HearthKioskController *self);
 void hearth_kiosk_controller_set_idle_dim_seconds (HearthKioskController *self, guint seconds);
 gboolean hearth_kiosk_controller_get_dimmed (HearthKioskController *self);
-GtkGesture *hearth_kiosk_controller_get_admin_gesture (HearthKioskController *self);
+GtkWidget *hearth_kiosk_controller_get_admin_area (HearthKioskController *self);
 AdwMessageDialog *hearth_kiosk_controller_get_leave_dialog (HearthKioskController *self);
 
 G_END_DECLS
