@@ -169,6 +169,30 @@
 #define IOTSCP_MAX_CONNECTIONS 4
 #endif
 
+/* Connection admission (protocol.md sections 5.1 and 8, docs/firmware.md section 4.4).
+ * Connections from one source address that are not an authenticated controller's (still in the
+ * handshake, or without a controller key) at most this many at a time: one host cannot take
+ * every slot. Half the slots, at least one. */
+#ifndef IOTSCP_MAX_UNAUTHENTICATED_PER_ADDRESS
+#define IOTSCP_MAX_UNAUTHENTICATED_PER_ADDRESS                                                     \
+  (IOTSCP_MAX_CONNECTIONS / 2 > 0 ? IOTSCP_MAX_CONNECTIONS / 2 : 1)
+#endif
+/* The whole ClientHello must have arrived this long after the TCP connection was accepted. */
+#ifndef IOTSCP_CLIENT_HELLO_TIMEOUT_MS
+#define IOTSCP_CLIENT_HELLO_TIMEOUT_MS 2000
+#endif
+/* A connection younger than this is never closed to make room for an unknown newcomer, so that
+ * a client always gets the time to finish its handshake; older unauthenticated ones may be.
+ * On a chip whose ECDHE-ECDSA handshake takes about a second, raise it above that time. */
+#ifndef IOTSCP_ADMISSION_GRACE_MS
+#define IOTSCP_ADMISSION_GRACE_MS 1000
+#endif
+/* Source addresses of the latest connections that authenticated as a controller; a newcomer
+ * from one of them may take the slot of any unauthenticated connection at once. */
+#ifndef IOTSCP_KNOWN_CONTROLLER_ADDRESSES
+#define IOTSCP_KNOWN_CONTROLLER_ADDRESSES 4
+#endif
+
 /* Subscriptions and controllers per device (section 8). */
 #ifndef IOTSCP_MAX_SUBSCRIPTIONS
 #define IOTSCP_MAX_SUBSCRIPTIONS 4

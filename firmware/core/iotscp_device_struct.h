@@ -56,6 +56,9 @@ typedef struct iotscp_connection
   iotscp_addr peer;
   bool answer_keep_alive;
   uint8_t answer_kind;     /* iotscp_answer_kind in iotscp_routes.c: buffered or generated */
+  bool hello_seen;         /* The whole ClientHello has arrived (section 4.4 of firmware.md). */
+  bool from_known_address; /* Accepted from an address a controller authenticated from. */
+  uint64_t accepted_ms;    /* Age, for choosing which connection makes room. */
   uint64_t deadline_ms;    /* Handshake, request or idle deadline, by state. */
   uint32_t write_len;      /* Length handed to mbedtls_ssl_write while it wants to be retried. */
   uint32_t answer_len;     /* The whole answer, head and body. */
@@ -144,6 +147,9 @@ struct iotscp_device
 
   struct iotscp_tls *tls;
   iotscp_connection connections[IOTSCP_MAX_CONNECTIONS];
+  /* Addresses (port ignored) that controllers recently authenticated from, newest first. */
+  iotscp_addr known_controller_addresses[IOTSCP_KNOWN_CONTROLLER_ADDRESSES];
+  uint8_t known_controller_address_count;
   iotscp_subscription subscriptions[IOTSCP_MAX_SUBSCRIPTIONS];
   iotscp_event_ring ring;
   iotscp_probe_state probe;

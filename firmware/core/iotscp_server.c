@@ -67,27 +67,111 @@ iotscp_server_close (iotscp_device *dev, iotscp_connection *conn)
   conn->has_peer_key = false;
 }
 
-static iotscp_connection *
-free_slot (iotscp_device *dev)
+/* Same host: family and address, the port is ignored (each connection has its own). */
+static bool
+same_host (const iotscp_addr *a, const iotscp_addr *b)
 {
-  iotscp_connection *oldest_idle = NULL;
-  for (size_t i = 0; i < IOTSCP_MAX_CONNECTIONS; i++)
-    if (dev->connections[i].state == CONN_FREE)
-      return &dev->connections[i];
-  /* All slots busy: give the slot of the idle kept-alive connection that has waited longest to
-   * the newcomer, since an idle client can reconnect but a new one cannot get in otherwise. */
+  size_t len = a->family == IOTSCP_AF_INET ? 4 : 16;
+  return a->family == b->family && memcmp (a->bytes, b->bytes, len) == 0;
+}
+
+/* An authenticated controller connection: its handshake is done and its key is in the
+ * controller list now (a removed controller's connection loses this at once). */
+static bool
+is_controller_connection (const iotscp_device *dev, const iotscp_connection *conn)
+{
+  return conn->state != CONN_FREE && conn->state != CONN_HANDSHAKE && conn->has_peer_key
+         && iotscp_device_is_controller (dev, conn->peer_fingerprint);
+}
+
+static bool
+is_known_controller_address (const iotscp_device *dev, const iotscp_addr *addr)
+{
+  for (size_t i = 0; i < dev->known_controller_address_count; i++)
+    if (same_host (&dev->known_controller_addresses[i], addr))
+      return true;
+  return false;
+}
+
+/* Moves addr to the front of the known controller addresses, dropping the oldest when full. */
+static void
+remember_controller_address (iotscp_device *dev, const iotscp_addr *addr)
+{
+  size_t count = dev->known_controller_address_count;
+  size_t at = count < IOTSCP_KNOWN_CONTROLLER_ADDRESSES ? count : count - 1;
+  for (size_t i = 0; i < count; i++)
+    if (same_host (&dev->known_controller_addresses[i], addr))
+      {
+        at = i;
+        break;
+      }
+  if (at == count)
+    dev->known_controller_address_count++;
+  memmove (&dev->known_controller_addresses[1], &dev->known_controller_addresses[0],
+           at * sizeof (iotscp_addr));
+  dev->known_controller_addresses[0] = *addr;
+}
+
+/*
+ * Chooses the slot for a newcomer from peer, closing a connection to make room when that is
+ * allowed, or returns NULL: the newcomer is closed at once. The policy (protocol.md section 5.1,
+ * docs/firmware.md section 4.4), in order:
+ * 1. A source address holds at most IOTSCP_MAX_UNAUTHENTICATED_PER_ADDRESS connections that
+ *    are not authenticated controller connections; more from it are closed at once, so one host
+ *    cannot take every slot.
+ * 2. A free slot is taken.
+ * 3. Otherwise the oldest connection that is not an authenticated controller's makes room,
+ *    if it is older than IOTSCP_ADMISSION_GRACE_MS, or if the newcomer comes from an address a
+ *    controller authenticated from recently and the connection does not. An authenticated
+ *    controller connection never makes room for a newcomer, which is unauthenticated by
+ *    definition, so a hub's kept-alive connection survives any number of strangers.
+ * The grace period is what stops an attacker who re-opens every closed socket from evicting a
+ * legitimate handshake within milliseconds: newcomers only ever take slots that had their
+ * chance. Everything here is a scan of the fixed slot array; nothing is allocated.
+ */
+static iotscp_connection *
+admit (iotscp_device *dev, const iotscp_addr *peer, uint64_t now_ms)
+{
+  bool known = is_known_controller_address (dev, peer);
+  iotscp_connection *free_one = NULL;
+  iotscp_connection *victim = NULL;
+  size_t unauthenticated_from_peer = 0;
+
   for (size_t i = 0; i < IOTSCP_MAX_CONNECTIONS; i++)
     {
       iotscp_connection *c = &dev->connections[i];
-      if (c->state == CONN_IDLE
-          && (oldest_idle == NULL || c->deadline_ms < oldest_idle->deadline_ms))
-        oldest_idle = c;
+      bool old_enough;
+      if (c->state == CONN_FREE)
+        {
+          if (free_one == NULL)
+            free_one = c;
+          continue;
+        }
+      if (is_controller_connection (dev, c))
+        continue;
+      if (same_host (&c->peer, peer))
+        unauthenticated_from_peer++;
+      old_enough = now_ms - c->accepted_ms >= IOTSCP_ADMISSION_GRACE_MS;
+      if ((old_enough || (known && !c->from_known_address))
+          && (victim == NULL || c->accepted_ms < victim->accepted_ms))
+        victim = c;
     }
-  if (oldest_idle != NULL)
+  if (unauthenticated_from_peer >= IOTSCP_MAX_UNAUTHENTICATED_PER_ADDRESS)
     {
-      iotscp_server_close (dev, oldest_idle);
-      return oldest_idle;
+      IOTSCP_LOG (dev, IOTSCP_LOG_DEBUG, "too many unauthenticated connections from one address");
+      return NULL;
     }
+  if (free_one != NULL)
+    return free_one;
+  if (victim != NULL)
+    {
+      IOTSCP_LOG (dev, IOTSCP_LOG_DEBUG,
+                  "all connection slots busy; closing an unauthenticated "
+                  "one for a newcomer");
+      iotscp_server_close (dev, victim);
+      return victim;
+    }
+  IOTSCP_LOG (dev, IOTSCP_LOG_DEBUG, "all connection slots busy; closing a new one");
   return NULL;
 }
 
@@ -102,11 +186,10 @@ iotscp_server_accept (iotscp_device *dev, uint64_t now_ms)
       int handle = iotscp_port_tcp_accept (dev->port, dev->listener, &peer);
       if (handle < 0)
         return;
-      conn = free_slot (dev);
+      conn = admit (dev, &peer, now_ms);
       if (conn == NULL)
         {
           /* Closing at once is the quickest "busy" a client can get without a TLS handshake. */
-          IOTSCP_LOG (dev, IOTSCP_LOG_DEBUG, "all connection slots busy; closing a new one");
           iotscp_port_close (dev->port, handle);
           continue;
         }
@@ -115,6 +198,8 @@ iotscp_server_accept (iotscp_device *dev, uint64_t now_ms)
       conn->io.port = dev->port;
       conn->io.handle = handle;
       conn->peer = peer;
+      conn->from_known_address = is_known_controller_address (dev, &peer);
+      conn->accepted_ms = now_ms;
       conn->ssl = iotscp_tls_new_context (dev, true, &conn->io);
       if (conn->ssl == NULL)
         {
@@ -124,7 +209,8 @@ iotscp_server_accept (iotscp_device *dev, uint64_t now_ms)
           continue;
         }
       conn->state = CONN_HANDSHAKE;
-      conn->deadline_ms = now_ms + IOTSCP_HANDSHAKE_TIMEOUT_MS;
+      /* Silent connections are the cheapest way to hold a slot: the ClientHello comes first. */
+      conn->deadline_ms = now_ms + IOTSCP_CLIENT_HELLO_TIMEOUT_MS;
       iotscp_http_request_reset (&conn->request);
     }
 }
@@ -176,6 +262,12 @@ step (iotscp_connection *conn, uint64_t now_ms, size_t *budget)
     {
       case CONN_HANDSHAKE:
         ret = mbedtls_ssl_handshake (conn->ssl);
+        if (!conn->hello_seen && conn->ssl->state > MBEDTLS_SSL_CLIENT_HELLO)
+          {
+            /* The ClientHello is in: the rest of the handshake gets the full deadline. */
+            conn->hello_seen = true;
+            conn->deadline_ms = conn->accepted_ms + IOTSCP_HANDSHAKE_TIMEOUT_MS;
+          }
         if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
           return false;
         if (ret != 0)
@@ -186,6 +278,8 @@ step (iotscp_connection *conn, uint64_t now_ms, size_t *budget)
           }
         conn->has_peer_key = iotscp_tls_peer_fingerprint (conn->ssl, conn->peer_fingerprint);
         conn->state = CONN_IDLE;
+        if (is_controller_connection (dev, conn))
+          remember_controller_address (dev, &conn->peer);
         conn->deadline_ms = now_ms + IOTSCP_IDLE_TIMEOUT_MS;
         return true;
 

@@ -335,8 +335,9 @@ def client_context(identity=None):
     return context
 
 
-def connect(port, identity=None, host="127.0.0.1", timeout=10.0):
-    raw = socket.create_connection((host, port), timeout=timeout)
+def connect(port, identity=None, host="127.0.0.1", timeout=10.0, source=None):
+    raw = socket.create_connection((host, port), timeout=timeout,
+                                   source_address=(source, 0) if source else None)
     try:
         tls = client_context(identity).wrap_socket(raw)
     except BaseException:
@@ -460,11 +461,11 @@ def encode_request(method, target, headers=(), body=None, host="127.0.0.1"):
 class Client:
     """A kept-alive HTTPS connection to one device, optionally with a client certificate."""
 
-    def __init__(self, port, identity=None, timeout=10.0):
+    def __init__(self, port, identity=None, timeout=10.0, source=None):
         self.port = port
         self.identity = identity
         self.timeout = timeout
-        self.sock = connect(port, identity, timeout=timeout)
+        self.sock = connect(port, identity, timeout=timeout, source=source)
         self.reader = HttpReader(self.sock)
 
     def request(self, method, target, headers=(), body=None):

@@ -377,29 +377,7 @@ def main():
                                "(%r)" % (len(group), healthy))
             failures.check(serves(port), "the device serves after the stalling clients")
 
-            # --- connection slots (4): the longest-idle kept-alive connection makes room ---
-            idle = [Client(port, admin) for _ in range(4)]
-            try:
-                for client in idle:
-                    client.get("/.well-known/iotscp")
-                    time.sleep(0.05)
-                failures.check(serves(port), "with 4 idle kept-alive connections a 5th client is "
-                               "served (an idle one makes room)")
-                try:
-                    oldest = idle[0].get("/.well-known/iotscp").status
-                except (ConnectionClosed, OSError, ssl.SSLError, ValueError):
-                    oldest = None
-                failures.check(oldest is None, "the longest-idle connection was the one closed "
-                               "(it answered %r)" % oldest)
-                try:
-                    newest = idle[3].get("/.well-known/iotscp").status
-                except (ConnectionClosed, OSError, ssl.SSLError, ValueError):
-                    newest = None
-                failures.check(newest == 200, "the most recent idle connection still works (%r)"
-                               % newest)
-            finally:
-                for client in idle:
-                    client.close()
+            # (Connection slots and who makes room for a newcomer: test_admission.py.)
 
             # --- memory over 1,000 repetitions ---
             fast = [case for case in CASES]
