@@ -36,6 +36,10 @@
  *    with the number of lost NOTIFYs, so the subscriber re-reads its state. */
 
 #define NOTIFY_HEADER_MAX_BYTES 256
+/* All headers of one request together, and their number: a device sends 8 headers of well
+ * under 1 KiB in all (docs/protocol.md §7.4). */
+#define HEADERS_MAX_BYTES 8192
+#define HEADERS_MAX_COUNT 32
 #define REQUEST_TIMEOUT_DEFAULT_S 10
 /* A kept-alive connection with no request under way may wait this long for its next one; a
  * device sends at least a heartbeat every 60 s (docs/protocol.md §7.1). */
@@ -211,6 +215,29 @@ got_headers_cb (SoupServerMessage *msg, gpointer user_data)
   /* From here the body must arrive within the deadline too. */
   if (info != NULL)
     arm_deadline (info, self->request_timeout);
+
+  /* libsoup has read the headers already; a request with more of them than any device sends
+   * is not served further. */
+  {
+    SoupMessageHeadersIter iter;
+    const char *name, *value;
+    gsize total = 0;
+    guint count = 0;
+
+    soup_message_headers_iter_init (&iter, headers);
+    while (soup_message_headers_iter_next (&iter, &name, &value))
+      {
+        total += strlen (name) + strlen (value) + 4;
+        count++;
+      }
+    if (total > HEADERS_MAX_BYTES || count > HEADERS_MAX_COUNT)
+      {
+        self->n_rejected[HEARTH_NOTIFY_REJECTED_TOO_LARGE]++;
+        if (info != NULL && info->socket != NULL)
+          g_socket_shutdown (info->socket, TRUE, TRUE, NULL);
+        return;
+      }
+  }
 
   length = soup_message_headers_get_content_length (headers);
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
