@@ -116,7 +116,8 @@ extern "C"
   /*
  * The type of one property, action input field or event data field. The core validates every
  * incoming value against it (422 otherwise) and writes it into the description as JSON Schema.
- * minimum/maximum/step apply to integer and number; enum_values to string.
+ * minimum/maximum/step apply to integer and number; enum_values to all but boolean (for
+ * integer and number: the decimal text of each number, e.g. "2700", compared by value).
  */
   typedef struct iotscp_schema
   {

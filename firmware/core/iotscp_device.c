@@ -189,6 +189,13 @@ fields_ok (const iotscp_field *fields, size_t count)
 static iotscp_value
 default_value (const iotscp_schema *schema)
 {
+  {
+    double first;
+    if (schema->enum_count > 0 && schema->type != IOTSCP_TYPE_STRING
+        && iotscp_model_enum_number (schema, 0, &first))
+      return schema->type == IOTSCP_TYPE_INTEGER ? iotscp_int ((int64_t)first)
+                                                 : iotscp_number (first);
+  }
   switch (schema->type)
     {
       case IOTSCP_TYPE_INTEGER:

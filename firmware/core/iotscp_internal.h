@@ -15,6 +15,7 @@
 /* True when name is a valid property/action/event/field name (protocol.md section 4). */
 bool iotscp_model_name_ok (const char *name);
 /* Checks a schema (types, enum, bounds). Returns true when it is usable. */
+bool iotscp_model_enum_number (const iotscp_schema *schema, size_t i, double *out);
 bool iotscp_model_schema_ok (const iotscp_schema *schema);
 /* Checks a value against a schema; on failure returns false and sets *why. */
 bool iotscp_model_value_ok (const iotscp_schema *schema, const iotscp_value *value,

@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "iotscp_text.h"
@@ -40,6 +41,25 @@ iotscp_model_name_ok (const char *name)
   return true;
 }
 
+/* A numeric enum value: the decimal text of a JSON number, wholly parsed, finite, and an
+ * integer within +-(2^53-1) for an integer schema. */
+bool
+iotscp_model_enum_number (const iotscp_schema *schema, size_t i, double *out)
+{
+  const char *text = schema->enum_values[i];
+  char *end = NULL;
+  double v;
+  if (text == NULL || *text == '\0')
+    return false;
+  v = strtod (text, &end);
+  if (end == NULL || *end != '\0' || !isfinite (v))
+    return false;
+  if (schema->type == IOTSCP_TYPE_INTEGER && (v != floor (v) || fabs (v) > 9007199254740991.0))
+    return false;
+  *out = v;
+  return true;
+}
+
 bool
 iotscp_model_schema_ok (const iotscp_schema *schema)
 {
@@ -49,8 +69,15 @@ iotscp_model_schema_ok (const iotscp_schema *schema)
         return schema->enum_count == 0;
       case IOTSCP_TYPE_INTEGER:
       case IOTSCP_TYPE_NUMBER:
-        if (schema->enum_count != 0)
-          return false;
+        /* A numeric enum is kept as the numbers' decimal texts and compared by value. */
+        for (size_t i = 0; i < schema->enum_count; i++)
+          {
+            double v;
+            if (!iotscp_model_enum_number (schema, i, &v)
+                || ((schema->flags & IOTSCP_HAS_MINIMUM) && v < schema->minimum)
+                || ((schema->flags & IOTSCP_HAS_MAXIMUM) && v > schema->maximum))
+              return false;
+          }
         if ((schema->flags & IOTSCP_HAS_MINIMUM) && (schema->flags & IOTSCP_HAS_MAXIMUM)
             && schema->minimum > schema->maximum)
           return false;
@@ -102,6 +129,15 @@ iotscp_model_value_ok (const iotscp_schema *schema, const iotscp_value *value, c
         if ((schema->flags & IOTSCP_HAS_MAXIMUM) && n > schema->maximum)
           {
             *why = "value is above the maximum";
+            return false;
+          }
+        if (schema->enum_count > 0)
+          {
+            double allowed;
+            for (size_t i = 0; i < schema->enum_count; i++)
+              if (iotscp_model_enum_number (schema, i, &allowed) && allowed == n)
+                return true;
+            *why = "value is not one of the allowed values";
             return false;
           }
         return true;
@@ -327,7 +363,13 @@ write_schema_members (iotscp_jw *w, const iotscp_schema *schema)
       iotscp_jw_key (w, "enum");
       iotscp_jw_array_begin (w);
       for (size_t i = 0; i < schema->enum_count; i++)
-        iotscp_jw_string (w, schema->enum_values[i]);
+        {
+          double v;
+          if (schema->type == IOTSCP_TYPE_STRING)
+            iotscp_jw_string (w, schema->enum_values[i]);
+          else if (iotscp_model_enum_number (schema, i, &v))
+            write_bound (w, schema->type, v);
+        }
       iotscp_jw_array_end (w);
     }
 }
@@ -393,12 +435,22 @@ write_description (const iotscp_device *dev, iotscp_jw *w)
   iotscp_jw_string (w, dev->id);
   iotscp_jw_key (w, "name");
   iotscp_jw_string (w, dev->name);
-  iotscp_jw_key (w, "model");
-  iotscp_jw_string (w, dev->model ? dev->model : "");
-  iotscp_jw_key (w, "manufacturer");
-  iotscp_jw_string (w, dev->manufacturer ? dev->manufacturer : "");
-  iotscp_jw_key (w, "firmware");
-  iotscp_jw_string (w, dev->firmware ? dev->firmware : "");
+  /* Optional (protocol.md section 4.1): absent when the device has none. */
+  if (dev->model != NULL)
+    {
+      iotscp_jw_key (w, "model");
+      iotscp_jw_string (w, dev->model);
+    }
+  if (dev->manufacturer != NULL)
+    {
+      iotscp_jw_key (w, "manufacturer");
+      iotscp_jw_string (w, dev->manufacturer);
+    }
+  if (dev->firmware != NULL)
+    {
+      iotscp_jw_key (w, "firmware");
+      iotscp_jw_string (w, dev->firmware);
+    }
   if (dev->ui_icon != NULL || dev->ui_primary != NULL)
     {
       iotscp_jw_key (w, "ui");

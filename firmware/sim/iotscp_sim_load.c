@@ -9,11 +9,13 @@
 
 #include "iotscp_sim.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "iotscp_internal.h"
 #include "iotscp_json.h"
 
 #define MAX_FILE (64 * 1024)
@@ -95,6 +97,37 @@ get_number (loader *l, int obj, const char *key, double *out, bool *present, con
   return true;
 }
 
+/* The largest integer a JSON number carries exactly, and the limit of protocol.md section 4.3. */
+#define MAX_SAFE_INTEGER 9007199254740991.0
+
+static bool
+integer_bound_ok (double value)
+{
+  return value == floor (value) && value >= -MAX_SAFE_INTEGER && value <= MAX_SAFE_INTEGER;
+}
+
+/* The rules of protocol.md section 4.3 that JSON Schema cannot state: integer bounds are
+ * integers within +-(2^53-1), minimum <= maximum, step > 0. */
+static bool
+check_bounds (loader *l, const iotscp_schema *schema, const char *where)
+{
+  bool has_min = schema->flags & IOTSCP_HAS_MINIMUM, has_max = schema->flags & IOTSCP_HAS_MAXIMUM;
+  if (schema->type == IOTSCP_TYPE_INTEGER)
+    {
+      if (has_min && !integer_bound_ok (schema->minimum))
+        return fail (l, "%s: \"minimum\" of an integer must be an integer within +-(2^53-1)",
+                     where);
+      if (has_max && !integer_bound_ok (schema->maximum))
+        return fail (l, "%s: \"maximum\" of an integer must be an integer within +-(2^53-1)",
+                     where);
+    }
+  if (has_min && has_max && schema->minimum > schema->maximum)
+    return fail (l, "%s: \"minimum\" is greater than \"maximum\"", where);
+  if ((schema->flags & IOTSCP_HAS_STEP) && !(schema->step > 0))
+    return fail (l, "%s: \"step\" must be greater than 0", where);
+  return true;
+}
+
 static bool
 parse_schema (loader *l, int obj, iotscp_schema *schema, const char *where)
 {
@@ -112,7 +145,19 @@ parse_schema (loader *l, int obj, iotscp_schema *schema, const char *where)
   else if (strcmp (type, "string") == 0)
     schema->type = IOTSCP_TYPE_STRING;
   else
-    return fail (l, "%s: type \"%s\" is not boolean, integer, number or string", where, type);
+    {
+      /* protocol.md section 4.4 allows object fields in data schemas, but the firmware core's
+       * model is one flat level of fields (a microcontroller has no room for a schema tree). */
+      if (strcmp (type, "object") == 0)
+        fail (l,
+              "%s: nested objects are not supported by this device (the firmware core "
+              "models one flat level of fields; protocol.md section 4.4)",
+              where);
+      else
+        fail (l, "%s: type \"%s\" is not boolean, integer, number or string", where, type);
+      free (type);
+      return false;
+    }
   free (type);
   if (!get_number (l, obj, "minimum", &schema->minimum, &present, where))
     return false;
@@ -126,6 +171,8 @@ parse_schema (loader *l, int obj, iotscp_schema *schema, const char *where)
     return false;
   if (present)
     schema->flags |= IOTSCP_HAS_STEP;
+  if (!check_bounds (l, schema, where))
+    return false;
   schema->unit = get_string (l, obj, "unit", false, where);
   if (l->failed)
     return false;
@@ -134,23 +181,41 @@ parse_schema (loader *l, int obj, iotscp_schema *schema, const char *where)
     {
       const char **values;
       size_t n = 0;
-      if (schema->type != IOTSCP_TYPE_STRING
+      bool numeric = schema->type == IOTSCP_TYPE_INTEGER || schema->type == IOTSCP_TYPE_NUMBER;
+      if (schema->type == IOTSCP_TYPE_BOOLEAN
           || iotscp_json_type_of (&l->doc, tok) != IOTSCP_JSON_ARRAY)
-        return fail (l, "%s: \"enum\" must be an array of strings on a string", where);
+        return fail (l, "%s: \"enum\" must be an array (of strings or numbers, as the type)",
+                     where);
+      if (l->doc.tokens[tok].count == 0 || l->doc.tokens[tok].count > 32)
+        return fail (l, "%s: \"enum\" must have 1 to 32 values", where);
       values = calloc (l->doc.tokens[tok].count + 1, sizeof *values);
-      if (l->doc.tokens[tok].count == 0 || l->doc.tokens[tok].count > 255 || values == NULL)
-        return fail (l, "%s: \"enum\" must have 1 to 255 values", where);
+      if (values == NULL)
+        return fail (l, "out of memory");
+      schema->enum_values = values;
       for (int e = iotscp_json_first (&l->doc, tok); e >= 0; e = iotscp_json_next (&l->doc, tok, e))
         {
           size_t cap = (size_t)(l->doc.tokens[e].end - l->doc.tokens[e].start) + 1;
           char *s = calloc (1, cap);
-          if (iotscp_json_type_of (&l->doc, e) != IOTSCP_JSON_STRING || s == NULL
-              || iotscp_json_get_string (&l->doc, e, s, cap, NULL) < 0)
-            return fail (l, "%s: \"enum\" values must be strings", where);
+          if (s == NULL)
+            return fail (l, "out of memory");
           values[n++] = s;
+          schema->enum_count = (uint8_t)n;
+          if (numeric)
+            {
+              /* A numeric enum keeps each number's JSON text; the core compares by value. */
+              if (iotscp_json_type_of (&l->doc, e) != IOTSCP_JSON_NUMBER)
+                return fail (l, "%s: \"enum\" values must be numbers on a number", where);
+              memcpy (s, l->doc.text + l->doc.tokens[e].start, cap - 1);
+            }
+          else if (iotscp_json_type_of (&l->doc, e) != IOTSCP_JSON_STRING
+                   || iotscp_json_get_string (&l->doc, e, s, cap, NULL) < 0)
+            return fail (l, "%s: \"enum\" values must be strings on a string", where);
         }
-      schema->enum_values = values;
-      schema->enum_count = (uint8_t)n;
+      if (!iotscp_model_schema_ok (schema))
+        return fail (l,
+                     "%s: \"enum\" values must be integral for an integer and within "
+                     "minimum and maximum",
+                     where);
     }
   return true;
 }
@@ -246,9 +311,9 @@ parse_document (loader *l, sim_model *model)
     return fail (l, "\"iotscp\" must be 2");
   model->kind = SIM_KIND_GENERIC;
   model->name = get_string (l, root, "name", true, "document");
-  model->model = get_string (l, root, "model", true, "document");
-  model->manufacturer = get_string (l, root, "manufacturer", true, "document");
-  model->firmware = get_string (l, root, "firmware", true, "document");
+  model->model = get_string (l, root, "model", false, "document");
+  model->manufacturer = get_string (l, root, "manufacturer", false, "document");
+  model->firmware = get_string (l, root, "firmware", false, "document");
   if (l->failed)
     return false;
   ui = iotscp_json_object_get (&l->doc, root, "ui");
@@ -284,7 +349,7 @@ parse_document (loader *l, sim_model *model)
           return fail (l, "%s: invalid name", where);
         if (iotscp_json_type_of (&l->doc, k + 1) != IOTSCP_JSON_OBJECT)
           return fail (l, "%s: must be an object", where);
-        p->title = get_string (l, k + 1, "title", true, where);
+        p->title = get_string (l, k + 1, "title", false, where);
         p->description = get_string (l, k + 1, "description", false, where);
         if (l->failed || !parse_schema (l, k + 1, &p->schema, where))
           return false;
@@ -328,7 +393,7 @@ parse_document (loader *l, sim_model *model)
           snprintf (where, sizeof where, "action \"%s\"", a->name);
           if (!name_ok (a->name) || iotscp_json_type_of (&l->doc, k + 1) != IOTSCP_JSON_OBJECT)
             return fail (l, "%s: invalid name or not an object", where);
-          a->title = get_string (l, k + 1, "title", true, where);
+          a->title = get_string (l, k + 1, "title", false, where);
           a->description = get_string (l, k + 1, "description", false, where);
           if (l->failed)
             return false;
@@ -368,7 +433,7 @@ parse_document (loader *l, sim_model *model)
           snprintf (where, sizeof where, "event \"%s\"", e->name);
           if (!name_ok (e->name) || iotscp_json_type_of (&l->doc, k + 1) != IOTSCP_JSON_OBJECT)
             return fail (l, "%s: invalid name or not an object", where);
-          e->title = get_string (l, k + 1, "title", true, where);
+          e->title = get_string (l, k + 1, "title", false, where);
           e->description = get_string (l, k + 1, "description", false, where);
           if (l->failed)
             return false;

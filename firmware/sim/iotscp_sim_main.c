@@ -15,6 +15,7 @@
 
 #include "iotscp_posix.h"
 #include "iotscp_sim.h"
+#include "iotscp_internal.h"
 #include "iotscp_text.h"
 
 #include <errno.h>
@@ -52,8 +53,27 @@ on_signal (int signum)
   quit_requested = 1;
 }
 
+static const char usage_text[]
+    = "usage: iotscp-device [--profile light|switch|keypad|thermometer|motion|lock | "
+      "--description FILE] [--name NAME] [--port N] [--state-dir DIR] [--count N] "
+      "[--allow-controller SHA256]... [--emit-rate HZ]\n"
+      "       iotscp-device get-cert --state-dir DIR [--force]\n"
+      "       iotscp-device --help\n"
+      "\n"
+      "  --profile P               a built-in device model (default light)\n"
+      "  --description FILE        simulate the self-description document in FILE\n"
+      "  --name NAME               the device name, any UTF-8 (numbered with --count)\n"
+      "  --port N                  TLS port of the first device (default 4443; 0: any free)\n"
+      "  --state-dir DIR           where ids, keys and controller lists are kept\n"
+      "  --count N                 host N devices in this process\n"
+      "  --allow-controller SHA256 add a controller key fingerprint (repeatable)\n"
+      "  --emit-rate HZ            how often each device changes a value or emits an event\n"
+      "  -h, --help                print this help and exit\n"
+      "  get-cert [--force]        print the device id and key fingerprint (--force: new key)\n";
+
 static void usage_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2), noreturn));
 
+/* Bad arguments: the reason and the usage on stderr, exit status 2. */
 static void
 usage_error (const char *fmt, ...)
 {
@@ -62,11 +82,7 @@ usage_error (const char *fmt, ...)
   va_start (args, fmt);
   vfprintf (stderr, fmt, args);
   va_end (args);
-  fprintf (stderr,
-           "\nusage: iotscp-device [--profile light|switch|keypad|thermometer|motion|lock | "
-           "--description FILE] [--name NAME] [--port N] [--state-dir DIR] [--count N] "
-           "[--allow-controller SHA256]... [--emit-rate HZ]\n"
-           "       iotscp-device get-cert --state-dir DIR [--force]\n");
+  fprintf (stderr, "\n%s", usage_text);
   exit (2);
 }
 
@@ -325,15 +341,32 @@ simulate_tick (sim_device *sd)
               double lo = (s->flags & IOTSCP_HAS_MINIMUM) ? s->minimum : 0;
               double hi = (s->flags & IOTSCP_HAS_MAXIMUM) ? s->maximum : lo + 100;
               iotscp_value v;
+              double chosen;
+              if ((s->type == IOTSCP_TYPE_INTEGER || s->type == IOTSCP_TYPE_NUMBER)
+                  && s->enum_count > 0
+                  && iotscp_model_enum_number (s, (r >> 8) % s->enum_count, &chosen))
+                {
+                  v = s->type == IOTSCP_TYPE_INTEGER ? iotscp_int ((int64_t)chosen)
+                                                     : iotscp_number (chosen);
+                  iotscp_device_set_property (&sd->dev, i, &v);
+                  break;
+                }
               switch (s->type)
                 {
                   case IOTSCP_TYPE_BOOLEAN:
                     v = iotscp_bool ((r >> 8) & 1);
                     break;
                   case IOTSCP_TYPE_INTEGER:
-                    v = iotscp_int ((int64_t)ceil (lo)
-                                    + (int64_t)((r >> 8) % (uint32_t)(hi - lo + 1)));
-                    break;
+                    {
+                      /* In doubles: the range may span more than 2^32 (up to 2^54), where a
+                       * 32-bit modulus would be zero or wrap. The loader keeps the bounds
+                       * integral and within +-(2^53-1), so every value here is exact. */
+                      double first = ceil (lo), last = floor (hi);
+                      double pick
+                          = first + floor ((last - first + 1.0) * (double)(r >> 8) / 16777216.0);
+                      v = iotscp_int ((int64_t)fmin (pick, last));
+                      break;
+                    }
                   case IOTSCP_TYPE_NUMBER:
                     v = iotscp_number (lo + (hi - lo) * (double)((r >> 8) % 1000) / 1000.0);
                     break;
@@ -450,6 +483,13 @@ main (int argc, char **argv)
   struct sigaction sa;
   char state_default[] = "iotscp-device-state";
 
+  /* Asked-for help is not an error: the usage goes to stdout with status 0. */
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0)
+      {
+        fputs (usage_text, stdout);
+        return 0;
+      }
   if (argc >= 2 && strcmp (argv[1], "get-cert") == 0)
     return get_cert (argc, argv);
 

@@ -5,8 +5,11 @@ message and exit code 2, `get-cert` prints the id and fingerprint and `--force` 
 that the device then serves (a certificate change a hub must notice), and `--count N` hosts N
 devices with their own ids, keys and ports."""
 
+import json
+import os
 import re
 import subprocess
+import time
 
 from iotscp_testlib import (Client, Failures, Simulator, TempDir, peer_fingerprint, run_main,
                             simulator_path)
@@ -80,6 +83,59 @@ def main():
                     failures.check(document.get("id") == device.id and
                                    peer_fingerprint(client.sock) == device.fp,
                                    "device %s serves its own description and key" % device.id)
+
+        # --help and -h: the usage on stdout, status 0; every option of the usage is in it and
+        # in docs/firmware.md's option table.
+        for flag in ("--help", "-h"):
+            result = run(exe, flag)
+            text = result.stdout.decode("utf-8", "replace")
+            failures.check(result.returncode == 0 and text.startswith("usage: iotscp-device")
+                           and not result.stderr,
+                           "%s prints the usage on stdout and exits 0 (%d, %r)"
+                           % (flag, result.returncode, result.stderr[:80]))
+        options = set(re.findall(r"--[a-z-]+", run(exe, "--help").stdout.decode()))
+        table = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                                  "firmware.md"), encoding="utf-8").read()
+        table = table[table.index("### 4.1"):table.index("### 4.2")]
+        documented = set(re.findall(r"--[a-z-]+", "\n".join(
+            line for line in table.splitlines() if line.startswith("| `"))))
+        failures.check(options == documented, "the options of --help are those of "
+                       "docs/firmware.md's table (only in --help: %s; only in the table: %s)"
+                       % (sorted(options - documented), sorted(documented - options)))
+
+        # Integer ranges wider than 2^32 with --emit-rate (a 32-bit modulus was zero: SIGFPE).
+        wide = {"iotscp": 2, "id": "x", "name": "n", "properties": {
+            "t": {"type": "integer", "minimum": 0, "maximum": 4294967295},
+            "u": {"type": "integer", "minimum": -9007199254740991, "maximum": 9007199254740991},
+            "v": {"type": "integer", "minimum": -4294967296}}}
+        path = os.path.join(tmp.path, "wide.json")
+        with open(path, "w", encoding="utf-8") as out:
+            json.dump(wide, out)
+        with Simulator(exe, tmp.sub("wide"), ["--description", path, "--emit-rate", "200"]) as sim:
+            time.sleep(1.5)
+            with Client(sim.device.port) as client:
+                failures.check(client.get("/.well-known/iotscp").status == 200,
+                               "a wide integer range with --emit-rate 200 is served")
+            failures.check(sim.alive(), "the simulator survives wide integer ranges at 200 Hz")
+
+        # Bounds the loader must refuse (protocol.md section 4.3), each with exit status 2.
+        bad_schemas = {
+            "fractional integer minimum": {"type": "integer", "minimum": 0.5},
+            "fractional integer maximum": {"type": "integer", "maximum": 10.25},
+            "integer bound beyond 2^53-1": {"type": "integer", "maximum": 9007199254740992},
+            "integer bound below -(2^53-1)": {"type": "integer", "minimum": -1e300},
+            "minimum above maximum": {"type": "number", "minimum": 5, "maximum": 4},
+            "step 0": {"type": "integer", "step": 0},
+            "negative step": {"type": "number", "step": -0.5},
+        }
+        for label, schema in bad_schemas.items():
+            with open(path, "w", encoding="utf-8") as out:
+                json.dump({"iotscp": 2, "id": "x", "name": "n", "properties": {"p": schema}}, out)
+            result = run(exe, "--description", path, "--port", "0", "--state-dir",
+                         tmp.sub("bad"), timeout=10)
+            failures.check(result.returncode == 2 and b"--description" in result.stderr,
+                           "%s is refused with status 2 (%d: %r)"
+                           % (label, result.returncode, result.stderr[:120]))
     failures.finish()
 
 
