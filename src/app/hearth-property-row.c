@@ -63,6 +63,7 @@ struct _HearthPropertyRow
   JsonNode *waiting_value; /* the next value to write once the one in flight is answered */
   JsonNode *slider_value;  /* the slider's latest position, not sent yet */
   guint slider_timeout_id;
+  guint waiting_idle_id;
   gint64 last_slider_write_us;
   guint n_writes;
   gboolean write_in_flight;
@@ -120,29 +121,38 @@ enum_value_label (JsonNode *value)
   return json_to_string (value, FALSE);
 }
 
+static void hearth_property_row_write (HearthPropertyRow *self, JsonNode *value);
+
+static gboolean
+hearth_property_row_send_waiting (gpointer user_data)
+{
+  HearthPropertyRow *self = user_data;
+
+  self->waiting_idle_id = 0;
+  if (self->waiting_value != NULL)
+    hearth_property_row_write (self, g_steal_pointer (&self->waiting_value));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 hearth_property_row_finish_write (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (HearthPropertyRow) self = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) answer = NULL;
-  g_autoptr (JsonNode) next = NULL;
 
   answer = hearth_device_proxy_write_property_finish (HEARTH_DEVICE_PROXY (source), result, &error);
   self->write_in_flight = FALSE;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  next = g_steal_pointer (&self->waiting_value);
-  if (next != NULL)
+  if (self->waiting_value != NULL)
     {
       /* A newer value is waiting; the failure of an older one no longer matters to the user
-       * unless the device also refuses the newer one. */
-      self->write_in_flight = TRUE;
-      self->n_writes++;
-      hearth_device_proxy_write_property_async (self->proxy, self->property_name, next,
-                                                self->cancellable, hearth_property_row_finish_write,
-                                                g_object_ref (self));
+       * unless the device also refuses the newer one. It goes out from an idle callback, not
+       * from inside the proxy's completion of the last request. */
+      if (self->waiting_idle_id == 0)
+        self->waiting_idle_id = g_idle_add (hearth_property_row_send_waiting, self);
       return;
     }
 
@@ -160,7 +170,7 @@ hearth_property_row_write (HearthPropertyRow *self, JsonNode *value)
       json_node_unref (value);
       return;
     }
-  if (self->write_in_flight)
+  if (self->write_in_flight || self->waiting_idle_id != 0)
     {
       g_clear_pointer (&self->waiting_value, json_node_unref);
       self->waiting_value = value;
@@ -511,6 +521,7 @@ hearth_property_row_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->slider_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->waiting_idle_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), HEARTH_TYPE_PROPERTY_ROW);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->proxy);
