@@ -633,7 +633,16 @@ test_certificate_change (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpint (g_atomic_int_get (&relay.n_connections), >=, 1000);
   g_assert_cmpint (g_atomic_int_get (&relay.n_application_records), ==, 0);
 
-  /* The user approves the key they were shown: the device comes back online. */
+  /* The user rejects the key: the device stays refused (shown as blocked), still with nothing
+   * sent to it. */
+  g_assert_true (hearth_trust_store_reject (fixture->trust_store, sim->id, &error));
+  g_assert_no_error (error);
+  hearth_device_proxy_reconnect (proxy);
+  wait_for_state (proxy, HEARTH_DEVICE_STATE_BLOCKED, 5000);
+  g_assert_cmpuint (hearth_trust_store_get_n_pending (fixture->trust_store), ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&relay.n_application_records), ==, 0);
+
+  /* The user changes their mind and approves the key they were shown: back online. */
   g_assert_true (
       hearth_trust_store_approve (fixture->trust_store, sim->id, sim->fingerprint, &error));
   g_assert_no_error (error);
