@@ -22,6 +22,7 @@ enum
   PROP_DEVICE,
   PROP_PROXY,
   PROP_BUS,
+  PROP_REGISTRY,
   N_PROPS
 };
 
@@ -43,6 +44,7 @@ struct _HearthDeviceTile
   HearthDevice *device;
   HearthDeviceProxy *proxy;
   HearthEventBus *bus;
+  HearthDeviceRegistry *registry;
   GCancellable *cancellable;
   gulong device_notify_handler;
   gulong bus_event_handler;
@@ -87,7 +89,8 @@ hearth_device_tile_update_value (HearthDeviceTile *self)
                         && json_node_get_boolean (value);
 
       gtk_switch_set_active (self->primary_switch, active);
-      gtk_label_set_text (self->value_label, value == NULL ? "" : active ? _ ("On") : _ ("Off"));
+      /* The switch shows on or off; the label says what it switches ("Power", "Locked"). */
+      gtk_label_set_text (self->value_label, schema->title != NULL ? schema->title : schema->name);
       gtk_accessible_update_property (GTK_ACCESSIBLE (self->primary_switch),
                                       GTK_ACCESSIBLE_PROPERTY_LABEL,
                                       schema->title != NULL ? schema->title : schema->name, -1);
@@ -133,6 +136,11 @@ static void
 hearth_device_tile_on_device_notify (HearthDevice *device, GParamSpec *pspec,
                                      HearthDeviceTile *self)
 {
+  /* The registry lists a device as soon as it is pinned, and makes its proxy only once the
+   * device's address is known: a tile bound in between picks the proxy up here. */
+  if (self->proxy == NULL && self->registry != NULL)
+    hearth_device_tile_set_proxy (
+        self, hearth_device_registry_get_proxy (self->registry, hearth_device_get_id (device)));
   hearth_device_tile_update (self);
 }
 
@@ -205,6 +213,10 @@ hearth_device_tile_get_property (GObject *object, guint prop_id, GValue *value, 
         g_value_set_object (value, self->bus);
         break;
 
+      case PROP_REGISTRY:
+        g_value_set_object (value, self->registry);
+        break;
+
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -230,6 +242,10 @@ hearth_device_tile_set_property (GObject *object, guint prop_id, const GValue *v
         hearth_device_tile_set_bus (self, g_value_get_object (value));
         break;
 
+      case PROP_REGISTRY:
+        hearth_device_tile_set_registry (self, g_value_get_object (value));
+        break;
+
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -244,6 +260,7 @@ hearth_device_tile_dispose (GObject *object)
   hearth_device_tile_set_device (self, NULL);
   hearth_device_tile_set_bus (self, NULL);
   g_clear_object (&self->proxy);
+  g_clear_object (&self->registry);
   g_clear_object (&self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), HEARTH_TYPE_DEVICE_TILE);
 
@@ -265,6 +282,9 @@ hearth_device_tile_class_init (HearthDeviceTileClass *klass)
   properties[PROP_PROXY]
       = g_param_spec_object ("proxy", NULL, NULL, HEARTH_TYPE_DEVICE_PROXY, flags);
   properties[PROP_BUS] = g_param_spec_object ("bus", NULL, NULL, HEARTH_TYPE_EVENT_BUS, flags);
+  /* Where the tile finds its device's proxy when the device gets one after binding. */
+  properties[PROP_REGISTRY]
+      = g_param_spec_object ("registry", NULL, NULL, HEARTH_TYPE_DEVICE_REGISTRY, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -303,7 +323,7 @@ hearth_device_tile_icon_name (HearthDescription *description)
     const char *icon_name;
   } icons[] = {
     { "light", "display-brightness-symbolic" }, { "switch", "system-shutdown-symbolic" },
-    { "keypad", "input-keyboard-symbolic" },    { "thermometer", "weather-clear-symbolic" },
+    { "keypad", "input-keyboard-symbolic" },    { "thermometer", "weather-few-clouds-symbolic" },
     { "motion", "find-location-symbolic" },     { "lock", "system-lock-screen-symbolic" },
   };
   const char *hint = description != NULL ? hearth_description_get_icon (description) : NULL;
@@ -446,6 +466,23 @@ hearth_device_tile_set_bus (HearthDeviceTile *self, HearthEventBus *bus)
     self->bus_event_handler
         = g_signal_connect (bus, "event", G_CALLBACK (hearth_device_tile_on_event), self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUS]);
+}
+
+HearthDeviceRegistry *
+hearth_device_tile_get_registry (HearthDeviceTile *self)
+{
+  g_return_val_if_fail (HEARTH_IS_DEVICE_TILE (self), NULL);
+
+  return self->registry;
+}
+
+void
+hearth_device_tile_set_registry (HearthDeviceTile *self, HearthDeviceRegistry *registry)
+{
+  g_return_if_fail (HEARTH_IS_DEVICE_TILE (self));
+
+  if (g_set_object (&self->registry, registry))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REGISTRY]);
 }
 
 /**

@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "hearth-device-proxy.h"
+#include "hearth-device-registry.h"
 #include "hearth-device.h"
 #include "hearth-event-bus.h"
 
@@ -24,6 +25,8 @@ HearthDeviceProxy *hearth_device_tile_get_proxy (HearthDeviceTile *self);
 void hearth_device_tile_set_proxy (HearthDeviceTile *self, HearthDeviceProxy *proxy);
 HearthEventBus *hearth_device_tile_get_bus (HearthDeviceTile *self);
 void hearth_device_tile_set_bus (HearthDeviceTile *self, HearthEventBus *bus);
+HearthDeviceRegistry *hearth_device_tile_get_registry (HearthDeviceTile *self);
+void hearth_device_tile_set_registry (HearthDeviceTile *self, HearthDeviceRegistry *registry);
 GtkSwitch *hearth_device_tile_get_primary_switch (HearthDeviceTile *self);
 const char *hearth_device_tile_get_badge_text (HearthDeviceTile *self);
 const char *hearth_device_tile_get_value_text (HearthDeviceTile *self);

@@ -432,6 +432,7 @@ hearth_devices_page_bind_tile (GtkSignalListItemFactory *factory, GtkListItem *i
                                           self->registry, hearth_device_get_id (device))
                                                              : NULL);
   hearth_device_tile_set_bus (tile, self->bus);
+  hearth_device_tile_set_registry (tile, self->registry);
   hearth_device_tile_set_device (tile, device);
 }
 
@@ -444,6 +445,7 @@ hearth_devices_page_unbind_tile (GtkSignalListItemFactory *factory, GtkListItem 
   hearth_device_tile_set_device (tile, NULL);
   hearth_device_tile_set_proxy (tile, NULL);
   hearth_device_tile_set_bus (tile, NULL);
+  hearth_device_tile_set_registry (tile, NULL);
 }
 
 static void

@@ -381,6 +381,42 @@ fixture_tear_down (Fixture *fixture, gconstpointer user_data)
   g_free (fixture->dir);
 }
 
+static GtkWidget *
+find_plot (GtkWidget *widget)
+{
+  if (HEARTH_IS_HISTORY_PLOT (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *plot = find_plot (child);
+
+      if (plot != NULL)
+        return plot;
+    }
+  return NULL;
+}
+
+/* Scrolls the device page so that its first plot is near the top, and renders the window. */
+static void
+save_page_at_plot (Fixture *fixture, HearthDevicePage *page, const char *name)
+{
+  GtkWidget *scrolled = gtk_widget_get_first_child (GTK_WIDGET (page));
+  GtkWidget *content = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled));
+  GtkWidget *plot = find_plot (GTK_WIDGET (page));
+  graphene_point_t top;
+  g_autoptr (GdkTexture) texture = NULL;
+
+  g_assert_nonnull (plot);
+  app_test_settle ();
+  g_assert_true (gtk_widget_compute_point (plot, content, &GRAPHENE_POINT_INIT (0, 0), &top));
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled)),
+                            top.y - 110);
+  app_test_settle ();
+  texture = app_test_render (fixture->window);
+  app_test_save (texture, name);
+}
+
 static HearthDevicePage *
 open_page (Fixture *fixture, HearthDevice *device)
 {
@@ -520,7 +556,7 @@ test_light_page (Fixture *fixture, gconstpointer user_data)
     g_assert_true (json_node_get_boolean (hearth_device_proxy_get_value (proxy, "on")));
   }
 
-  /* The light has history now: render its page with the plots for people to look at. */
+  /* The light has history now: render its page, top and plots, for people to look at. */
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1024, 600);
   app_test_settle ();
   {
@@ -528,13 +564,18 @@ test_light_page (Fixture *fixture, gconstpointer user_data)
 
     app_test_save (texture, "device-page-1024x600.png");
   }
+  save_page_at_plot (fixture, page, "device-page-plot-1024x600.png");
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), PANEL_WIDTH, PANEL_HEIGHT);
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (
+                                gtk_widget_get_first_child (GTK_WIDGET (page)))),
+                            0);
   app_test_settle ();
   {
     g_autoptr (GdkTexture) texture = app_test_render (fixture->window);
 
     app_test_save (texture, "device-page-800x480.png");
   }
+  save_page_at_plot (fixture, page, "device-page-plot-800x480.png");
 }
 
 static void
