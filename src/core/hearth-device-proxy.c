@@ -513,9 +513,9 @@ send_request (HearthDeviceProxy *self, const char *method, const char *path,
     {
       g_autofree char *text = json_to_string (body, FALSE);
       gsize length = strlen (text);
+      g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&text), length);
 
-      soup_message_set_request_body_from_bytes (request->msg, "application/json",
-                                                g_bytes_new_take (g_steal_pointer (&text), length));
+      soup_message_set_request_body_from_bytes (request->msg, "application/json", bytes);
     }
   else if (strcmp (method, "POST") == 0 || strcmp (method, "PUT") == 0)
     soup_message_headers_set_content_length (headers, 0);

@@ -206,7 +206,7 @@ fixture_set_up (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (hearth_event_server_get_port (fixture->server), >, 0);
   fixture->registry = hearth_device_registry_new (fixture->identity, fixture->trust_store,
                                                   fixture->server, fixture->bus);
-  hearth_device_registry_set_heartbeat (fixture->registry, 1);
+  hearth_device_registry_set_heartbeat (fixture->registry, MIN (60, scaled (1000) / 1000));
   hearth_device_registry_set_max_backoff (fixture->registry, 500);
 }
 
@@ -296,7 +296,8 @@ test_read_write_call (Fixture *fixture, gconstpointer user_data)
   wait_for_state (proxy, HEARTH_DEVICE_STATE_ONLINE, 5000);
   g_assert_cmpstr (hearth_device_get_name (device), ==, "Light");
   g_assert_nonnull (hearth_device_get_description (device));
-  g_assert_cmpuint (hearth_device_get_heartbeat_interval (device), ==, 1);
+  g_assert_cmpuint (hearth_device_get_heartbeat_interval (device), ==,
+                    MIN (60, scaled (1000) / 1000));
   g_assert_nonnull (hearth_device_proxy_get_value (proxy, "on"));
   g_assert_nonnull (hearth_device_proxy_get_value (proxy, "brightness"));
   g_assert_nonnull (hearth_device_proxy_get_value (proxy, "colour-temperature"));
