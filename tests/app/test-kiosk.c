@@ -259,17 +259,20 @@ test_idle_dim_and_wake (KioskFixture *fixture, gconstpointer user_data)
   gint64 start;
   g_autoptr (GdkTexture) texture = NULL;
 
-  hearth_kiosk_controller_set_idle_dim_seconds (fixture->kiosk, 1);
+  hearth_kiosk_controller_set_idle_dim_seconds (fixture->kiosk, 2);
   start = g_get_monotonic_time ();
-  /* Input keeps it awake. */
-  for (guint i = 0; i < 4; i++)
+  /* Input keeps it awake: pointer motion every 300 ms for longer than the idle time. */
+  for (guint i = 0; i < 10; i++)
     {
       pointer_to (i % 2 == 0 ? menu_button : GTK_WIDGET (fixture->window));
-      pump (400);
+      pump (300);
       g_assert_false (hearth_kiosk_controller_get_dimmed (fixture->kiosk));
     }
+  g_assert_cmpint (g_get_monotonic_time () - start, >, 2 * G_USEC_PER_SEC);
+  start = g_get_monotonic_time ();
   app_test_wait_for (is_dimmed, fixture->kiosk);
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 1 * G_USEC_PER_SEC);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
   app_test_settle ();
   texture = app_test_render (GTK_WIDGET (fixture->window));
   app_test_save (texture, "kiosk-dimmed.png");
