@@ -59,6 +59,12 @@ iotscp_posix_port_init (iotscp_port *port, const char *state_dir)
 }
 
 void
+iotscp_posix_port_begin_shutdown (iotscp_port *port)
+{
+  iotscp_posix_mdns_quit (port);
+}
+
+void
 iotscp_posix_port_fini (iotscp_port *port)
 {
   iotscp_posix_mdns_fini (port);

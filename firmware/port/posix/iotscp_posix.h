@@ -26,6 +26,9 @@ struct iotscp_port
 
 /* Prepares the port; state_dir is created if missing. Returns 0 or -1 (message on stderr). */
 int iotscp_posix_port_init (iotscp_port *port, const char *state_dir);
+/* Says that every device is about to stop and the port to be released: the port skips work
+ * whose result the release makes moot (one D-Bus withdrawal per mDNS service). */
+void iotscp_posix_port_begin_shutdown (iotscp_port *port);
 /* Releases what the port holds (mDNS client). */
 void iotscp_posix_port_fini (iotscp_port *port);
 
@@ -37,6 +40,9 @@ void iotscp_posix_port_fini (iotscp_port *port);
  */
 int iotscp_posix_mdns_init (iotscp_port *port);
 void iotscp_posix_mdns_fini (iotscp_port *port);
+/* The process is about to stop every device and exit: withdrawals need not be sent one by one
+ * (the daemon drops a client's services when it disconnects). */
+void iotscp_posix_mdns_quit (iotscp_port *port);
 
 /* Raises the soft RLIMIT_NOFILE to the hard limit (1,000 devices need more than 1,024 fds).
  * Returns the new soft limit. */

@@ -108,6 +108,11 @@ static struct
   bool ready;     /* The thread runs; false if setting it up failed. */
 
   pthread_mutex_t table_lock;
+  /* The process is ending (iotscp_posix_mdns_quit): the Avahi thread stops applying changes.
+   * Withdrawing 1,000 services one by one costs 1,000 synchronous D-Bus calls (about 5 s);
+   * avahi_client_free() in stop_thread() closes the D-Bus connection first, and the daemon
+   * then drops every group of that client at once. Under table_lock. */
+  bool quitting;
   mdns_service **services; /* Grows; entries never move or get freed. */
   size_t service_count;
   mdns_client **clients; /* One per IOTSCP_MDNS_SERVICES_PER_CLIENT services. */
@@ -454,6 +459,11 @@ work (void)
   for (size_t i = 0; i < count; i++)
     {
       pthread_mutex_lock (&mdns.table_lock);
+      if (mdns.quitting)
+        {
+          pthread_mutex_unlock (&mdns.table_lock);
+          return;
+        }
       mdns_service *s = mdns.services[i];
       bool withdrawn = s->withdrawn;
       bool name_dirty = s->in_use && s->name_dirty;
@@ -718,6 +728,16 @@ iotscp_port_mdns_update (iotscp_port *port, int handle, const char *instance,
 
   wake ();
   return IOTSCP_PORT_OK;
+}
+
+void
+iotscp_posix_mdns_quit (iotscp_port *port)
+{
+  if (port->mdns == NULL)
+    return;
+  pthread_mutex_lock (&mdns.table_lock);
+  mdns.quitting = true;
+  pthread_mutex_unlock (&mdns.table_lock);
 }
 
 void

@@ -49,3 +49,9 @@ iotscp_port_mdns_withdraw (iotscp_port *port, int handle)
   (void)port;
   (void)handle;
 }
+
+void
+iotscp_posix_mdns_quit (iotscp_port *port)
+{
+  (void)port;
+}
