@@ -39,6 +39,7 @@ typedef struct sim_model
   size_t action_count;
   const iotscp_event_decl *events;
   size_t event_count;
+  void *arena; /* Loaded models: every allocation, freed by sim_model_free(). */
 } sim_model;
 
 /* The built-in profile of that name, or NULL. */
@@ -47,5 +48,10 @@ const sim_model *sim_profile_find (const char *name);
 /* Loads a self-description document into *model (memory allocated once, kept for the life of
  * the process). On failure writes a message into error and returns false. */
 bool sim_model_load_description (const char *path, sim_model *model, char *error, size_t error_cap);
+/* The same from a document in memory (at most 64 KiB); on failure nothing stays allocated. */
+bool sim_model_load_text (const char *text, size_t len, sim_model *model, char *error,
+                          size_t error_cap);
+/* Frees a model made by either loader. */
+void sim_model_free (sim_model *model);
 
 #endif /* IOTSCP_SIM_H */

@@ -3,7 +3,9 @@
  * --description FILE: builds a simulator model from a self-description document (the format a
  * device serves at /.well-known/iotscp). The document is validated strictly enough that the
  * device can serve it: every error is reported with the member it is about. Unknown members
- * are ignored, as hubs ignore them. All memory is allocated here once and kept.
+ * are ignored, as hubs ignore them. Every allocation of a model goes into one list (the arena),
+ * so that a refused document frees everything at once and sim_model_free() releases a loaded
+ * model; the file is read into a bounded buffer (MAX_FILE) and parsed into MAX_TOKENS tokens.
  */
 #define _GNU_SOURCE 1
 
@@ -11,6 +13,8 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +28,7 @@
 typedef struct loader
 {
   iotscp_json_doc doc;
+  void *arena; /* The model's allocations, linked through a header before each. */
   char *error;
   size_t error_cap;
   bool failed;
@@ -40,6 +45,37 @@ fail (loader *l, const char *fmt, ...)
   vsnprintf (l->error, l->error_cap, fmt, args);
   va_end (args);
   return false;
+}
+
+/* Zeroed memory that lives as long as the model (freed with it, or at once on failure). */
+static void *
+arena_calloc (loader *l, size_t count, size_t size)
+{
+  typedef union
+  {
+    void *next;
+    max_align_t align;
+  } header;
+  header *block;
+  if (size != 0 && count > (SIZE_MAX - sizeof (header)) / size)
+    return NULL;
+  block = calloc (1, sizeof (header) + count * size);
+  if (block == NULL)
+    return NULL;
+  block->next = l->arena;
+  l->arena = block;
+  return block + 1;
+}
+
+static void
+arena_free (void *arena)
+{
+  while (arena != NULL)
+    {
+      void *next = *(void **)arena;
+      free (arena);
+      arena = next;
+    }
 }
 
 /* A string member copied to the heap, NULL when absent; fails on a non-string. */
@@ -61,7 +97,7 @@ get_string (loader *l, int obj, const char *key, bool required, const char *wher
       return NULL;
     }
   cap = (size_t)(l->doc.tokens[tok].end - l->doc.tokens[tok].start) + 1;
-  out = calloc (1, cap);
+  out = arena_calloc (l, 1, cap);
   if (out == NULL || iotscp_json_get_string (&l->doc, tok, out, cap, NULL) < 0)
     {
       fail (l, "%s: \"%s\" is not a usable string", where, key);
@@ -74,7 +110,7 @@ static char *
 key_string (loader *l, int tok)
 {
   size_t cap = (size_t)(l->doc.tokens[tok].end - l->doc.tokens[tok].start) + 1;
-  char *out = calloc (1, cap);
+  char *out = arena_calloc (l, 1, cap);
   if (out == NULL || iotscp_json_get_string (&l->doc, tok, out, cap, NULL) < 0)
     {
       fail (l, "a member name is not a usable string");
@@ -155,10 +191,8 @@ parse_schema (loader *l, int obj, iotscp_schema *schema, const char *where)
               where);
       else
         fail (l, "%s: type \"%s\" is not boolean, integer, number or string", where, type);
-      free (type);
       return false;
     }
-  free (type);
   if (!get_number (l, obj, "minimum", &schema->minimum, &present, where))
     return false;
   if (present)
@@ -188,14 +222,14 @@ parse_schema (loader *l, int obj, iotscp_schema *schema, const char *where)
                      where);
       if (l->doc.tokens[tok].count == 0 || l->doc.tokens[tok].count > 32)
         return fail (l, "%s: \"enum\" must have 1 to 32 values", where);
-      values = calloc (l->doc.tokens[tok].count + 1, sizeof *values);
+      values = arena_calloc (l, l->doc.tokens[tok].count + 1, sizeof *values);
       if (values == NULL)
         return fail (l, "out of memory");
       schema->enum_values = values;
       for (int e = iotscp_json_first (&l->doc, tok); e >= 0; e = iotscp_json_next (&l->doc, tok, e))
         {
           size_t cap = (size_t)(l->doc.tokens[e].end - l->doc.tokens[e].start) + 1;
-          char *s = calloc (1, cap);
+          char *s = arena_calloc (l, 1, cap);
           if (s == NULL)
             return fail (l, "out of memory");
           values[n++] = s;
@@ -243,13 +277,12 @@ parse_fields (loader *l, int obj, iotscp_field **out, uint8_t *count, const char
     return false;
   if (strcmp (type, "object") != 0)
     return fail (l, "%s: only \"type\": \"object\" is supported", where);
-  free (type);
   props = iotscp_json_object_get (&l->doc, obj, "properties");
   if (props < 0 || iotscp_json_type_of (&l->doc, props) != IOTSCP_JSON_OBJECT)
     return fail (l, "%s: \"properties\" must be an object", where);
   if (l->doc.tokens[props].count > IOTSCP_MAX_FIELDS)
     return fail (l, "%s: at most %d fields", where, IOTSCP_MAX_FIELDS);
-  fields = calloc (l->doc.tokens[props].count + 1, sizeof *fields);
+  fields = arena_calloc (l, l->doc.tokens[props].count + 1, sizeof *fields);
   if (fields == NULL)
     return fail (l, "out of memory");
   for (int k = iotscp_json_first (&l->doc, props); k >= 0; k = iotscp_json_next (&l->doc, props, k))
@@ -333,7 +366,7 @@ parse_document (loader *l, sim_model *model)
   if (l->doc.tokens[members].count > IOTSCP_MAX_PROPERTIES)
     return fail (l, "at most %d properties", IOTSCP_MAX_PROPERTIES);
   {
-    iotscp_property_decl *props = calloc (l->doc.tokens[members].count + 1, sizeof *props);
+    iotscp_property_decl *props = arena_calloc (l, l->doc.tokens[members].count + 1, sizeof *props);
     size_t n = 0;
     for (int k = iotscp_json_first (&l->doc, members); k >= 0;
          k = iotscp_json_next (&l->doc, members, k))
@@ -380,7 +413,7 @@ parse_document (loader *l, sim_model *model)
         return fail (l, "\"actions\" must be an object");
       if (l->doc.tokens[members].count > IOTSCP_MAX_ACTIONS)
         return fail (l, "at most %d actions", IOTSCP_MAX_ACTIONS);
-      actions = calloc (l->doc.tokens[members].count + 1, sizeof *actions);
+      actions = arena_calloc (l, l->doc.tokens[members].count + 1, sizeof *actions);
       for (int k = iotscp_json_first (&l->doc, members); k >= 0;
            k = iotscp_json_next (&l->doc, members, k))
         {
@@ -420,7 +453,7 @@ parse_document (loader *l, sim_model *model)
         return fail (l, "\"events\" must be an object");
       if (l->doc.tokens[members].count > IOTSCP_MAX_EVENTS)
         return fail (l, "at most %d events", IOTSCP_MAX_EVENTS);
-      events = calloc (l->doc.tokens[members].count + 1, sizeof *events);
+      events = arena_calloc (l, l->doc.tokens[members].count + 1, sizeof *events);
       for (int k = iotscp_json_first (&l->doc, members); k >= 0;
            k = iotscp_json_next (&l->doc, members, k))
         {
@@ -454,14 +487,61 @@ parse_document (loader *l, sim_model *model)
 }
 
 bool
-sim_model_load_description (const char *path, sim_model *model, char *error, size_t error_cap)
+sim_model_load_text (const char *text, size_t len, sim_model *model, char *error, size_t error_cap)
 {
   loader l = { .error = error, .error_cap = error_cap };
+  iotscp_json_token *tokens;
+  bool ok;
+  int ret;
+
+  memset (model, 0, sizeof *model);
+  if (len > MAX_FILE)
+    {
+      snprintf (error, error_cap, "the document is larger than %d bytes", MAX_FILE);
+      return false;
+    }
+  tokens = calloc (MAX_TOKENS, sizeof *tokens);
+  if (tokens == NULL)
+    {
+      snprintf (error, error_cap, "out of memory");
+      return false;
+    }
+  iotscp_json_doc_init (&l.doc, tokens, MAX_TOKENS);
+  ret = iotscp_json_parse (&l.doc, text, len);
+  if (ret < 0)
+    {
+      snprintf (error, error_cap, "not valid JSON (error %d at byte %u)", ret,
+                (unsigned)l.doc.error_offset);
+      free (tokens);
+      return false;
+    }
+  /* The tokens are dropped after loading: every string was copied into the arena. */
+  ok = parse_document (&l, model);
+  free (tokens);
+  if (!ok)
+    {
+      arena_free (l.arena);
+      memset (model, 0, sizeof *model);
+      return false;
+    }
+  model->arena = l.arena;
+  return true;
+}
+
+void
+sim_model_free (sim_model *model)
+{
+  arena_free (model->arena);
+  memset (model, 0, sizeof *model);
+}
+
+bool
+sim_model_load_description (const char *path, sim_model *model, char *error, size_t error_cap)
+{
   FILE *file = fopen (path, "rb");
   char *text;
-  iotscp_json_token *tokens;
   size_t len;
-  int ret;
+  bool ok;
 
   memset (model, 0, sizeof *model);
   if (file == NULL)
@@ -470,8 +550,7 @@ sim_model_load_description (const char *path, sim_model *model, char *error, siz
       return false;
     }
   text = malloc (MAX_FILE + 1);
-  tokens = calloc (MAX_TOKENS, sizeof *tokens);
-  if (text == NULL || tokens == NULL)
+  if (text == NULL)
     {
       fclose (file);
       snprintf (error, error_cap, "out of memory");
@@ -481,21 +560,11 @@ sim_model_load_description (const char *path, sim_model *model, char *error, siz
   fclose (file);
   if (len > MAX_FILE)
     {
+      free (text);
       snprintf (error, error_cap, "%s is larger than %d bytes", path, MAX_FILE);
       return false;
     }
-  iotscp_json_doc_init (&l.doc, tokens, MAX_TOKENS);
-  ret = iotscp_json_parse (&l.doc, text, len);
-  if (ret < 0)
-    {
-      snprintf (error, error_cap, "%s is not valid JSON (error %d at byte %u)", path, ret,
-                (unsigned)l.doc.error_offset);
-      return false;
-    }
-  /* The text and tokens are dropped after loading: every string was copied. */
-  if (!parse_document (&l, model))
-    return false;
-  free (tokens);
+  ok = sim_model_load_text (text, len, model, error, error_cap);
   free (text);
-  return true;
+  return ok;
 }

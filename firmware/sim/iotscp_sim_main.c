@@ -716,6 +716,7 @@ main (int argc, char **argv)
   free (slice_len);
   for (size_t i = 0; i < allowed_count; i++)
     free ((void *)allowed[i]);
+  sim_model_free (&loaded);
   fprintf (stderr, "iotscp-device: stopped\n");
   return 0;
 }
