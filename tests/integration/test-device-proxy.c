@@ -386,7 +386,7 @@ test_events (Fixture *fixture, gconstpointer user_data)
   /* Heartbeats keep coming (1 s) and keep the device online. */
   heartbeats_before = hearth_event_server_get_n_accepted (fixture->server);
   {
-    gint64 until = g_get_monotonic_time () + 2500 * 1000;
+    gint64 until = g_get_monotonic_time () + (gint64)scaled (2500) * 1000;
 
     while (g_get_monotonic_time () < until)
       g_main_context_iteration (NULL, FALSE), g_usleep (1000);
@@ -423,7 +423,7 @@ test_liveness (Fixture *fixture, gconstpointer user_data)
   /* Restarted on the same port (its state is not kept: brightness starts again): resubscribed
    * and re-read within 2 s, with no help from discovery. */
   {
-    gint64 dead_until = g_get_monotonic_time () + 1500 * 1000;
+    gint64 dead_until = g_get_monotonic_time () + (gint64)scaled (1500) * 1000;
 
     while (g_get_monotonic_time () < dead_until)
       g_main_context_iteration (NULL, FALSE), g_usleep (1000);
@@ -824,7 +824,7 @@ test_notify_rejected (Fixture *fixture, gconstpointer user_data)
 
   /* Let a few heartbeats through, so SEQ 0 is in the past. */
   {
-    gint64 until = g_get_monotonic_time () + 2200 * 1000;
+    gint64 until = g_get_monotonic_time () + (gint64)scaled (2200) * 1000;
 
     while (g_get_monotonic_time () < until)
       g_main_context_iteration (NULL, FALSE), g_usleep (1000);
@@ -934,7 +934,7 @@ test_notify_rejected (Fixture *fixture, gconstpointer user_data)
                    3);
   {
     guint64 accepted = hearth_event_server_get_n_accepted (fixture->server);
-    gint64 until = g_get_monotonic_time () + 1500 * 1000;
+    gint64 until = g_get_monotonic_time () + (gint64)scaled (1500) * 1000;
 
     while (g_get_monotonic_time () < until)
       g_main_context_iteration (NULL, FALSE), g_usleep (1000);
