@@ -13,121 +13,6 @@
 
 #include "iotscp_text.h"
 
-/* ---- Addresses ---- */
-
-bool
-iotscp_addr_parse_ipv4 (const char *text, uint8_t out[4])
-{
-  for (int part = 0; part < 4; part++)
-    {
-      unsigned value = 0;
-      int digits = 0;
-      while (*text >= '0' && *text <= '9')
-        {
-          if (digits > 0 && value == 0)
-            return false; /* No leading zeros (they read as octal elsewhere). */
-          value = value * 10 + (unsigned)(*text - '0');
-          if (++digits > 3 || value > 255)
-            return false;
-          text++;
-        }
-      if (digits == 0)
-        return false;
-      out[part] = (uint8_t)value;
-      if (part < 3 && *text++ != '.')
-        return false;
-    }
-  return *text == '\0';
-}
-
-static int
-hex_value (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-bool
-iotscp_addr_parse_ipv6 (const char *text, uint8_t out[16])
-{
-  uint16_t groups[8];
-  int count = 0, gap = -1;
-  const char *p = text;
-
-  if (p[0] == ':' && p[1] == ':')
-    {
-      gap = 0;
-      p += 2;
-    }
-  while (*p != '\0')
-    {
-      unsigned value = 0;
-      int digits = 0;
-      if (count >= 8)
-        return false;
-      /* An embedded IPv4 address ends the text. */
-      if (strchr (p, '.') != NULL && strchr (p, ':') == NULL)
-        {
-          uint8_t v4[4];
-          if (count > 6 || !iotscp_addr_parse_ipv4 (p, v4))
-            return false;
-          groups[count++] = (uint16_t)(v4[0] << 8 | v4[1]);
-          groups[count++] = (uint16_t)(v4[2] << 8 | v4[3]);
-          break;
-        }
-      while (hex_value (*p) >= 0)
-        {
-          value = value * 16 + (unsigned)hex_value (*p++);
-          if (++digits > 4)
-            return false;
-        }
-      if (digits == 0)
-        return false;
-      groups[count++] = (uint16_t)value;
-      if (*p == ':')
-        {
-          p++;
-          if (*p == ':')
-            {
-              if (gap >= 0)
-                return false;
-              gap = count;
-              p++;
-            }
-          else if (*p == '\0')
-            return false;
-        }
-      else if (*p != '\0')
-        return false;
-    }
-  if (gap < 0 && count != 8)
-    return false;
-  if (gap >= 0 && count > 7)
-    return false;
-  memset (out, 0, 16);
-  {
-    int tail = gap < 0 ? 0 : count - gap;
-    int head = gap < 0 ? count : gap;
-    for (int i = 0; i < head; i++)
-      {
-        out[2 * i] = (uint8_t)(groups[i] >> 8);
-        out[2 * i + 1] = (uint8_t)groups[i];
-      }
-    for (int i = 0; i < tail; i++)
-      {
-        int at = 8 - tail + i;
-        out[2 * at] = (uint8_t)(groups[head + i] >> 8);
-        out[2 * at + 1] = (uint8_t)groups[head + i];
-      }
-  }
-  return true;
-}
-
 /* ---- Declarations ---- */
 
 int
@@ -571,8 +456,6 @@ iotscp_device_process (iotscp_device *dev, const iotscp_pollfd *fds, size_t n, u
 {
   if (!dev->started)
     return;
-  if (revents_of (fds, n, dev->listener) != 0)
-    iotscp_server_accept (dev, now_ms);
   for (size_t i = 0; i < IOTSCP_MAX_CONNECTIONS; i++)
     {
       iotscp_connection *conn = &dev->connections[i];
@@ -583,6 +466,10 @@ iotscp_device_process (iotscp_device *dev, const iotscp_pollfd *fds, size_t n, u
       if (revents != 0 || now_ms >= conn->deadline_ms || iotscp_server_wants_turn (conn))
         iotscp_server_process (dev, conn, revents, now_ms);
     }
+  /* Accepted after the connections had their turn: one whose client has just closed it is
+   * gone by now, so its slot is free for the newcomer instead of looking busy. */
+  if (revents_of (fds, n, dev->listener) != 0)
+    iotscp_server_accept (dev, now_ms);
   for (size_t i = 0; i < IOTSCP_MAX_SUBSCRIPTIONS; i++)
     {
       iotscp_subscription *sub = &dev->subscriptions[i];

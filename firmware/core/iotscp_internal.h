@@ -128,6 +128,10 @@ uint8_t iotscp_subscription_poll_events (const iotscp_subscription *sub);
 /* ---- Addresses (iotscp_device.c) ---- */
 
 /* Strict dotted-quad / RFC 4291 text forms; true on success. */
+/* Parses a CALLBACK header value into sub's callback address, host and path; the host must be
+ * an IP literal equal to the subscriber's (iotscp_callback.c). */
+bool iotscp_subscription_parse_callback (const char *text, const iotscp_addr *subscriber,
+                                         iotscp_subscription *sub, const char **why);
 bool iotscp_addr_parse_ipv4 (const char *text, uint8_t out[4]);
 bool iotscp_addr_parse_ipv6 (const char *text, uint8_t out[16]);
 

@@ -159,116 +159,6 @@ iotscp_subscription_find (iotscp_device *dev, const char *sid_header, uint64_t n
   return NULL;
 }
 
-/* Parses "<https://host:port/path>" (angle brackets optional). The host must be an IP
- * literal equal to the subscriber's address. */
-static bool
-parse_callback (const char *text, const iotscp_addr *subscriber, iotscp_subscription *sub,
-                const char **why)
-{
-  char host[IOTSCP_HTTP_MAX_HOST + 1];
-  size_t len = strlen (text);
-  const char *p, *end, *host_end, *path;
-  unsigned long port = 443;
-  iotscp_addr addr;
-
-  if (len >= 2 && text[0] == '<' && text[len - 1] == '>')
-    {
-      text++;
-      len -= 2;
-    }
-  end = text + len;
-  if (len < 8 || !iotscp_text_ascii_case_equal (text, 8, "https://"))
-    {
-      *why = "CALLBACK must be an https URL";
-      return false;
-    }
-  p = text + 8;
-  path = memchr (p, '/', (size_t)(end - p));
-  if (path == NULL)
-    path = end;
-  memset (&addr, 0, sizeof addr);
-  if (p < path && *p == '[')
-    {
-      host_end = memchr (p, ']', (size_t)(path - p));
-      if (host_end == NULL || (size_t)(host_end - p - 1) >= sizeof host)
-        {
-          *why = "bad CALLBACK host";
-          return false;
-        }
-      memcpy (host, p + 1, (size_t)(host_end - p - 1));
-      host[host_end - p - 1] = '\0';
-      addr.family = IOTSCP_AF_INET6;
-      if (!iotscp_addr_parse_ipv6 (host, addr.bytes))
-        {
-          *why = "CALLBACK host must be the subscriber's IP address";
-          return false;
-        }
-      host_end++;
-    }
-  else
-    {
-      host_end = memchr (p, ':', (size_t)(path - p));
-      if (host_end == NULL)
-        host_end = path;
-      if ((size_t)(host_end - p) >= sizeof host)
-        {
-          *why = "bad CALLBACK host";
-          return false;
-        }
-      memcpy (host, p, (size_t)(host_end - p));
-      host[host_end - p] = '\0';
-      addr.family = IOTSCP_AF_INET;
-      if (!iotscp_addr_parse_ipv4 (host, addr.bytes))
-        {
-          *why = "CALLBACK host must be the subscriber's IP address";
-          return false;
-        }
-    }
-  if (host_end < path)
-    {
-      uint64_t v;
-      if (*host_end != ':'
-          || iotscp_text_parse_uint (host_end + 1, (size_t)(path - host_end - 1), 65535, &v) < 0
-          || v == 0)
-        {
-          *why = "bad CALLBACK port";
-          return false;
-        }
-      port = (unsigned long)v;
-    }
-  if (addr.family != subscriber->family
-      || memcmp (addr.bytes, subscriber->bytes, addr.family == IOTSCP_AF_INET ? 4 : 16) != 0)
-    {
-      *why = "CALLBACK host must be the subscriber's IP address";
-      return false;
-    }
-  addr.port = (uint16_t)port;
-  addr.scope_id = subscriber->scope_id;
-  if ((size_t)(path - p) > IOTSCP_HTTP_MAX_HOST || (size_t)(end - path) > IOTSCP_HTTP_MAX_CALLBACK)
-    {
-      *why = "CALLBACK too long";
-      return false;
-    }
-  /* The path goes verbatim into the NOTIFY request line: only visible ASCII. */
-  for (const char *c = path; c < end; c++)
-    if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f || *c == '#')
-      {
-        *why = "bad CALLBACK path";
-        return false;
-      }
-  sub->callback_addr = addr;
-  memcpy (sub->callback_host, p, (size_t)(path - p));
-  sub->callback_host[path - p] = '\0';
-  if (path == end)
-    strcpy (sub->callback_path, "/");
-  else
-    {
-      memcpy (sub->callback_path, path, (size_t)(end - path));
-      sub->callback_path[end - path] = '\0';
-    }
-  return true;
-}
-
 int
 iotscp_subscription_subscribe (iotscp_device *dev, const iotscp_addr *subscriber,
                                const uint8_t subscriber_fp[32], const char *callback,
@@ -279,7 +169,7 @@ iotscp_subscription_subscribe (iotscp_device *dev, const iotscp_addr *subscriber
   iotscp_subscription *slot = NULL;
 
   memset (&candidate, 0, offsetof (iotscp_subscription, response));
-  if (!parse_callback (callback, subscriber, &candidate, why))
+  if (!iotscp_subscription_parse_callback (callback, subscriber, &candidate, why))
     return 412;
   for (size_t i = 0; i < IOTSCP_MAX_SUBSCRIPTIONS; i++)
     {
