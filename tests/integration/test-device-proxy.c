@@ -1301,8 +1301,8 @@ test_faults (Fixture *fixture, gconstpointer user_data)
       if (!writer.busy)
         writer_put_random (&writer, rand);
       g_main_context_iteration (NULL, TRUE);
-      if (g_get_monotonic_time () - start > (gint64)scaled (60 + target / 20) * G_USEC_PER_SEC)
-        g_error ("only %u NOTIFYs in %u s", fault_proxy.n_notifies, 60 + target / 20);
+      if (g_get_monotonic_time () - start > (gint64)scaled (60 + target / 10) * G_USEC_PER_SEC)
+        g_error ("only %u NOTIFYs in %u s", fault_proxy.n_notifies, 60 + target / 10);
     }
   while (writer.busy)
     g_main_context_iteration (NULL, TRUE);
