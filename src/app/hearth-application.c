@@ -9,9 +9,18 @@
 
 #include "hearth-application.h"
 
+#include "hearth-certificate-dialog-queue.h"
+#include "hearth-control-server.h"
+#include "hearth-hub.h"
 #include "hearth-screenshot.h"
 #include "hearth-version.h"
 #include "hearth-window.h"
+
+/* Developer and test overrides of where the hub keeps its data and whether it browses the
+ * network: the windowed hearth has no --data-dir option (src/main.c keeps those for
+ * --headless), and tests and the demo home must never touch the user's own hub. */
+#define HEARTH_DATA_DIR_ENV "HEARTH_DATA_DIR"
+#define HEARTH_NO_DISCOVERY_ENV "HEARTH_NO_DISCOVERY"
 
 /* The screenshot is taken after this many painted frames, so that icons and the view switcher
  * have settled; the deadline stops a run that never paints (for example without a display). */
@@ -42,6 +51,10 @@ struct _HearthApplication
   guint screenshot_deadline_source;
   guint sigterm_source;
   guint sigint_source;
+  HearthHub *hub;
+  HearthControlServer *control_server;
+  HearthCertificateDialogQueue *certificate_queue;
+  GError *hub_error;
 
   /* Borrowed */
   GdkFrameClock *frame_clock;
@@ -66,6 +79,151 @@ hearth_application_load_settings (void)
       return NULL;
     }
   return g_settings_new_full (schema, NULL, NULL);
+}
+
+/* The data directory: $HEARTH_DATA_DIR, else the "data-dir" setting, else NULL, which is the
+ * hub's own default ($XDG_DATA_HOME/hearth), the same as `hearth --headless`. */
+static char *
+hearth_application_dup_data_dir (HearthApplication *self)
+{
+  g_autofree char *setting = NULL;
+  const char *override = g_getenv (HEARTH_DATA_DIR_ENV);
+
+  if (override != NULL && override[0] != '\0')
+    return g_strdup (override);
+  if (self->settings != NULL)
+    setting = g_settings_get_string (self->settings, "data-dir");
+  if (setting != NULL && setting[0] != '\0')
+    return g_steal_pointer (&setting);
+  return NULL;
+}
+
+/* Starts the hub and its control socket (so that hearthctl works with the window as it does
+ * with --headless). A failure is kept in hub_error and shown over every window; the windows
+ * then stay empty rather than the application crashing. */
+static void
+hearth_application_start_hub (HearthApplication *self)
+{
+  g_autofree char *data_dir = hearth_application_dup_data_dir (self);
+  g_autofree char *socket_path = NULL;
+  g_autoptr (HearthHub) hub = NULL;
+  g_autoptr (HearthControlServer) control_server = NULL;
+  g_autoptr (GError) error = NULL;
+  guint16 port = 0;
+
+  if (self->settings != NULL)
+    {
+      /* GSettings has no getter for the schema's "q" (uint16) type. */
+      g_autoptr (GVariant) value = g_settings_get_value (self->settings, "event-port");
+
+      port = g_variant_get_uint16 (value);
+    }
+  hub = hearth_hub_new (data_dir, port, g_getenv (HEARTH_NO_DISCOVERY_ENV) == NULL, NULL, &error);
+  if (hub != NULL)
+    {
+      control_server = hearth_control_server_new (hub);
+      socket_path = hearth_control_socket_path (hearth_hub_get_data_dir (hub));
+      if (!hearth_control_server_listen (control_server, socket_path, &error))
+        {
+          /* Usually another hub already runs on this data directory; two hubs would fight
+           * over the same devices with the same key. */
+          hearth_hub_stop (hub);
+          g_clear_object (&hub);
+        }
+    }
+  if (hub == NULL)
+    {
+      g_printerr ("hearth: %s: %s\n", _ ("cannot start the hub"), error->message);
+      self->hub_error = g_steal_pointer (&error);
+      self->exit_status = 1;
+      return;
+    }
+  self->hub = g_steal_pointer (&hub);
+  self->control_server = g_steal_pointer (&control_server);
+}
+
+static void
+hearth_application_on_hub_error_response (AdwMessageDialog *dialog, const char *response,
+                                          gpointer user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+hearth_application_show_hub_error (HearthApplication *self, GtkWindow *parent)
+{
+  GtkWidget *dialog = adw_message_dialog_new (parent, _ ("Hearth Cannot Start Its Hub"), NULL);
+
+  /* The core's message names the file and says what to do (docs/architecture.md). */
+  adw_message_dialog_format_body (
+      ADW_MESSAGE_DIALOG (dialog), "%s\n\n%s", self->hub_error->message,
+      _ ("No device can be shown or controlled until this is fixed. Hearth quits when you close "
+         "this message; start it again afterwards."));
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "quit", _ ("_Quit"));
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "quit");
+  gtk_widget_add_css_class (dialog, "hub-error");
+  g_signal_connect_object (dialog, "response",
+                           G_CALLBACK (hearth_application_on_hub_error_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+hearth_application_on_decision_failed (HearthCertificateDialogQueue *queue, const char *device_id,
+                                       const GError *error, gpointer user_data)
+{
+  HearthApplication *self = HEARTH_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_autofree char *text = NULL;
+  AdwToast *toast;
+
+  if (!HEARTH_IS_WINDOW (window))
+    return;
+  /* Translators: %s is a device id, the second %s the reason. */
+  text = g_strdup_printf (_ ("Could not store the answer about “%s”: %s"), device_id,
+                          error->message);
+  toast = adw_toast_new (text);
+  adw_toast_set_timeout (toast, 0);
+  hearth_window_add_toast (HEARTH_WINDOW (window), toast);
+}
+
+/* Gives a window's pages the hub's objects; the hub belongs to the application, so closing the
+ * window leaves it running. */
+static void
+hearth_application_attach_window (HearthApplication *self, HearthWindow *window)
+{
+  HearthDevicesPage *devices_page = hearth_window_get_devices_page (window);
+  HearthEventsPage *events_page = hearth_window_get_events_page (window);
+  HearthTrustPage *trust_page = hearth_window_get_trust_page (window);
+  HearthDiscovery *discovery;
+
+  if (self->hub == NULL)
+    return;
+
+  discovery = hearth_hub_get_discovery (self->hub);
+  hearth_devices_page_set_trust_store (devices_page, hearth_hub_get_trust_store (self->hub));
+  hearth_devices_page_set_history (devices_page, hearth_hub_get_history (self->hub));
+  hearth_devices_page_set_bus (devices_page, hearth_hub_get_bus (self->hub));
+  hearth_devices_page_set_registry (devices_page, hearth_hub_get_registry (self->hub));
+  if (discovery != NULL)
+    hearth_devices_page_set_sightings (devices_page, G_LIST_MODEL (discovery));
+
+  hearth_events_page_set_history (events_page, hearth_hub_get_history (self->hub));
+  hearth_events_page_set_event_bus (events_page, hearth_hub_get_bus (self->hub));
+
+  hearth_trust_page_set_trust_store (trust_page, hearth_hub_get_trust_store (self->hub));
+  hearth_trust_page_set_hub_identity (trust_page, hearth_hub_get_identity (self->hub));
+
+  /* One queue for the application, so that a change is asked about once, over the window the
+   * user is looking at. */
+  if (self->certificate_queue == NULL)
+    {
+      self->certificate_queue = hearth_certificate_dialog_queue_new (
+          hearth_hub_get_trust_store (self->hub), GTK_WINDOW (window));
+      g_signal_connect_object (self->certificate_queue, "decision-failed",
+                               G_CALLBACK (hearth_application_on_decision_failed), self, 0);
+    }
+  else
+    hearth_certificate_dialog_queue_set_parent (self->certificate_queue, GTK_WINDOW (window));
 }
 
 static void
@@ -189,6 +347,11 @@ hearth_application_activate (GApplication *application)
           self->screenshot_deadline_source = g_timeout_add_seconds (
               SCREENSHOT_DEADLINE_SECONDS, hearth_application_screenshot_deadline, self);
         }
+      hearth_application_attach_window (self, HEARTH_WINDOW (window));
+      gtk_window_present (window);
+      if (self->hub_error != NULL)
+        hearth_application_show_hub_error (self, window);
+      return;
     }
 
   gtk_window_present (window);
@@ -209,6 +372,21 @@ hearth_application_startup (GApplication *application)
   self->settings = hearth_application_load_settings ();
   self->sigterm_source = g_unix_signal_add (SIGTERM, hearth_application_on_stop_signal, self);
   self->sigint_source = g_unix_signal_add (SIGINT, hearth_application_on_stop_signal, self);
+  hearth_application_start_hub (self);
+}
+
+/* The hub stops in order (proxies unsubscribe, history flushes) before the windows go. */
+static void
+hearth_application_shutdown (GApplication *application)
+{
+  HearthApplication *self = HEARTH_APPLICATION (application);
+
+  if (self->control_server != NULL)
+    hearth_control_server_stop (self->control_server);
+  if (self->hub != NULL)
+    hearth_hub_stop (self->hub);
+
+  G_APPLICATION_CLASS (hearth_application_parent_class)->shutdown (application);
 }
 
 static void
@@ -262,6 +440,10 @@ hearth_application_dispose (GObject *object)
   g_clear_handle_id (&self->sigterm_source, g_source_remove);
   g_clear_handle_id (&self->sigint_source, g_source_remove);
   g_clear_object (&self->settings);
+  g_clear_object (&self->certificate_queue);
+  g_clear_object (&self->control_server);
+  g_clear_object (&self->hub);
+  g_clear_error (&self->hub_error);
 
   G_OBJECT_CLASS (hearth_application_parent_class)->dispose (object);
 }
@@ -289,6 +471,7 @@ hearth_application_class_init (HearthApplicationClass *klass)
 
   application_class->activate = hearth_application_activate;
   application_class->startup = hearth_application_startup;
+  application_class->shutdown = hearth_application_shutdown;
 
   /**
    * HearthApplication:kiosk:
@@ -357,4 +540,31 @@ hearth_application_get_exit_status (HearthApplication *self)
   g_return_val_if_fail (HEARTH_IS_APPLICATION (self), 1);
 
   return self->exit_status;
+}
+
+/**
+ * hearth_application_get_hub:
+ *
+ * Returns: (transfer none) (nullable): the hub, once started; %NULL before start-up or when
+ *   it could not start (hearth_application_get_hub_error() says why)
+ */
+HearthHub *
+hearth_application_get_hub (HearthApplication *self)
+{
+  g_return_val_if_fail (HEARTH_IS_APPLICATION (self), NULL);
+
+  return self->hub;
+}
+
+/**
+ * hearth_application_get_hub_error:
+ *
+ * Returns: (transfer none) (nullable): why the hub could not start, or %NULL
+ */
+const GError *
+hearth_application_get_hub_error (HearthApplication *self)
+{
+  g_return_val_if_fail (HEARTH_IS_APPLICATION (self), NULL);
+
+  return self->hub_error;
 }

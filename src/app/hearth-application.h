@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "hearth-hub.h"
+
 G_BEGIN_DECLS
 
 #define HEARTH_TYPE_APPLICATION (hearth_application_get_type ())
@@ -12,5 +14,7 @@ G_DECLARE_FINAL_TYPE (HearthApplication, hearth_application, HEARTH, APPLICATION
 HearthApplication *hearth_application_new (gboolean kiosk, const char *screenshot_path);
 gboolean hearth_application_get_kiosk (HearthApplication *self);
 int hearth_application_get_exit_status (HearthApplication *self);
+HearthHub *hearth_application_get_hub (HearthApplication *self);
+const GError *hearth_application_get_hub_error (HearthApplication *self);
 
 G_END_DECLS

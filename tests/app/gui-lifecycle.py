@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 APP_ID = "org.hearth.Hearth"
@@ -25,14 +26,15 @@ def check_stops_on(hearth, env, signal_number):
     name = signal.Signals(signal_number).name
     process = subprocess.Popen([hearth], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
-        # GApplication owns its bus name just before it installs the signal handlers in
-        # startup, so once the name is owned the window is moments away.
+        # The application opens the hub's control socket in startup, after it installed the
+        # signal handlers, so once the socket exists a signal is handled, however loaded the
+        # machine is.
+        socket_path = os.path.join(env["HEARTH_DATA_DIR"], "control.sock")
         deadline = time.monotonic() + 20
-        while not name_has_owner(env, APP_ID):
+        while not (name_has_owner(env, APP_ID) and os.path.exists(socket_path)):
             assert process.poll() is None, f"hearth exited early: {process.communicate()}"
-            assert time.monotonic() < deadline, "hearth did not register on the session bus"
+            assert time.monotonic() < deadline, "hearth did not register and start its hub"
             time.sleep(0.05)
-        time.sleep(0.5)
         process.send_signal(signal_number)
         stdout, stderr = process.communicate(timeout=10)
         print(f"[{name}] exit status {process.returncode}")
@@ -54,9 +56,16 @@ def main():
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         address = bus.stdout.readline().strip()
-        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address)
-        check_stops_on(hearth, env, signal.SIGTERM)
-        check_stops_on(hearth, env, signal.SIGINT)
+        # The hub the application starts keeps its key in a temporary directory, never in the
+        # user's, and sends no multicast.
+        with tempfile.TemporaryDirectory(prefix="hearth-gui-lifecycle-") as data_dir:
+            env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address,
+                       HEARTH_DATA_DIR=os.path.join(data_dir, "hub"), HEARTH_NO_DISCOVERY="1")
+            check_stops_on(hearth, env, signal.SIGTERM)
+            check_stops_on(hearth, env, signal.SIGINT)
+            # A clean stop removes the control socket the application opened for hearthctl.
+            assert not os.path.exists(os.path.join(data_dir, "hub", "control.sock"))
+            assert os.path.exists(os.path.join(data_dir, "hub", "hub-identity.pem"))
     finally:
         bus.terminate()
         bus.wait()

@@ -9,6 +9,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 import zlib
 
 DEFAULT_SIZE = (1024, 640)
@@ -47,7 +48,12 @@ def main():
     runner = shutil.which("dbus-run-session")
     if runner:
         command = [runner, "--"] + command
-    result = subprocess.run(command, capture_output=True, text=True, timeout=45)
+    # The hub the application starts keeps its key in a temporary directory, never in the
+    # user's, and sends no multicast.
+    with tempfile.TemporaryDirectory(prefix="hearth-screenshot-") as data_dir:
+        env = dict(os.environ, HEARTH_DATA_DIR=os.path.join(data_dir, "hub"),
+                   HEARTH_NO_DISCOVERY="1")
+        result = subprocess.run(command, capture_output=True, text=True, timeout=45, env=env)
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)
     if result.returncode != 0:
