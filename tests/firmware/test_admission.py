@@ -187,6 +187,8 @@ def main():
             run_phase(failures, "attacker from eight addresses", port, admin, kept_alive,
                       Attacker(port, ["127.0.0.%d" % n for n in range(10, 18)], 2))
             kept_alive.close()
+            # Connections the attacker left in the listen queue are accepted and closed now.
+            time.sleep(2.0)
 
             # Without a controller anywhere, four idle connections without a client certificate
             # (a browser reading the description) make room for a newcomer: the oldest goes.

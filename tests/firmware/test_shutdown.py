@@ -21,8 +21,8 @@ def main():
     exe = simulator_path()
     failures = Failures()
     with TempDir() as tmp:
+        # The constructor starts the simulator and waits for all its ready lines.
         sim = Simulator(exe, tmp.sub("many"), ["--profile", "light"], count=COUNT, timeout=240)
-        sim.start()
         try:
             time.sleep(5.0)  # past the HELLO schedule, mDNS registration under way or done
             started = time.monotonic()
