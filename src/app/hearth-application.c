@@ -21,6 +21,10 @@
  * --headless), and tests and the demo home must never touch the user's own hub. */
 #define HEARTH_DATA_DIR_ENV "HEARTH_DATA_DIR"
 #define HEARTH_NO_DISCOVERY_ENV "HEARTH_NO_DISCOVERY"
+/* Developer option for --screenshot: wait this many seconds after the window appeared, so that
+ * devices have connected (build-aux/dev run uses it for docs/screenshots/main-window.png). */
+#define HEARTH_SCREENSHOT_DELAY_ENV "HEARTH_SCREENSHOT_DELAY"
+#define SCREENSHOT_MAX_DELAY_SECONDS 600
 
 /* The screenshot is taken after this many painted frames, so that icons and the view switcher
  * have settled; the deadline stops a run that never paints (for example without a display). */
@@ -49,6 +53,7 @@ struct _HearthApplication
   guint painted_frames;
   gulong after_paint_handler;
   guint screenshot_deadline_source;
+  guint screenshot_delay_source;
   guint sigterm_source;
   guint sigint_source;
   HearthHub *hub;
@@ -233,6 +238,19 @@ hearth_application_stop_screenshot_watch (HearthApplication *self)
     g_clear_signal_handler (&self->after_paint_handler, self->frame_clock);
   self->frame_clock = NULL;
   g_clear_handle_id (&self->screenshot_deadline_source, g_source_remove);
+  g_clear_handle_id (&self->screenshot_delay_source, g_source_remove);
+}
+
+static guint
+hearth_application_get_screenshot_delay (void)
+{
+  const char *text = g_getenv (HEARTH_SCREENSHOT_DELAY_ENV);
+  guint64 seconds = 0;
+
+  if (text == NULL
+      || !g_ascii_string_to_unsigned (text, 10, 0, SCREENSHOT_MAX_DELAY_SECONDS, &seconds, NULL))
+    return 0;
+  return (guint)seconds;
 }
 
 static gboolean
@@ -278,15 +296,38 @@ hearth_application_after_paint (GdkFrameClock *frame_clock, gpointer user_data)
 }
 
 static void
-hearth_application_window_mapped (GtkWidget *window, gpointer user_data)
+hearth_application_watch_frames (HearthApplication *self, GtkWidget *window)
 {
-  HearthApplication *self = HEARTH_APPLICATION (user_data);
-
-  g_signal_handlers_disconnect_by_func (window, hearth_application_window_mapped, self);
   self->frame_clock = gtk_widget_get_frame_clock (window);
   self->after_paint_handler = g_signal_connect (self->frame_clock, "after-paint",
                                                 G_CALLBACK (hearth_application_after_paint), self);
   gtk_widget_queue_draw (window);
+}
+
+static gboolean
+hearth_application_screenshot_delay_over (gpointer user_data)
+{
+  HearthApplication *self = HEARTH_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  self->screenshot_delay_source = 0;
+  if (window != NULL)
+    hearth_application_watch_frames (self, GTK_WIDGET (window));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hearth_application_window_mapped (GtkWidget *window, gpointer user_data)
+{
+  HearthApplication *self = HEARTH_APPLICATION (user_data);
+  guint delay = hearth_application_get_screenshot_delay ();
+
+  g_signal_handlers_disconnect_by_func (window, hearth_application_window_mapped, self);
+  if (delay > 0)
+    self->screenshot_delay_source
+        = g_timeout_add_seconds (delay, hearth_application_screenshot_delay_over, self);
+  else
+    hearth_application_watch_frames (self, window);
 }
 
 static void
@@ -345,7 +386,8 @@ hearth_application_activate (GApplication *application)
         {
           g_signal_connect (window, "map", G_CALLBACK (hearth_application_window_mapped), self);
           self->screenshot_deadline_source = g_timeout_add_seconds (
-              SCREENSHOT_DEADLINE_SECONDS, hearth_application_screenshot_deadline, self);
+              SCREENSHOT_DEADLINE_SECONDS + hearth_application_get_screenshot_delay (),
+              hearth_application_screenshot_deadline, self);
         }
       hearth_application_attach_window (self, HEARTH_WINDOW (window));
       gtk_window_present (window);
