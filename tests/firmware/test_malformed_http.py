@@ -267,17 +267,18 @@ def serves(port):
         return False
 
 
-def stall(port, identity, first, rest, result, plain=False):
+def stall(port, identity, first, rest, result, plain=False, source=None):
     """Sends `first`, then `rest` one byte per 0.5 s (or nothing), and records how long after
     the first byte the device closed the connection."""
-    # From another host than the clients that check the device still serves: one address may
-    # hold only 2 unauthenticated connections (protocol.md section 5.1).
+    # From other hosts than the clients that check the device still serves, one per staller:
+    # an address may hold only 2 unauthenticated connections (protocol.md section 5.1).
+    source = source or STALL_SOURCE
     try:
         if plain:
             sock = socket.create_connection(("127.0.0.1", port), timeout=30,
-                                            source_address=(STALL_SOURCE, 0))
+                                            source_address=(source, 0))
         else:
-            sock = connect(port, identity, timeout=30, source=STALL_SOURCE)
+            sock = connect(port, identity, timeout=30, source=source)
     except (OSError, ssl.SSLError) as error:
         result["error"] = str(error)
         return
@@ -362,7 +363,8 @@ def main():
             for group in groups:
                 results = [dict() for _ in group]
                 threads = [threading.Thread(target=stall, args=(port, admin, first, rest,
-                                                                results[i], plain))
+                                                                results[i], plain,
+                                                                "127.0.0.%d" % (5 + i)))
                            for i, (_, first, rest, plain) in enumerate(group)]
                 for thread in threads:
                     thread.start()
