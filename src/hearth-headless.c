@@ -68,13 +68,15 @@ raise_file_limit (void)
  * @data_dir: (nullable): the data directory; %NULL for the default
  * @port: the event server's port (0 picks a free one)
  * @discovery_enabled: whether to browse mDNS and send multicast probes
+ * @heartbeat: the heartbeat interval asked of devices, in seconds
  *
  * Runs the hub without a window until SIGTERM or SIGINT arrives.
  *
  * Returns: the process exit status
  */
 int
-hearth_headless_run (const char *data_dir, guint16 port, gboolean discovery_enabled)
+hearth_headless_run (const char *data_dir, guint16 port, gboolean discovery_enabled,
+                     guint heartbeat)
 {
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   HeadlessState state = { loop, NULL };
@@ -87,7 +89,8 @@ hearth_headless_run (const char *data_dir, guint16 port, gboolean discovery_enab
 
   raise_file_limit ();
 
-  hub = hearth_hub_new (data_dir, port, discovery_enabled, NULL, &error);
+  hub = g_initable_new (HEARTH_TYPE_HUB, NULL, &error, "data-dir", data_dir, "port", (guint)port,
+                        "discovery-enabled", discovery_enabled, "heartbeat", heartbeat, NULL);
   if (hub == NULL)
     {
       g_printerr (_ ("hearth: cannot start the hub: %s\n"), error->message);

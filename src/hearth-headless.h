@@ -5,6 +5,7 @@
 
 G_BEGIN_DECLS
 
-int hearth_headless_run (const char *data_dir, guint16 port, gboolean discovery_enabled);
+int hearth_headless_run (const char *data_dir, guint16 port, gboolean discovery_enabled,
+                         guint heartbeat);
 
 G_END_DECLS

@@ -18,6 +18,7 @@ main (int argc, char *argv[])
   gboolean show_version = FALSE;
   gboolean no_discovery = FALSE;
   int port = 8443;
+  int heartbeat = 15;
   g_autofree char *data_dir = NULL;
   g_autofree char *screenshot_path = NULL;
   g_autoptr (GOptionContext) context = NULL;
@@ -33,6 +34,10 @@ main (int argc, char *argv[])
     { "port", 0, 0, G_OPTION_ARG_INT, &port,
       N_ ("With --headless: the event server's TCP port (default 8443; 0 picks a free one)"),
       N_ ("N") },
+    { "heartbeat", 0, 0, G_OPTION_ARG_INT, &heartbeat,
+      N_ ("With --headless: the heartbeat interval asked of devices, 1 to 60 s (default 15); a "
+          "device is offline after 2.5 missed intervals"),
+      N_ ("SECONDS") },
     { "no-discovery", 0, 0, G_OPTION_ARG_NONE, &no_discovery,
       N_ ("With --headless: do not browse mDNS or send multicast probes (devices are then "
           "added by address)"),
@@ -81,9 +86,10 @@ main (int argc, char *argv[])
       return 0;
     }
 
-  if (!headless && (data_dir != NULL || port != 8443 || no_discovery))
+  if (!headless && (data_dir != NULL || port != 8443 || no_discovery || heartbeat != 15))
     {
-      g_printerr (_ ("hearth: --data-dir, --port and --no-discovery need --headless\n"));
+      g_printerr (_ ("hearth: --data-dir, --port, --heartbeat and --no-discovery need "
+                     "--headless\n"));
       return 2;
     }
 
@@ -99,7 +105,12 @@ main (int argc, char *argv[])
           g_printerr (_ ("hearth: --port must be from 0 to 65535, not %d\n"), port);
           return 2;
         }
-      return hearth_headless_run (data_dir, (guint16)port, !no_discovery);
+      if (heartbeat < 1 || heartbeat > 60)
+        {
+          g_printerr (_ ("hearth: --heartbeat must be from 1 to 60 seconds, not %d\n"), heartbeat);
+          return 2;
+        }
+      return hearth_headless_run (data_dir, (guint16)port, !no_discovery, (guint)heartbeat);
     }
 
   application = hearth_application_new (kiosk, screenshot_path);

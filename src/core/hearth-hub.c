@@ -40,6 +40,7 @@ enum
   PROP_DATA_DIR,
   PROP_PORT,
   PROP_DISCOVERY_ENABLED,
+  PROP_HEARTBEAT,
   PROP_IS_ROTATING,
   N_PROPS
 };
@@ -60,6 +61,7 @@ struct _HearthHub
   char *data_dir;
   guint16 requested_port;
   gboolean discovery_enabled;
+  guint heartbeat;
   HearthHubIdentity *identity;
   HearthTrustStore *trust_store;
   HearthHistory *history;
@@ -669,6 +671,9 @@ hearth_hub_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
       case PROP_DISCOVERY_ENABLED:
         g_value_set_boolean (value, self->discovery_enabled);
         break;
+      case PROP_HEARTBEAT:
+        g_value_set_uint (value, self->heartbeat);
+        break;
       case PROP_IS_ROTATING:
         g_value_set_boolean (value, self->rotation != NULL);
         break;
@@ -692,6 +697,9 @@ hearth_hub_set_property (GObject *object, guint prop_id, const GValue *value, GP
         break;
       case PROP_DISCOVERY_ENABLED:
         self->discovery_enabled = g_value_get_boolean (value);
+        break;
+      case PROP_HEARTBEAT:
+        self->heartbeat = g_value_get_uint (value);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -747,6 +755,9 @@ hearth_hub_class_init (HearthHubClass *klass)
                                              HEARTH_EVENT_SERVER_DEFAULT_PORT, construct);
   properties[PROP_DISCOVERY_ENABLED]
       = g_param_spec_boolean ("discovery-enabled", NULL, NULL, TRUE, construct);
+  /* The heartbeat interval asked of devices, in seconds: a device that misses 2.5 intervals is
+   * offline (docs/protocol.md §7.6). Shorter finds failures sooner, at more traffic. */
+  properties[PROP_HEARTBEAT] = g_param_spec_uint ("heartbeat", NULL, NULL, 1, 60, 15, construct);
   properties[PROP_IS_ROTATING] = g_param_spec_boolean ("is-rotating", NULL, NULL, FALSE,
                                                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -757,6 +768,7 @@ hearth_hub_init (HearthHub *self)
 {
   self->requested_port = HEARTH_EVENT_SERVER_DEFAULT_PORT;
   self->discovery_enabled = TRUE;
+  self->heartbeat = 15;
   self->cancellable = g_cancellable_new ();
   self->watched_sightings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->addresses

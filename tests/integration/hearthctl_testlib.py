@@ -36,31 +36,38 @@ def read_line(stream, deadline):
 class Hub:
     """`hearth --headless` in @data_dir; facts parsed from its status lines."""
 
-    def __init__(self, hearth, hearthctl, data_dir, port=0, discovery=False, extra_env=None):
+    def __init__(self, hearth, hearthctl, data_dir, port=0, discovery=False, extra_env=None,
+                 extra_args=()):
         self.hearth = hearth
         self.hearthctl = hearthctl
         self.data_dir = data_dir
         argv = [hearth, "--headless", "--data-dir", data_dir, "--port", str(port)]
         if not discovery:
             argv.append("--no-discovery")
+        argv += list(extra_args)
         env = dict(os.environ)
         env.update(extra_env or {})
-        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        env=env)
+        # stderr goes to a file: a pipe nobody reads would block the hub once it filled up.
+        self.stderr_path = data_dir.rstrip("/") + "-stderr.log"
+        with open(self.stderr_path, "wb") as stderr:
+            self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=stderr, env=env)
         self.lines = []
         deadline = time.monotonic() + 20
         while True:
             line = read_line(self.process.stdout, deadline)
             if line is None:
                 self.process.kill()
-                raise RuntimeError("hub did not start: " + "".join(self.lines)
-                                   + self.process.stderr.read().decode())
+                raise RuntimeError("hub did not start: " + "".join(self.lines) + self.stderr())
             self.lines.append(line)
             if line.startswith("Use hearthctl"):
                 break
         self.port = int(self._field("event server port:"))
         self.socket = self._field("control socket:")
         self.fingerprint = self.ctl_json("status")["fingerprint"]
+
+    def stderr(self):
+        with open(self.stderr_path, errors="replace") as log:
+            return log.read()
 
     def _field(self, prefix):
         for line in self.lines:
@@ -109,6 +116,41 @@ class Hub:
                 self.process.kill()
                 self.process.wait()
         return self.process.returncode
+
+
+class ControlClient:
+    """The control API over one kept-alive connection, for benchmarks that make thousands of
+    requests (hearthctl starts a process per request)."""
+
+    def __init__(self, socket_path):
+        import http.client
+        import socket as socket_module
+
+        class UnixConnection(http.client.HTTPConnection):
+            def connect(self):
+                self.sock = socket_module.socket(socket_module.AF_UNIX, socket_module.SOCK_STREAM)
+                self.sock.connect(socket_path)
+
+        self.connection = UnixConnection("hearth", timeout=60)
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else b""
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        self.connection.request(method, path, body=data, headers=headers)
+        answer = self.connection.getresponse()
+        payload = json.loads(answer.read() or b"{}")
+        if answer.status >= 300:
+            raise RuntimeError(f"{method} {path}: {answer.status} {payload}")
+        return payload
+
+    def adopt(self, device):
+        """Adds a simulated device (a 'ready' line's fields) by address and pins it."""
+        self.call("POST", "/v1/addresses", {"address": f"127.0.0.1:{device['port']}"})
+        self.call("POST", f"/v1/devices/{device['id']}/adopt",
+                  {"fingerprint": device["fingerprint"]})
+
+    def count_online(self):
+        return self.call("GET", "/v1/status")["devices"]["online"]
 
 
 class Simulator:

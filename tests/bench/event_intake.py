@@ -1,0 +1,160 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Event intake: 100 simulated devices (one `iotscp-device --count 100 --emit-rate HZ`) paired
+with a headless hub emit property changes as fast as they may; the figure is events per second
+accepted (NOTIFY bodies validated, published on the event bus) and stored (rows committed to
+the history database) by the hub. The peer, measured in the same run on the same machine:
+mosquitto QoS 1 publish -> subscribe throughput on loopback, broker and clients with
+TCP_NODELAY (mqtt-qos1-throughput). Prints figures and the ratio; never fails on timing.
+
+Usage: event_intake.py HEARTH HEARTHCTL IOTSCP-DEVICE MQTT-BENCH [DEVICES] [HZ] [SECONDS]"""
+
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import hearthctl_testlib as lib  # noqa: E402
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stored_rows(data_dir):
+    connection = sqlite3.connect(f"file:{data_dir}/history.sqlite?mode=ro", uri=True, timeout=10)
+    try:
+        return connection.execute("SELECT count(*) FROM events").fetchone()[0]
+    finally:
+        connection.close()
+
+
+def measure_hearth(hearth, hearthctl, device_exe, tmp, devices, hz, seconds):
+    hub = lib.Hub(hearth, hearthctl, os.path.join(tmp, "hub"))
+    sim = None
+    try:
+        sim = lib.Simulator.__new__(lib.Simulator)
+        sim.exe, sim.state_dir, sim.profile = device_exe, os.path.join(tmp, "sims"), "thermometer"
+        sim.hub_fingerprint, sim.extra, sim.process = hub.fingerprint, ["--emit-rate", str(hz)], None
+        sim.start(count=devices)
+        client = lib.ControlClient(hub.socket)
+        started = time.monotonic()
+        for device in sim.devices:
+            client.adopt(device)
+        kicked = False
+        while client.count_online() < devices:
+            waited = time.monotonic() - started
+            if waited > 30 and not kicked:
+                # Seen here: under full emission a few proxies stay offline with no problem
+                # recorded and no retry (a request that never completes). Reported, then
+                # given their address again (which reconnects them), so the figure is for
+                # every device.
+                stuck = [d for d in client.call("GET", "/v1/devices")["devices"]
+                         if d["state"] != "online"]
+                print(f"hearth: WARNING {len(stuck)} devices not online after 30 s: "
+                      + ", ".join(f"{d['id']} ({d['state']}, problem {d['problem']}, "
+                                  f"last heard {d['last_heard_us']})" for d in stuck))
+                for d in stuck:
+                    client.call("POST", "/v1/addresses", {"address": d["address"]})
+                kicked = True
+            if waited > 60:
+                break
+            time.sleep(0.1)
+        online = client.count_online()
+        print(f"hearth: {online} of {devices} devices paired and online after "
+              f"{time.monotonic() - started:.1f} s")
+
+        time.sleep(2)  # let the rate settle
+        status0, rows0, cpu0, sim_cpu0, t0 = (client.call("GET", "/v1/status"),
+                                              stored_rows(hub.data_dir),
+                                              cpu_seconds(hub.process.pid),
+                                              cpu_seconds(sim.process.pid), time.monotonic())
+        time.sleep(seconds)
+        status1, rows1, cpu1, sim_cpu1, t1 = (client.call("GET", "/v1/status"),
+                                              stored_rows(hub.data_dir),
+                                              cpu_seconds(hub.process.pid),
+                                              cpu_seconds(sim.process.pid), time.monotonic())
+        elapsed = t1 - t0
+        published = (status1["events_published"] - status0["events_published"]) / elapsed
+        notifies = (status1["events_accepted"] - status0["events_accepted"]) / elapsed
+        stored = (rows1 - rows0) / elapsed
+        hub_cpu = (cpu1 - cpu0) / elapsed
+        sim_cpu = (sim_cpu1 - sim_cpu0) / elapsed
+        print(f"hearth: {published:,.0f} events/s accepted onto the event bus, {stored:,.0f} "
+              f"events/s stored in history, in {notifies:,.0f} NOTIFY/s "
+              f"({published / max(notifies, 1):.1f} events per NOTIFY); hub CPU {hub_cpu:.0%}, "
+              f"simulator CPU {sim_cpu:.0%}; dropped by history: {status1['history_dropped']}")
+        return min(published, stored)
+    finally:
+        if sim is not None:
+            sim.kill()
+        hub.stop()
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def measure_mosquitto(mqtt_bench, tmp):
+    broker = shutil.which("mosquitto") or (os.path.exists("/usr/sbin/mosquitto")
+                                           and "/usr/sbin/mosquitto")
+    if not broker:
+        print("mosquitto: not installed (Debian package mosquitto); no peer figure")
+        return None
+    port = free_port()
+    config = os.path.join(tmp, "mosquitto.conf")
+    with open(config, "w") as out:
+        out.write(f"listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n"
+                  "persistence false\nmax_queued_messages 0\nmax_inflight_messages 20\n")
+    process = subprocess.Popen([broker, "-c", config], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        result = subprocess.run([mqtt_bench, str(port), "10", "20000", "64"], capture_output=True,
+                                text=True, timeout=300)
+        fields = dict(part.split("=") for part in result.stdout.split())
+        broker_cpu = cpu_seconds(process.pid)
+        rate = float(fields["rate"])
+        print(f"mosquitto {broker}: QoS 1 publish->subscribe {rate:,.0f} msg/s "
+              f"({fields['received']} of {fields['published']} in {fields['seconds']} s, "
+              f"10 publishers, 1 subscriber, TCP_NODELAY; broker CPU {broker_cpu:.1f} s)")
+        return rate
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def main():
+    hearth, hearthctl, device_exe, mqtt_bench = sys.argv[1:5]
+    devices = int(sys.argv[5]) if len(sys.argv) > 5 else 100
+    hz = int(sys.argv[6]) if len(sys.argv) > 6 else 1000
+    seconds = float(sys.argv[7]) if len(sys.argv) > 7 else 10
+    with tempfile.TemporaryDirectory(prefix="hearth-intake-") as tmp:
+        hearth_rate = measure_hearth(hearth, hearthctl, device_exe, tmp, devices, hz, seconds)
+        mosquitto_rate = measure_mosquitto(mqtt_bench, tmp)
+    if mosquitto_rate:
+        print(f"ratio: hearth {hearth_rate:,.0f} events/s accepted and stored / mosquitto QoS 1 "
+              f"{mosquitto_rate:,.0f} msg/s = {hearth_rate / mosquitto_rate:.2f}x "
+              f"(target >= 2x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
