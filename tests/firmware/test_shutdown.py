@@ -17,27 +17,39 @@ COUNT = 1000
 BOUND = 4.0
 
 
+def stop_once(exe, state_dir):
+    """Starts --count COUNT, waits, sends SIGTERM; returns (seconds to exit, exit status)."""
+    # The constructor starts the simulator and waits for all its ready lines.
+    sim = Simulator(exe, state_dir, ["--profile", "light"], count=COUNT, timeout=240)
+    try:
+        time.sleep(5.0)  # past the HELLO schedule, mDNS registration under way or done
+        started = time.monotonic()
+        sim.proc.send_signal(signal.SIGTERM)
+        code = sim.proc.wait(timeout=60)
+        return time.monotonic() - started, code
+    finally:
+        if sim.alive():
+            sim.proc.kill()
+
+
 def main():
     exe = simulator_path()
     failures = Failures()
     with TempDir() as tmp:
-        # The constructor starts the simulator and waits for all its ready lines.
-        sim = Simulator(exe, tmp.sub("many"), ["--profile", "light"], count=COUNT, timeout=240)
-        try:
-            time.sleep(5.0)  # past the HELLO schedule, mDNS registration under way or done
-            started = time.monotonic()
-            sim.proc.send_signal(signal.SIGTERM)
-            code = sim.proc.wait(timeout=60)
-            took = time.monotonic() - started
-        finally:
-            if sim.alive():
-                sim.proc.kill()
-        log("SIGTERM to exit with --count %d: %.2f s (status %d)" % (COUNT, took, code))
-        failures.check(code == 0, "the simulator exits with status 0 (%d)" % code)
-        failures.check(took <= BOUND, "it exits within %.1f s of SIGTERM (%.2f s)"
-                       % (BOUND, took))
+        # A second attempt only when the first is over the bound: a burst of load from a test
+        # running beside this one can stretch one shutdown, while the old bug made every
+        # shutdown slow (5-7 s on an idle machine), so two slow ones in a row still fail.
+        attempts = []
+        for _ in range(2):
+            took, code = stop_once(exe, tmp.sub("many"))
+            log("SIGTERM to exit with --count %d: %.2f s (status %d)" % (COUNT, took, code))
+            failures.check(code == 0, "the simulator exits with status 0 (%d)" % code)
+            attempts.append(took)
+            if took <= BOUND:
+                break
+        failures.check(min(attempts) <= BOUND, "it exits within %.1f s of SIGTERM (%s)"
+                       % (BOUND, ", ".join("%.2f s" % t for t in attempts)))
     failures.finish()
-
 
 if __name__ == "__main__":
     run_main(main)
