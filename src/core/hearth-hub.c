@@ -807,6 +807,7 @@ hearth_hub_initable_init_impl (GInitable *initable, GCancellable *cancellable, G
 
   self->registry = hearth_device_registry_new (self->identity, self->trust_store,
                                                self->event_server, self->bus);
+  hearth_device_registry_set_heartbeat (self->registry, self->heartbeat);
   load_addresses (self);
 
   if (self->discovery_enabled)

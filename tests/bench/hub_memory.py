@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Memory: RSS of `hearth --headless` with N paired simulated devices (default 1,000, one
+`iotscp-device --count N`), each adopted through the control socket and online (subscribed,
+state read). Target: at most 64 MiB. Prints figures; never fails on them.
+
+Usage: hub_memory.py HEARTH HEARTHCTL IOTSCP-DEVICE [DEVICES]"""
+
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import hearthctl_testlib as lib  # noqa: E402
+
+
+def memory_kib(pid):
+    facts = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+                facts[key] = int(value.split()[0])
+    return facts
+
+
+def main():
+    hearth, hearthctl, device_exe = sys.argv[1:4]
+    devices = int(sys.argv[4]) if len(sys.argv) > 4 else 1000
+    with tempfile.TemporaryDirectory(prefix="hearth-memory-") as tmp:
+        hub = lib.Hub(hearth, hearthctl, os.path.join(tmp, "hub"))
+        sim = lib.Simulator.__new__(lib.Simulator)
+        sim.exe, sim.state_dir, sim.profile = device_exe, os.path.join(tmp, "sims"), "light"
+        sim.hub_fingerprint, sim.extra, sim.process = hub.fingerprint, [], None
+        try:
+            idle = memory_kib(hub.process.pid)
+            sim.start(count=devices)
+            client = lib.ControlClient(hub.socket)
+            started = time.monotonic()
+            for device in sim.devices:
+                client.adopt(device)
+            adopted = time.monotonic() - started
+            while client.count_online() < devices and time.monotonic() - started < 300:
+                time.sleep(0.5)
+            online = client.count_online()
+            print(f"{online} of {devices} devices online {time.monotonic() - started:.1f} s "
+                  f"after the first adoption (adopting took {adopted:.1f} s)")
+            time.sleep(5)
+            loaded = memory_kib(hub.process.pid)
+            print(f"hearth --headless RSS: {idle['VmRSS'] / 1024:.1f} MiB with no devices; "
+                  f"{loaded['VmRSS'] / 1024:.1f} MiB with {online} paired devices online "
+                  f"(anonymous {loaded['RssAnon'] / 1024:.1f} MiB, file-backed "
+                  f"{loaded['RssFile'] / 1024:.1f} MiB, peak {loaded['VmHWM'] / 1024:.1f} MiB; "
+                  f"target <= 64 MiB); "
+                  f"{(loaded['VmRSS'] - idle['VmRSS']) / max(online, 1):.1f} KiB per device")
+            print(f"simulator RSS for comparison: "
+                  f"{memory_kib(sim.process.pid)['VmRSS'] / 1024:.1f} MiB for {devices} devices")
+        finally:
+            sim.kill()
+            hub.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
