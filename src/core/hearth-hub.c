@@ -372,6 +372,9 @@ rotation_attempt_free (RotationAttempt *attempt)
   g_free (attempt->device_id);
   g_free (attempt->host);
   g_free (attempt->pinned_fingerprint);
+  /* Close the connection now: a device has only a few connection slots (4 for the simulator). */
+  if (attempt->session != NULL)
+    soup_session_abort (attempt->session);
   g_clear_object (&attempt->session);
   g_free (attempt);
 }
@@ -499,6 +502,8 @@ rotation_send (RotationAttempt *attempt, const char *method)
                                       attempt->port, path, NULL, NULL);
   g_autoptr (SoupMessage) msg = soup_message_new_from_uri (method, uri);
 
+  if (attempt->session != NULL)
+    soup_session_abort (attempt->session);
   g_clear_object (&attempt->session);
   attempt->session = soup_session_new_with_options ("timeout", ROTATION_REQUEST_TIMEOUT_S,
                                                     "tls-database", NULL, NULL);

@@ -203,13 +203,20 @@ def device_controllers(data_dir, host, port, use_previous=False):
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     context.load_cert_chain(os.path.join(data_dir, name))
-    connection = http.client.HTTPSConnection(host, port, context=context, timeout=10)
-    try:
-        connection.request("GET", "/controllers")
-        answer = connection.getresponse()
-        body = answer.read()
-        if answer.status != 200:
-            return answer.status, None
-        return 200, [entry["fp"] for entry in json.loads(body)["controllers"]]
-    finally:
-        connection.close()
+    # A device has a few connection slots and may close a new connection while they are all
+    # busy (docs/protocol.md §8): try again a few times.
+    for attempt in range(10):
+        connection = http.client.HTTPSConnection(host, port, context=context, timeout=10)
+        try:
+            connection.request("GET", "/controllers")
+            answer = connection.getresponse()
+            body = answer.read()
+            if answer.status != 200:
+                return answer.status, None
+            return 200, [entry["fp"] for entry in json.loads(body)["controllers"]]
+        except (ConnectionResetError, ssl.SSLError):
+            if attempt == 9:
+                raise
+            time.sleep(0.2)
+        finally:
+            connection.close()
