@@ -547,6 +547,16 @@ hearth_event_server_set_property (GObject *object, guint prop_id, const GValue *
     }
 }
 
+/* A rotated hub key must reach the listening server too: devices moved to the new key check the
+ * callback server's key against it, and would refuse to deliver NOTIFYs to the old one.
+ * soup_server_set_tls_certificate() applies to listeners that already exist. */
+static void
+identity_certificate_changed_cb (HearthHubIdentity *identity, GParamSpec *pspec,
+                                 HearthEventServer *self)
+{
+  soup_server_set_tls_certificate (self->server, hearth_hub_identity_get_certificate (identity));
+}
+
 static void
 hearth_event_server_constructed (GObject *object)
 {
@@ -563,6 +573,8 @@ hearth_event_server_constructed (GObject *object)
                            0);
   g_signal_connect_object (self->server, "request-finished", G_CALLBACK (request_done_cb), self, 0);
   g_signal_connect_object (self->server, "request-aborted", G_CALLBACK (request_done_cb), self, 0);
+  g_signal_connect_object (self->identity, "notify::certificate",
+                           G_CALLBACK (identity_certificate_changed_cb), self, 0);
 }
 
 static void
