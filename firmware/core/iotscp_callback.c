@@ -38,18 +38,6 @@ iotscp_addr_parse_ipv4 (const char *text, uint8_t out[4])
   return *text == '\0';
 }
 
-static int
-hex_value (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 bool
 iotscp_addr_parse_ipv6 (const char *text, uint8_t out[16])
 {
@@ -78,9 +66,9 @@ iotscp_addr_parse_ipv6 (const char *text, uint8_t out[16])
           groups[count++] = (uint16_t)(v4[2] << 8 | v4[3]);
           break;
         }
-      while (hex_value (*p) >= 0)
+      while (iotscp_text_hex_value (*p) >= 0)
         {
-          value = value * 16 + (unsigned)hex_value (*p++);
+          value = value * 16 + (unsigned)iotscp_text_hex_value (*p++);
           if (++digits > 4)
             return false;
         }

@@ -20,18 +20,6 @@ iotscp_json_doc_init (iotscp_json_doc *doc, iotscp_json_token *tokens, size_t ca
 }
 
 static int
-hex_digit (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-static int
 read_hex4 (const char *s, size_t avail, uint32_t *out)
 {
   if (avail < 4)
@@ -39,7 +27,7 @@ read_hex4 (const char *s, size_t avail, uint32_t *out)
   uint32_t v = 0;
   for (int i = 0; i < 4; i++)
     {
-      int d = hex_digit (s[i]);
+      int d = iotscp_text_hex_value (s[i]);
       if (d < 0)
         return -1;
       v = v * 16 + (uint32_t)d;

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "iotscp.h"
+#include "iotscp_internal.h"
 #include "iotscp_probe.h"
 #include "iotscp_probe_msg.h"
 
@@ -70,101 +71,6 @@ probe_log (struct iotscp_device *dev, iotscp_log_level level, const char *messag
   iotscp_port_log (iotscp_device_port (dev), level, iotscp_device_id (dev), "probe: %s", message);
 }
 
-/* Parses a numeric IPv4 or IPv6 group address (only the simple forms used by the config). */
-static bool
-parse_ipv4 (const char *text, uint8_t out[4])
-{
-  for (int i = 0; i < 4; i++)
-    {
-      unsigned value = 0;
-      int digits = 0;
-      while (*text >= '0' && *text <= '9' && digits < 3)
-        {
-          value = value * 10 + (unsigned)(*text++ - '0');
-          digits++;
-        }
-      if (digits == 0 || value > 255 || *text != (i < 3 ? '.' : '\0'))
-        return false;
-      out[i] = (uint8_t)value;
-      if (i < 3)
-        text++;
-    }
-  return true;
-}
-
-static int
-hex_digit (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-/* RFC 4291 text form with at most one "::". */
-static bool
-parse_ipv6 (const char *text, uint8_t out[16])
-{
-  uint16_t head[8], tail[8];
-  size_t head_count = 0, tail_count = 0;
-  bool gap = false;
-  const char *p = text;
-
-  if (p[0] == ':' && p[1] == ':')
-    {
-      gap = true;
-      p += 2;
-    }
-  while (*p != '\0')
-    {
-      unsigned value = 0;
-      int digits = 0;
-      int d;
-      while ((d = hex_digit (*p)) >= 0 && digits < 4)
-        {
-          value = (value << 4) | (unsigned)d;
-          digits++;
-          p++;
-        }
-      if (digits == 0 || head_count + tail_count >= 8)
-        return false;
-      if (gap)
-        tail[tail_count++] = (uint16_t)value;
-      else
-        head[head_count++] = (uint16_t)value;
-      if (*p == '\0')
-        break;
-      if (*p != ':')
-        return false;
-      p++;
-      if (*p == ':')
-        {
-          if (gap)
-            return false;
-          gap = true;
-          p++;
-        }
-    }
-  if (!gap && head_count != 8)
-    return false;
-  memset (out, 0, 16);
-  for (size_t i = 0; i < head_count; i++)
-    {
-      out[2 * i] = (uint8_t)(head[i] >> 8);
-      out[2 * i + 1] = (uint8_t)head[i];
-    }
-  for (size_t i = 0; i < tail_count; i++)
-    {
-      size_t at = 8 - tail_count + i;
-      out[2 * at] = (uint8_t)(tail[i] >> 8);
-      out[2 * at + 1] = (uint8_t)tail[i];
-    }
-  return true;
-}
-
 static bool
 group_address (int family, iotscp_addr *group)
 {
@@ -172,8 +78,8 @@ group_address (int family, iotscp_addr *group)
   group->family = (uint8_t)family;
   group->port = IOTSCP_PROBE_PORT;
   if (family == IOTSCP_AF_INET)
-    return parse_ipv4 (IOTSCP_PROBE_GROUP_IPV4, group->bytes);
-  return parse_ipv6 (IOTSCP_PROBE_GROUP_IPV6, group->bytes);
+    return iotscp_addr_parse_ipv4 (IOTSCP_PROBE_GROUP_IPV4, group->bytes);
+  return iotscp_addr_parse_ipv6 (IOTSCP_PROBE_GROUP_IPV6, group->bytes);
 }
 
 /* Opens the socket of one family and joins its group. Returns the handle or a negative code. */

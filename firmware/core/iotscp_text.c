@@ -86,8 +86,8 @@ iotscp_text_utf8_valid (const void *data, size_t len)
   return true;
 }
 
-static int
-hex_value (char c)
+int
+iotscp_text_hex_value (char c)
 {
   if (c >= '0' && c <= '9')
     return c - '0';
@@ -109,7 +109,7 @@ iotscp_text_percent_decode (const char *in, size_t in_len, char *out, size_t cap
         {
           if (in_len - i < 3)
             return -1;
-          int hi = hex_value (in[i + 1]), lo = hex_value (in[i + 2]);
+          int hi = iotscp_text_hex_value (in[i + 1]), lo = iotscp_text_hex_value (in[i + 2]);
           if (hi < 0 || lo < 0)
             return -1;
           c = hi * 16 + lo;
@@ -197,7 +197,7 @@ iotscp_text_hex_decode (const char *in, size_t in_len, uint8_t *out, size_t cap)
     return -1;
   for (size_t i = 0; i < in_len; i += 2)
     {
-      int hi = hex_value (in[i]), lo = hex_value (in[i + 1]);
+      int hi = iotscp_text_hex_value (in[i]), lo = iotscp_text_hex_value (in[i + 1]);
       if (hi < 0 || lo < 0)
         return -1;
       out[i / 2] = (uint8_t)(hi * 16 + lo);

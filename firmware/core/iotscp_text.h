@@ -60,6 +60,9 @@ size_t iotscp_text_percent_encode (const char *in, size_t in_len, char *out, siz
  */
 size_t iotscp_text_cut_utf8 (const char *s, size_t max_bytes);
 
+/* The value of one hexadecimal digit (either case), or -1 when @c is not one. */
+int iotscp_text_hex_value (char c);
+
 /*
  * Writes the lowercase hex of in[0..in_len) into out, NUL-terminated.
  * Returns 2 * in_len, or 0 when out (cap bytes) is too small.
