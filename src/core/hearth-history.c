@@ -149,6 +149,10 @@ static const char schema_sql[]
       "  data TEXT);"
       "CREATE INDEX IF NOT EXISTS events_by_device ON events (device_id, time_us);"
       "CREATE INDEX IF NOT EXISTS events_by_time ON events (time_us);"
+      /* With the two above, every filter combination of the event queries is an indexed range
+       * scan in (time_us, id) order (an index ends with the row id), so a page costs O(limit). */
+      "CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind, time_us);"
+      "CREATE INDEX IF NOT EXISTS events_by_device_kind ON events (device_id, kind, time_us);"
       "CREATE TABLE IF NOT EXISTS samples ("
       "  device_id TEXT NOT NULL,"
       "  property TEXT NOT NULL,"
@@ -1107,41 +1111,33 @@ hearth_history_query_samples (HearthHistory *self, const char *device_id, const 
   return g_steal_pointer (&points);
 }
 
-/**
- * hearth_history_query_events:
- * @self: a #HearthHistory
- * @device_id: (nullable): only this device's events
- * @kind: (nullable): only events of this kind
- * @since_us: only events at or after this time
- * @limit: at most this many events
- * @error: return location for a #GError
- *
- * Returns: (transfer full) (element-type HearthHistoryEvent): the most recent matching events,
- *   newest first, or %NULL with @error set
- */
-GPtrArray *
-hearth_history_query_events (HearthHistory *self, const char *device_id, const char *kind,
-                             gint64 since_us, guint limit, GError **error)
+/* The event queries share one statement shape. Only constant text goes into the statement;
+ * values are bound. Leaving out the filters that were not asked for lets SQLite pick the index
+ * whose leading columns are the filters and whose next columns are (time_us, id), and walk it
+ * backwards from the bound: no sort, and the scan stops after @limit rows. */
+static GPtrArray *
+query_events (HearthHistory *self, const char *device_id, const char *kind, gint64 since_us,
+              gboolean before, gint64 before_time_us, gint64 before_row_id, guint limit,
+              GError **error)
 {
   g_autoptr (GPtrArray) events = NULL;
   g_autoptr (GString) sql = NULL;
   sqlite3_stmt *stmt = NULL;
   int ret;
 
-  g_return_val_if_fail (HEARTH_IS_HISTORY (self), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
   if (!hearth_history_flush (self, error) || !check_open (self, error))
     return NULL;
 
-  /* Only constant text goes into the statement; values are bound. Leaving out the filters that
-   * were not asked for lets SQLite use the (device_id, time_us) or time_us index. */
   sql = g_string_new ("SELECT id, time_us, device_id, kind, name, data FROM events "
                       "WHERE time_us >= ?1");
   if (device_id != NULL)
     g_string_append (sql, " AND device_id = ?2");
   if (kind != NULL)
     g_string_append (sql, " AND kind = ?3");
+  /* "time_us <= ?5" is the range the index walk starts from; the second term only skips the
+   * rows of the same microsecond that the previous page already returned. */
+  if (before)
+    g_string_append (sql, " AND time_us <= ?5 AND (time_us < ?5 OR id < ?6)");
   g_string_append (sql, " ORDER BY time_us DESC, id DESC LIMIT ?4");
 
   ret = sqlite3_prepare_v2 (self->db, sql->str, -1, &stmt, NULL);
@@ -1157,6 +1153,11 @@ hearth_history_query_events (HearthHistory *self, const char *device_id, const c
   if (kind != NULL)
     bind_text (stmt, 3, kind);
   sqlite3_bind_int64 (stmt, 4, limit);
+  if (before)
+    {
+      sqlite3_bind_int64 (stmt, 5, before_time_us);
+      sqlite3_bind_int64 (stmt, 6, before_row_id);
+    }
 
   events = g_ptr_array_new_with_free_func ((GDestroyNotify)hearth_history_event_free);
   while ((ret = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -1180,6 +1181,59 @@ hearth_history_query_events (HearthHistory *self, const char *device_id, const c
     }
 
   return g_steal_pointer (&events);
+}
+
+/**
+ * hearth_history_query_events:
+ * @self: a #HearthHistory
+ * @device_id: (nullable): only this device's events
+ * @kind: (nullable): only events of this kind
+ * @since_us: only events at or after this time
+ * @limit: at most this many events
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (element-type HearthHistoryEvent): the most recent matching events,
+ *   newest first, or %NULL with @error set
+ */
+GPtrArray *
+hearth_history_query_events (HearthHistory *self, const char *device_id, const char *kind,
+                             gint64 since_us, guint limit, GError **error)
+{
+  g_return_val_if_fail (HEARTH_IS_HISTORY (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return query_events (self, device_id, kind, since_us, FALSE, 0, 0, limit, error);
+}
+
+/**
+ * hearth_history_query_events_before:
+ * @self: a #HearthHistory
+ * @device_id: (nullable): only this device's events
+ * @kind: (nullable): only events of this kind
+ * @before_time_us: the time of the last event of the previous page
+ * @before_row_id: the #HearthHistoryEvent.id of the last event of the previous page
+ * @limit: at most this many events
+ * @error: return location for a #GError
+ *
+ * Keyset paging for long event lists: returns the matching events strictly older than the
+ * event (@before_time_us, @before_row_id) in the order of hearth_history_query_events(), newest
+ * first. Pass the last event of one page to get the next. Unlike an OFFSET, the cost does not
+ * grow with the depth of the page (an indexed range scan of @limit rows), and rows added
+ * meanwhile neither repeat nor skip events. To start at the newest event, pass %G_MAXINT64 for
+ * both.
+ *
+ * Returns: (transfer full) (element-type HearthHistoryEvent): the events, or %NULL with @error
+ */
+GPtrArray *
+hearth_history_query_events_before (HearthHistory *self, const char *device_id, const char *kind,
+                                    gint64 before_time_us, gint64 before_row_id, guint limit,
+                                    GError **error)
+{
+  g_return_val_if_fail (HEARTH_IS_HISTORY (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return query_events (self, device_id, kind, G_MININT64, TRUE, before_time_us, before_row_id,
+                       limit, error);
 }
 
 static int

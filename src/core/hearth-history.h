@@ -76,6 +76,9 @@ GArray *hearth_history_query_samples (HearthHistory *self, const char *device_id
 GPtrArray *hearth_history_query_events (HearthHistory *self, const char *device_id,
                                         const char *kind, gint64 since_us, guint limit,
                                         GError **error);
+GPtrArray *hearth_history_query_events_before (HearthHistory *self, const char *device_id,
+                                               const char *kind, gint64 before_time_us,
+                                               gint64 before_row_id, guint limit, GError **error);
 gboolean hearth_history_run_maintenance (HearthHistory *self, gint64 now_us, GError **error);
 
 G_END_DECLS
