@@ -10,6 +10,9 @@
 #include "hearth-headless.h"
 #include "hearth-version.h"
 
+#define HEARTH_DEFAULT_PORT 8443
+#define HEARTH_DEFAULT_HEARTBEAT 15
+
 int
 main (int argc, char *argv[])
 {
@@ -17,8 +20,9 @@ main (int argc, char *argv[])
   gboolean kiosk = FALSE;
   gboolean show_version = FALSE;
   gboolean no_discovery = FALSE;
-  int port = 8443;
-  int heartbeat = 15;
+  /* -1 and 0 mean "not given": the window then uses its settings, --headless the defaults. */
+  int port = -1;
+  int heartbeat = 0;
   g_autofree char *data_dir = NULL;
   g_autofree char *screenshot_path = NULL;
   g_autoptr (GOptionContext) context = NULL;
@@ -28,19 +32,19 @@ main (int argc, char *argv[])
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless,
       N_ ("Run the hub without a window; control it with hearthctl"), NULL },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
-      N_ ("With --headless: keep keys, trust decisions and history in DIR (default "
-          "~/.local/share/hearth)"),
+      N_ ("Keep keys, trust decisions and history in DIR (default ~/.local/share/hearth); "
+          "one hub per directory"),
       N_ ("DIR") },
     { "port", 0, 0, G_OPTION_ARG_INT, &port,
-      N_ ("With --headless: the event server's TCP port (default 8443; 0 picks a free one)"),
+      N_ ("The event server's TCP port (default 8443, or the event-port setting; 0 picks a free "
+          "one)"),
       N_ ("N") },
     { "heartbeat", 0, 0, G_OPTION_ARG_INT, &heartbeat,
-      N_ ("With --headless: the heartbeat interval asked of devices, 1 to 60 s (default 15); a "
-          "device is offline after 2.5 missed intervals"),
+      N_ ("The heartbeat interval asked of devices, 1 to 60 s (default 15); a device is offline "
+          "after 2.5 missed intervals"),
       N_ ("SECONDS") },
     { "no-discovery", 0, 0, G_OPTION_ARG_NONE, &no_discovery,
-      N_ ("With --headless: do not browse mDNS or send multicast probes (devices are then "
-          "added by address)"),
+      N_ ("Do not browse mDNS or send multicast probes (devices are then added by address)"),
       NULL },
     { "kiosk", 0, 0, G_OPTION_ARG_NONE, &kiosk,
       N_ ("Run full screen without window controls, as on a wall-mounted touch panel"), NULL },
@@ -65,8 +69,11 @@ main (int argc, char *argv[])
                   "touch-friendly frontend. By default it opens a window."));
   g_option_context_set_description (
       context, _ ("With --headless the hub runs without a display and prints its key fingerprint, "
-                  "event server port and control socket; hearthctl talks to it. Exit status: 0 "
-                  "after a clean stop, 1 when the hub cannot start, 2 for bad options."));
+                  "event server port and control socket; hearthctl talks to it. Without "
+                  "--data-dir one Hearth window runs per session, and starting hearth again shows "
+                  "it; with --data-dir DIR a separate Hearth runs for that directory. Exit "
+                  "status: 0 after a clean stop, 1 when the hub cannot start or Hearth already "
+                  "runs with other options, 2 for bad options."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -86,10 +93,14 @@ main (int argc, char *argv[])
       return 0;
     }
 
-  if (!headless && (data_dir != NULL || port != 8443 || no_discovery || heartbeat != 15))
+  if (port != -1 && (port < 0 || port > 65535))
     {
-      g_printerr (_ ("hearth: --data-dir, --port, --heartbeat and --no-discovery need "
-                     "--headless\n"));
+      g_printerr (_ ("hearth: --port must be from 0 to 65535, not %d\n"), port);
+      return 2;
+    }
+  if (heartbeat != 0 && (heartbeat < 1 || heartbeat > 60))
+    {
+      g_printerr (_ ("hearth: --heartbeat must be from 1 to 60 seconds, not %d\n"), heartbeat);
       return 2;
     }
 
@@ -100,20 +111,14 @@ main (int argc, char *argv[])
           g_printerr (_ ("hearth: --headless cannot be combined with --kiosk or --screenshot\n"));
           return 2;
         }
-      if (port < 0 || port > 65535)
-        {
-          g_printerr (_ ("hearth: --port must be from 0 to 65535, not %d\n"), port);
-          return 2;
-        }
-      if (heartbeat < 1 || heartbeat > 60)
-        {
-          g_printerr (_ ("hearth: --heartbeat must be from 1 to 60 seconds, not %d\n"), heartbeat);
-          return 2;
-        }
-      return hearth_headless_run (data_dir, (guint16)port, !no_discovery, (guint)heartbeat);
+      return hearth_headless_run (data_dir, port == -1 ? HEARTH_DEFAULT_PORT : (guint16)port,
+                                  !no_discovery,
+                                  heartbeat == 0 ? HEARTH_DEFAULT_HEARTBEAT : (guint)heartbeat);
     }
 
-  application = hearth_application_new (kiosk, screenshot_path);
+  application = hearth_application_new_full (kiosk, screenshot_path, data_dir, port,
+                                             (guint)heartbeat, !no_discovery);
+
   status = g_application_run (G_APPLICATION (application), argc, argv);
   if (status == 0)
     status = hearth_application_get_exit_status (application);

@@ -17,8 +17,8 @@
 #include "hearth-window.h"
 
 /* Developer and test overrides of where the hub keeps its data and whether it browses the
- * network: the windowed hearth has no --data-dir option (src/main.c keeps those for
- * --headless), and tests and the demo home must never touch the user's own hub. */
+ * network, below the --data-dir and --no-discovery options: tests and the demo home must never
+ * touch the user's own hub, and unlike --data-dir they keep the application unique. */
 #define HEARTH_DATA_DIR_ENV "HEARTH_DATA_DIR"
 #define HEARTH_NO_DISCOVERY_ENV "HEARTH_NO_DISCOVERY"
 /* Developer option for --screenshot: wait this many seconds after the window appeared, so that
@@ -31,11 +31,17 @@
 #define SCREENSHOT_AFTER_FRAMES 3
 #define SCREENSHOT_DEADLINE_SECONDS 20
 
+#define HEARTH_APPLICATION_DEFAULT_HEARTBEAT 15
+
 enum
 {
   PROP_0,
   PROP_KIOSK,
   PROP_SCREENSHOT_PATH,
+  PROP_DATA_DIR,
+  PROP_PORT,
+  PROP_HEARTBEAT,
+  PROP_DISCOVERY_ENABLED,
   N_PROPS
 };
 
@@ -49,6 +55,11 @@ struct _HearthApplication
   GSettings *settings;
   char *screenshot_path;
   gboolean kiosk;
+  /* The hub options of the command line; see the properties. */
+  char *data_dir;
+  int port;
+  guint heartbeat;
+  gboolean discovery_enabled;
   int exit_status;
   guint painted_frames;
   gulong after_paint_handler;
@@ -86,14 +97,17 @@ hearth_application_load_settings (void)
   return g_settings_new_full (schema, NULL, NULL);
 }
 
-/* The data directory: $HEARTH_DATA_DIR, else the "data-dir" setting, else NULL, which is the
- * hub's own default ($XDG_DATA_HOME/hearth), the same as `hearth --headless`. */
+/* The data directory: --data-dir, else $HEARTH_DATA_DIR, else the "data-dir" setting, else
+ * NULL, which is the hub's own default ($XDG_DATA_HOME/hearth), the same as `hearth
+ * --headless`. */
 static char *
 hearth_application_dup_data_dir (HearthApplication *self)
 {
   g_autofree char *setting = NULL;
   const char *override = g_getenv (HEARTH_DATA_DIR_ENV);
 
+  if (self->data_dir != NULL && self->data_dir[0] != '\0')
+    return g_strdup (self->data_dir);
   if (override != NULL && override[0] != '\0')
     return g_strdup (override);
   if (self->settings != NULL)
@@ -116,14 +130,19 @@ hearth_application_start_hub (HearthApplication *self)
   g_autoptr (GError) error = NULL;
   guint16 port = 0;
 
-  if (self->settings != NULL)
+  if (self->port >= 0)
+    port = (guint16)self->port;
+  else if (self->settings != NULL)
     {
       /* GSettings has no getter for the schema's "q" (uint16) type. */
       g_autoptr (GVariant) value = g_settings_get_value (self->settings, "event-port");
 
       port = g_variant_get_uint16 (value);
     }
-  hub = hearth_hub_new (data_dir, port, g_getenv (HEARTH_NO_DISCOVERY_ENV) == NULL, NULL, &error);
+  hub = g_initable_new (
+      HEARTH_TYPE_HUB, NULL, &error, "data-dir", data_dir, "port", (guint)port, "discovery-enabled",
+      self->discovery_enabled && g_getenv (HEARTH_NO_DISCOVERY_ENV) == NULL, "heartbeat",
+      self->heartbeat != 0 ? self->heartbeat : HEARTH_APPLICATION_DEFAULT_HEARTBEAT, NULL);
   if (hub != NULL)
     {
       control_server = hearth_control_server_new (hub);
@@ -399,6 +418,34 @@ hearth_application_activate (GApplication *application)
   gtk_window_present (window);
 }
 
+/* Without --data-dir the application is unique, and a Hearth already running on the session
+ * only gets "activate" and presents its window. Options that shape how a hub or a window
+ * starts would then silently do nothing, so they are refused with a message instead; plain
+ * `hearth` still shows the running window. Registering here, inside g_application_run(), lets
+ * GApplication unregister cleanly whatever is returned. */
+static int
+hearth_application_handle_local_options (GApplication *application, GVariantDict *options)
+{
+  HearthApplication *self = HEARTH_APPLICATION (application);
+  g_autoptr (GError) error = NULL;
+
+  if (!self->kiosk && self->port < 0 && self->heartbeat == 0 && self->discovery_enabled)
+    return -1;
+  if (!g_application_register (application, NULL, &error))
+    {
+      g_printerr ("hearth: %s\n", error->message);
+      return 1;
+    }
+  if (g_application_get_is_remote (application))
+    {
+      g_printerr (_ ("hearth: Hearth is already running, and --kiosk, --port, --heartbeat and "
+                     "--no-discovery only apply when it starts. Quit it first, or start a "
+                     "second hub with its own --data-dir DIR.\n"));
+      return 1;
+    }
+  return -1;
+}
+
 static void
 hearth_application_startup (GApplication *application)
 {
@@ -446,6 +493,22 @@ hearth_application_get_property (GObject *object, guint prop_id, GValue *value, 
         g_value_set_string (value, self->screenshot_path);
         break;
 
+      case PROP_DATA_DIR:
+        g_value_set_string (value, self->data_dir);
+        break;
+
+      case PROP_PORT:
+        g_value_set_int (value, self->port);
+        break;
+
+      case PROP_HEARTBEAT:
+        g_value_set_uint (value, self->heartbeat);
+        break;
+
+      case PROP_DISCOVERY_ENABLED:
+        g_value_set_boolean (value, self->discovery_enabled);
+        break;
+
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -466,6 +529,23 @@ hearth_application_set_property (GObject *object, guint prop_id, const GValue *v
       case PROP_SCREENSHOT_PATH:
         g_free (self->screenshot_path);
         self->screenshot_path = g_value_dup_string (value);
+        break;
+
+      case PROP_DATA_DIR:
+        g_free (self->data_dir);
+        self->data_dir = g_value_dup_string (value);
+        break;
+
+      case PROP_PORT:
+        self->port = g_value_get_int (value);
+        break;
+
+      case PROP_HEARTBEAT:
+        self->heartbeat = g_value_get_uint (value);
+        break;
+
+      case PROP_DISCOVERY_ENABLED:
+        self->discovery_enabled = g_value_get_boolean (value);
         break;
 
       default:
@@ -496,6 +576,7 @@ hearth_application_finalize (GObject *object)
   HearthApplication *self = HEARTH_APPLICATION (object);
 
   g_clear_pointer (&self->screenshot_path, g_free);
+  g_clear_pointer (&self->data_dir, g_free);
 
   G_OBJECT_CLASS (hearth_application_parent_class)->finalize (object);
 }
@@ -512,6 +593,7 @@ hearth_application_class_init (HearthApplicationClass *klass)
   object_class->finalize = hearth_application_finalize;
 
   application_class->activate = hearth_application_activate;
+  application_class->handle_local_options = hearth_application_handle_local_options;
   application_class->startup = hearth_application_startup;
   application_class->shutdown = hearth_application_shutdown;
 
@@ -535,6 +617,45 @@ hearth_application_class_init (HearthApplicationClass *klass)
       = g_param_spec_string ("screenshot-path", NULL, NULL, NULL,
                              G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * HearthApplication:data-dir:
+   *
+   * The hub's data directory from --data-dir, or %NULL for $HEARTH_DATA_DIR, the "data-dir"
+   * setting or the default.
+   */
+  properties[PROP_DATA_DIR]
+      = g_param_spec_string ("data-dir", NULL, NULL, NULL,
+                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * HearthApplication:port:
+   *
+   * The event server's port from --port (0 picks a free one), or -1 for the "event-port"
+   * setting.
+   */
+  properties[PROP_PORT]
+      = g_param_spec_int ("port", NULL, NULL, -1, G_MAXUINT16, -1,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * HearthApplication:heartbeat:
+   *
+   * The heartbeat interval asked of devices, in seconds; 0 for the default (15).
+   */
+  properties[PROP_HEARTBEAT]
+      = g_param_spec_uint ("heartbeat", NULL, NULL, 0, 60, 0,
+                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * HearthApplication:discovery-enabled:
+   *
+   * Whether the hub browses mDNS and sends multicast probes (--no-discovery turns it off, as
+   * does $HEARTH_NO_DISCOVERY).
+   */
+  properties[PROP_DISCOVERY_ENABLED]
+      = g_param_spec_boolean ("discovery-enabled", NULL, NULL, TRUE,
+                              G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -546,14 +667,43 @@ hearth_application_init (HearthApplication *self)
 HearthApplication *
 hearth_application_new (gboolean kiosk, const char *screenshot_path)
 {
+  return hearth_application_new_full (kiosk, screenshot_path, NULL, -1, 0, TRUE);
+}
+
+/**
+ * hearth_application_new_full:
+ * @kiosk: --kiosk
+ * @screenshot_path: (nullable): --screenshot
+ * @data_dir: (nullable): --data-dir; %NULL for $HEARTH_DATA_DIR, the setting or the default
+ * @port: --port, or -1 for the "event-port" setting
+ * @heartbeat: --heartbeat in seconds, or 0 for the default (15)
+ * @discovery_enabled: %FALSE for --no-discovery
+ *
+ * A Hearth without --data-dir is unique on the session bus: starting it again presents the
+ * running window (src/main.c refuses other options then). With --data-dir it runs as a
+ * separate instance, because the data directory names one hub completely (docs/cli.md): a
+ * second hub on another directory is what the user asked for, and a second one on the same
+ * directory is refused by the hub's control socket with a message naming it. A screenshot run
+ * is separate too, so that it never hands its work to a running Hearth.
+ *
+ * Returns: (transfer full): a new application
+ */
+HearthApplication *
+hearth_application_new_full (gboolean kiosk, const char *screenshot_path, const char *data_dir,
+                             int port, guint heartbeat, gboolean discovery_enabled)
+{
+  gboolean separate = screenshot_path != NULL || data_dir != NULL;
+
+  g_return_val_if_fail (port >= -1 && port <= G_MAXUINT16, NULL);
+  g_return_val_if_fail (heartbeat <= 60, NULL);
+
   /* The resource base path stays the same in development builds, whose application id has a
-   * .Devel suffix, so that style.css and the templates are found under one path. A screenshot
-   * run is a separate instance so that it never hands its work to a running Hearth. */
-  return g_object_new (
-      HEARTH_TYPE_APPLICATION, "application-id", hearth_get_application_id (), "flags",
-      screenshot_path != NULL ? G_APPLICATION_NON_UNIQUE : G_APPLICATION_DEFAULT_FLAGS,
-      "resource-base-path", "/org/hearth/Hearth", "kiosk", kiosk, "screenshot-path",
-      screenshot_path, NULL);
+   * .Devel suffix, so that style.css and the templates are found under one path. */
+  return g_object_new (HEARTH_TYPE_APPLICATION, "application-id", hearth_get_application_id (),
+                       "flags", separate ? G_APPLICATION_NON_UNIQUE : G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/org/hearth/Hearth", "kiosk", kiosk,
+                       "screenshot-path", screenshot_path, "data-dir", data_dir, "port", port,
+                       "heartbeat", heartbeat, "discovery-enabled", discovery_enabled, NULL);
 }
 
 /**

@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (HearthApplication, hearth_application, HEARTH, APPLICATION, AdwApplication)
 
 HearthApplication *hearth_application_new (gboolean kiosk, const char *screenshot_path);
+HearthApplication *hearth_application_new_full (gboolean kiosk, const char *screenshot_path,
+                                                const char *data_dir, int port, guint heartbeat,
+                                                gboolean discovery_enabled);
 gboolean hearth_application_get_kiosk (HearthApplication *self);
 int hearth_application_get_exit_status (HearthApplication *self);
 HearthHub *hearth_application_get_hub (HearthApplication *self);

@@ -36,13 +36,71 @@ struct _HearthWindow
   /* Owned */
   HearthKioskController *kiosk_controller;
   gboolean kiosk;
+  /* The window's default size before kiosk mode sized it to the monitor, restored when kiosk
+   * mode is left; 0 while not in kiosk mode. */
+  int desktop_width;
+  int desktop_height;
 };
 
 G_DEFINE_FINAL_TYPE (HearthWindow, hearth_window, ADW_TYPE_APPLICATION_WINDOW)
 
+/* The monitor the window is on, or before it is shown, the display's first one: a kiosk panel
+ * has one. Returns a new reference or NULL. */
+static GdkMonitor *
+hearth_window_dup_monitor (HearthWindow *self)
+{
+  GdkDisplay *display = gtk_widget_get_display (GTK_WIDGET (self));
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (self));
+  GListModel *monitors = gdk_display_get_monitors (display);
+
+  if (surface != NULL)
+    {
+      GdkMonitor *monitor = gdk_display_get_monitor_at_surface (display, surface);
+
+      if (monitor != NULL)
+        return g_object_ref (monitor);
+    }
+  if (g_list_model_get_n_items (monitors) == 0)
+    return NULL;
+  return g_list_model_get_item (monitors, 0);
+}
+
+/* A compositor may answer the full-screen request with a configure of size 0×0, which leaves
+ * the size to the window: GTK then uses the default size, and the window covers only part of
+ * the panel. cage 0.1.4 (Debian 12) does exactly that, and only maximizes the window to the
+ * output once it has been shown at its default size (docs/kiosk.md). Sizing the window to the
+ * monitor makes its first frame already cover the panel, whatever the compositor does. */
+static void
+hearth_window_size_for_kiosk (HearthWindow *self)
+{
+  g_autoptr (GdkMonitor) monitor = NULL;
+  GdkRectangle geometry;
+
+  if (self->kiosk)
+    {
+      monitor = hearth_window_dup_monitor (self);
+      if (monitor == NULL)
+        return;
+      gdk_monitor_get_geometry (monitor, &geometry);
+      if (geometry.width <= 0 || geometry.height <= 0)
+        return;
+      if (self->desktop_width == 0)
+        gtk_window_get_default_size (GTK_WINDOW (self), &self->desktop_width,
+                                     &self->desktop_height);
+      gtk_window_set_default_size (GTK_WINDOW (self), geometry.width, geometry.height);
+    }
+  else if (self->desktop_width != 0)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (self), self->desktop_width, self->desktop_height);
+      self->desktop_width = self->desktop_height = 0;
+    }
+}
+
 static void
 hearth_window_apply_kiosk (HearthWindow *self)
 {
+  hearth_window_size_for_kiosk (self);
+
   /* Kiosk mode is full screen, no decorations and larger touch targets (style.css) here; the
    * admin gesture to leave it and idle dimming are HearthKioskController's. */
   if (self->kiosk)

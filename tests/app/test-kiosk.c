@@ -37,13 +37,15 @@ kiosk_fixture_set_up (KioskFixture *fixture, gconstpointer user_data)
   hearth_event_bus_attach_history (fixture->event_bus, fixture->history);
 
   fixture->window = GTK_WINDOW (g_object_ref_sink (hearth_window_new (NULL)));
-  gtk_window_set_default_size (fixture->window, PANEL_WIDTH, PANEL_HEIGHT);
   hearth_events_page_set_event_bus (hearth_window_get_events_page (HEARTH_WINDOW (fixture->window)),
                                     fixture->event_bus);
   hearth_events_page_set_history (hearth_window_get_events_page (HEARTH_WINDOW (fixture->window)),
                                   fixture->history);
   fixture->kiosk = hearth_window_get_kiosk_controller (HEARTH_WINDOW (fixture->window));
   hearth_window_set_kiosk (HEARTH_WINDOW (fixture->window), TRUE);
+  /* Kiosk mode sizes the window to the monitor (Xvfb's screen here), and Xvfb has no window
+   * manager to make it full screen: size it as the 800×480 panel would, after that. */
+  gtk_window_set_default_size (fixture->window, PANEL_WIDTH, PANEL_HEIGHT);
   gtk_window_present (fixture->window);
   app_test_wait_for (app_test_is_drawn, fixture->window);
   app_test_settle ();

@@ -175,10 +175,24 @@ test_window_kiosk_property (void)
   g_assert_false (hearth_window_get_kiosk (window));
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (window), "kiosk"));
 
+  gtk_window_set_default_size (GTK_WINDOW (window), 1024, 640);
   hearth_window_set_kiosk (window, TRUE);
   g_assert_true (hearth_window_get_kiosk (window));
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (window), "kiosk"));
   g_assert_cmpuint (notifications, ==, 1);
+  {
+    /* Kiosk mode sizes the window to the monitor, so that its first frame covers the panel
+     * even where the compositor leaves the full-screen size to the window (cage 0.1.4). */
+    GListModel *monitors = gdk_display_get_monitors (gdk_display_get_default ());
+    g_autoptr (GdkMonitor) monitor = g_list_model_get_item (monitors, 0);
+    GdkRectangle geometry;
+    int width, height;
+
+    gdk_monitor_get_geometry (monitor, &geometry);
+    gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+    g_assert_cmpint (width, ==, geometry.width);
+    g_assert_cmpint (height, ==, geometry.height);
+  }
 
   /* Setting the same value again must not notify: bindings would loop otherwise. */
   hearth_window_set_kiosk (window, TRUE);
@@ -187,6 +201,14 @@ test_window_kiosk_property (void)
   g_object_set (window, "kiosk", FALSE, NULL);
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (window), "kiosk"));
   g_assert_cmpuint (notifications, ==, 2);
+  {
+    /* Leaving kiosk mode gives the window its desktop size back. */
+    int width, height;
+
+    gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+    g_assert_cmpint (width, ==, 1024);
+    g_assert_cmpint (height, ==, 640);
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_object_unref (window);
