@@ -233,6 +233,7 @@ hearth_application_attach_window (HearthApplication *self, HearthWindow *window)
 
   hearth_events_page_set_history (events_page, hearth_hub_get_history (self->hub));
   hearth_events_page_set_event_bus (events_page, hearth_hub_get_bus (self->hub));
+  hearth_events_page_set_registry (events_page, hearth_hub_get_registry (self->hub));
 
   hearth_trust_page_set_trust_store (trust_page, hearth_hub_get_trust_store (self->hub));
   hearth_trust_page_set_hub_identity (trust_page, hearth_hub_get_identity (self->hub));

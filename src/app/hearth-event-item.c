@@ -26,6 +26,9 @@ enum
   PROP_SUMMARY,
   PROP_ICON_NAME,
   PROP_TYPE_TEXT,
+  PROP_DEVICE_NAME,
+  PROP_DEVICE_TITLE,
+  PROP_HAS_DEVICE_NAME,
   N_PROPS
 };
 
@@ -39,6 +42,9 @@ struct _HearthEventItem
   gint64 time_us;
   gint64 history_id;
   char *device_id;
+  /* The device's name from the registry when the item was made, or NULL: people know their
+   * devices by name; the id stays visible beside it, because names need not be unique. */
+  char *device_name;
   char *kind;
   char *name;
   char *data;
@@ -155,6 +161,18 @@ hearth_event_item_get_property (GObject *object, guint prop_id, GValue *value, G
         g_value_set_string (value, hearth_event_item_get_type_text (self));
         break;
 
+      case PROP_DEVICE_NAME:
+        g_value_set_string (value, self->device_name);
+        break;
+
+      case PROP_DEVICE_TITLE:
+        g_value_set_string (value, hearth_event_item_get_device_title (self));
+        break;
+
+      case PROP_HAS_DEVICE_NAME:
+        g_value_set_boolean (value, self->device_name != NULL);
+        break;
+
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -166,6 +184,7 @@ hearth_event_item_finalize (GObject *object)
   HearthEventItem *self = HEARTH_EVENT_ITEM (object);
 
   g_free (self->device_id);
+  g_free (self->device_name);
   g_free (self->kind);
   g_free (self->name);
   g_free (self->data);
@@ -198,6 +217,30 @@ hearth_event_item_class_init (HearthEventItemClass *klass)
   properties[PROP_TYPE_TEXT]
       = g_param_spec_string ("type-text", NULL, NULL, NULL,
                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * HearthEventItem:device-name:
+   *
+   * The device's name, or %NULL when the registry did not know it.
+   */
+  properties[PROP_DEVICE_NAME]
+      = g_param_spec_string ("device-name", NULL, NULL, NULL,
+                             G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * HearthEventItem:device-title:
+   *
+   * What the row names the device by: its name, or its id when it has no name.
+   */
+  properties[PROP_DEVICE_TITLE]
+      = g_param_spec_string ("device-title", NULL, NULL, NULL,
+                             G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * HearthEventItem:has-device-name:
+   *
+   * Whether the device has a name, so that the row shows its id as well, as secondary text.
+   */
+  properties[PROP_HAS_DEVICE_NAME]
+      = g_param_spec_boolean ("has-device-name", NULL, NULL, FALSE,
+                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -364,4 +407,52 @@ hearth_event_item_get_type_text (HearthEventItem *self)
   if (g_str_equal (self->kind, "trust"))
     return _ ("Trust change");
   return _ ("Other");
+}
+
+/**
+ * hearth_event_item_get_device_name:
+ *
+ * Returns: (nullable): the device's name, or %NULL when it was not known
+ */
+const char *
+hearth_event_item_get_device_name (HearthEventItem *self)
+{
+  g_return_val_if_fail (HEARTH_IS_EVENT_ITEM (self), NULL);
+  return self->device_name;
+}
+
+/**
+ * hearth_event_item_set_device_name:
+ * @device_name: (nullable): the device's name; %NULL or "" when it has none
+ */
+void
+hearth_event_item_set_device_name (HearthEventItem *self, const char *device_name)
+{
+  gboolean had_name;
+
+  g_return_if_fail (HEARTH_IS_EVENT_ITEM (self));
+
+  if (device_name != NULL && device_name[0] == '\0')
+    device_name = NULL;
+  if (g_strcmp0 (self->device_name, device_name) == 0)
+    return;
+  had_name = self->device_name != NULL;
+  g_free (self->device_name);
+  self->device_name = g_strdup (device_name);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEVICE_NAME]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEVICE_TITLE]);
+  if (had_name != (device_name != NULL))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_DEVICE_NAME]);
+}
+
+/**
+ * hearth_event_item_get_device_title:
+ *
+ * Returns: the device's name, or its id when it has none
+ */
+const char *
+hearth_event_item_get_device_title (HearthEventItem *self)
+{
+  g_return_val_if_fail (HEARTH_IS_EVENT_ITEM (self), NULL);
+  return self->device_name != NULL ? self->device_name : self->device_id;
 }

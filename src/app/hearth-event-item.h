@@ -24,5 +24,8 @@ const char *hearth_event_item_get_time_text (HearthEventItem *self);
 const char *hearth_event_item_get_summary (HearthEventItem *self);
 const char *hearth_event_item_get_icon_name (HearthEventItem *self);
 const char *hearth_event_item_get_type_text (HearthEventItem *self);
+const char *hearth_event_item_get_device_name (HearthEventItem *self);
+void hearth_event_item_set_device_name (HearthEventItem *self, const char *device_name);
+const char *hearth_event_item_get_device_title (HearthEventItem *self);
 
 G_END_DECLS

@@ -16,11 +16,13 @@
  * loading them all. The list is a virtualized GtkListView: only the rows on screen have
  * widgets.
  *
- * The history is paged with a cursor: the (time, row id) of the oldest history row already
- * looked at. Every page asks the history for the newest rows matching the filters and skips
- * those at or after the cursor; the history has no "before" query, so the page asks for more
- * rows (doubling) until it has a page of older ones. Rows the bus published after the first page
- * was loaded are newer than the cursor, so they are never shown twice.
+ * The history is paged with a cursor, the (time, row id) of the oldest history row already
+ * looked at: each page is hearth_history_query_events_before() from the cursor, an indexed range
+ * scan of one page whatever its depth (keyset paging, no OFFSET). Rows the bus published after
+ * the first page was loaded are newer than the cursor, so they are never shown twice.
+ *
+ * Rows name their device by the name the registry knows, with the id as secondary text; the
+ * device filter lists devices the same way.
  *
  * The list holds at most MAX_ROWS items: on a busy hub a page left open for days must not grow
  * without end. When live events push old rows out at the bottom, the cursor moves up to the
@@ -32,12 +34,17 @@
 /* Load the next page when the end of the list is closer than this to the bottom of the view,
  * so that a flick does not hit the end and wait. */
 #define LOAD_MARGIN_PX 400.0
+/* The connectivity filter matches two kinds, so the history is asked for every kind and the
+ * page picks them out; a load looks at no more than this many pages, so that a history with
+ * few matches never stalls the main loop (scrolling on loads the next ones). */
+#define MAX_PAGES_PER_LOAD 20
 
 enum
 {
   PROP_0,
   PROP_EVENT_BUS,
   PROP_HISTORY,
+  PROP_REGISTRY,
   N_PROPS
 };
 
@@ -58,16 +65,15 @@ struct _HearthEventsPage
   /* Owned */
   HearthEventBus *event_bus;
   HearthHistory *history;
+  HearthDeviceRegistry *registry;
   gulong event_handler;
   GListStore *items;
   GtkStringList *device_names;
   GHashTable *known_devices;
   char *device_filter;
   HearthEventsTypeFilter type_filter;
-  gboolean has_cursor;
   gint64 cursor_time_us;
   gint64 cursor_id;
-  guint rows_newer_than_cursor;
   gboolean history_exhausted;
   guint load_source;
 };
@@ -132,13 +138,30 @@ hearth_events_page_update_empty_state (HearthEventsPage *self)
                          "followed by their history."));
 }
 
-static gboolean
-is_older_than_cursor (HearthEventsPage *self, const HearthHistoryEvent *row)
+/* The device's name as the registry knows it, or NULL. */
+static const char *
+hearth_events_page_lookup_device_name (HearthEventsPage *self, const char *device_id)
 {
-  if (!self->has_cursor)
-    return TRUE;
-  return row->time_us < self->cursor_time_us
-         || (row->time_us == self->cursor_time_us && row->id < self->cursor_id);
+  HearthDevice *device;
+  const char *name;
+
+  if (self->registry == NULL || device_id == NULL || device_id[0] == '\0')
+    return NULL;
+  device = hearth_device_registry_lookup (self->registry, device_id);
+  if (device == NULL)
+    return NULL;
+  name = hearth_device_get_name (device);
+  return name != NULL && name[0] != '\0' ? name : NULL;
+}
+
+static HearthEventItem *
+hearth_events_page_make_history_item (HearthEventsPage *self, const HearthHistoryEvent *row)
+{
+  HearthEventItem *item = hearth_event_item_new_from_history (row);
+
+  hearth_event_item_set_device_name (item,
+                                     hearth_events_page_lookup_device_name (self, row->device_id));
+  return item;
 }
 
 /* Appends the next page of history rows older than the cursor. */
@@ -147,20 +170,17 @@ hearth_events_page_load_older (HearthEventsPage *self)
 {
   const char *kind = type_filter_history_kind (self->type_filter);
   g_autoptr (GPtrArray) page = NULL;
-  guint limit;
 
   if (self->history == NULL || self->history_exhausted)
     return;
 
   page = g_ptr_array_new_with_free_func (g_object_unref);
-  for (limit = self->rows_newer_than_cursor + PAGE_SIZE;; limit = limit * 2)
+  for (guint n_queries = 0; page->len < PAGE_SIZE && n_queries < MAX_PAGES_PER_LOAD; n_queries++)
     {
       g_autoptr (GError) error = NULL;
-      g_autoptr (GPtrArray) rows = hearth_history_query_events (self->history, self->device_filter,
-                                                                kind, 0, limit, &error);
-      guint newer = 0;
-      guint last_looked_at = 0;
-      gboolean page_full = FALSE;
+      g_autoptr (GPtrArray) rows = hearth_history_query_events_before (
+          self->history, self->device_filter, kind, self->cursor_time_us, self->cursor_id,
+          PAGE_SIZE, &error);
 
       if (rows == NULL)
         {
@@ -168,43 +188,25 @@ hearth_events_page_load_older (HearthEventsPage *self)
            * paging instead of retrying on every scroll. */
           g_warning ("Could not read the event history: %s", error->message);
           self->history_exhausted = TRUE;
-          return;
+          break;
         }
 
-      g_ptr_array_set_size (page, 0);
-      for (guint i = 0; i < rows->len && !page_full; i++)
+      for (guint i = 0; i < rows->len; i++)
         {
           const HearthHistoryEvent *row = g_ptr_array_index (rows, i);
 
-          last_looked_at = i + 1;
-          if (!is_older_than_cursor (self, row))
-            {
-              newer++;
-              continue;
-            }
           hearth_events_page_remember_device (self, row->device_id);
-          if (!hearth_events_page_matches (self, row->device_id, row->kind))
-            continue;
-          g_ptr_array_add (page, hearth_event_item_new_from_history (row));
-          page_full = page->len == PAGE_SIZE;
+          if (hearth_events_page_matches (self, row->device_id, row->kind))
+            g_ptr_array_add (page, hearth_events_page_make_history_item (self, row));
         }
-
-      if (page_full || rows->len < limit)
+      if (rows->len > 0)
         {
-          if (last_looked_at > 0 && last_looked_at > newer)
-            {
-              const HearthHistoryEvent *last = g_ptr_array_index (rows, last_looked_at - 1);
+          const HearthHistoryEvent *last = g_ptr_array_index (rows, rows->len - 1);
 
-              self->has_cursor = TRUE;
-              self->cursor_time_us = last->time_us;
-              self->cursor_id = last->id;
-            }
-          self->rows_newer_than_cursor = last_looked_at;
-          self->history_exhausted = !page_full;
-          break;
+          self->cursor_time_us = last->time_us;
+          self->cursor_id = last->id;
         }
-      /* Not a full page yet, and the history has more rows: ask for more. */
-      if (limit > G_MAXUINT / 4)
+      if (rows->len < PAGE_SIZE)
         {
           self->history_exhausted = TRUE;
           break;
@@ -220,12 +222,17 @@ hearth_events_page_load_older (HearthEventsPage *self)
 static void
 hearth_events_page_reload (HearthEventsPage *self)
 {
+  g_autoptr (GError) error = NULL;
+
   g_list_store_remove_all (self->items);
-  self->has_cursor = FALSE;
-  self->cursor_time_us = 0;
-  self->cursor_id = 0;
-  self->rows_newer_than_cursor = 0;
+  /* Start above the newest row. */
+  self->cursor_time_us = G_MAXINT64;
+  self->cursor_id = G_MAXINT64;
   self->history_exhausted = FALSE;
+  /* Events the bus published before this moment but the history has not written yet would
+   * otherwise be in neither the live part nor the first page. */
+  if (self->history != NULL && !hearth_history_flush (self->history, &error))
+    g_debug ("Could not flush the history before reading it: %s", error->message);
   hearth_events_page_load_older (self);
   hearth_events_page_update_empty_state (self);
 }
@@ -243,10 +250,8 @@ hearth_events_page_trim (HearthEventsPage *self)
   last = g_list_model_get_item (G_LIST_MODEL (self->items), MAX_ROWS - 1);
   /* A live item has no row id: the cursor then skips every row of its microsecond, which can
    * hide a row that shares it but never shows one twice. */
-  self->has_cursor = TRUE;
   self->cursor_time_us = hearth_event_item_get_time_us (last);
   self->cursor_id = hearth_event_item_get_history_id (last);
-  self->rows_newer_than_cursor = MAX_ROWS;
   self->history_exhausted = FALSE;
 }
 
@@ -265,6 +270,7 @@ hearth_events_page_on_event (HearthEventBus *event_bus, HearthEvent *event, gpoi
     return;
 
   item = hearth_event_item_new_from_event (event);
+  hearth_event_item_set_device_name (item, hearth_events_page_lookup_device_name (self, device_id));
   adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
   was_at_top = gtk_adjustment_get_value (adjustment) <= gtk_adjustment_get_lower (adjustment);
   g_list_store_insert (self->items, 0, item);
@@ -349,6 +355,10 @@ hearth_events_page_get_property (GObject *object, guint prop_id, GValue *value, 
         g_value_set_object (value, self->history);
         break;
 
+      case PROP_REGISTRY:
+        g_value_set_object (value, self->registry);
+        break;
+
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -370,6 +380,10 @@ hearth_events_page_set_property (GObject *object, guint prop_id, const GValue *v
         hearth_events_page_set_history (self, g_value_get_object (value));
         break;
 
+      case PROP_REGISTRY:
+        hearth_events_page_set_registry (self, g_value_get_object (value));
+        break;
+
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -384,6 +398,7 @@ hearth_events_page_dispose (GObject *object)
     g_clear_signal_handler (&self->event_handler, self->event_bus);
   g_clear_object (&self->event_bus);
   g_clear_object (&self->history);
+  g_clear_object (&self->registry);
   g_clear_handle_id (&self->load_source, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), HEARTH_TYPE_EVENTS_PAGE);
@@ -435,6 +450,15 @@ hearth_events_page_class_init (HearthEventsPageClass *klass)
       "history", NULL, NULL, HEARTH_TYPE_HISTORY,
       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * HearthEventsPage:registry:
+   *
+   * The registry the page takes device names from; without one, rows show device ids.
+   */
+  properties[PROP_REGISTRY]
+      = g_param_spec_object ("registry", NULL, NULL, HEARTH_TYPE_DEVICE_REGISTRY,
+                             G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* The row template names the item type in its expressions. */
@@ -451,8 +475,47 @@ hearth_events_page_class_init (HearthEventsPageClass *klass)
 }
 
 static void
+hearth_events_page_setup_device_entry (GtkSignalListItemFactory *factory, GtkListItem *list_item,
+                                       gpointer user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *title = gtk_label_new (NULL);
+  GtkWidget *subtitle = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_add_css_class (subtitle, "dim-label");
+  gtk_widget_add_css_class (subtitle, "caption");
+  gtk_box_append (GTK_BOX (box), title);
+  gtk_box_append (GTK_BOX (box), subtitle);
+  gtk_list_item_set_child (list_item, box);
+}
+
+/* The device filter's entries: "All devices", then each device by name with its id beside it
+ * (names need not be unique), or by id while it has no name. */
+static void
+hearth_events_page_bind_device_entry (GtkSignalListItemFactory *factory, GtkListItem *list_item,
+                                      gpointer user_data)
+{
+  HearthEventsPage *self = HEARTH_EVENTS_PAGE (user_data);
+  GtkWidget *title = gtk_widget_get_first_child (gtk_list_item_get_child (list_item));
+  GtkWidget *subtitle = gtk_widget_get_next_sibling (title);
+  const char *text = gtk_string_object_get_string (gtk_list_item_get_item (list_item));
+  const char *name = NULL;
+
+  if (gtk_list_item_get_position (list_item) != 0)
+    name = hearth_events_page_lookup_device_name (self, text);
+  gtk_label_set_text (GTK_LABEL (title), name != NULL ? name : text);
+  gtk_label_set_text (GTK_LABEL (subtitle), name != NULL ? text : "");
+  gtk_widget_set_visible (subtitle, name != NULL);
+}
+
+static void
 hearth_events_page_init (HearthEventsPage *self)
 {
+  g_autoptr (GtkListItemFactory) device_factory = gtk_signal_list_item_factory_new ();
   g_autoptr (GtkNoSelection) selection = NULL;
   GtkAdjustment *adjustment;
   const char *all_devices[] = { _ ("All devices"), NULL };
@@ -462,6 +525,11 @@ hearth_events_page_init (HearthEventsPage *self)
   self->items = g_list_store_new (HEARTH_TYPE_EVENT_ITEM);
   self->known_devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->device_names = gtk_string_list_new (all_devices);
+  g_signal_connect (device_factory, "setup", G_CALLBACK (hearth_events_page_setup_device_entry),
+                    self);
+  g_signal_connect (device_factory, "bind", G_CALLBACK (hearth_events_page_bind_device_entry),
+                    self);
+  gtk_drop_down_set_factory (self->device_dropdown, device_factory);
   gtk_drop_down_set_model (self->device_dropdown, G_LIST_MODEL (self->device_names));
   gtk_drop_down_set_selected (self->device_dropdown, 0);
 
@@ -534,6 +602,33 @@ hearth_events_page_set_history (HearthEventsPage *self, HearthHistory *history)
     return;
   hearth_events_page_reload (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY]);
+}
+
+HearthDeviceRegistry *
+hearth_events_page_get_registry (HearthEventsPage *self)
+{
+  g_return_val_if_fail (HEARTH_IS_EVENTS_PAGE (self), NULL);
+  return self->registry;
+}
+
+/**
+ * hearth_events_page_set_registry:
+ * @registry: (nullable): where device names come from
+ *
+ * Rows made from now on name their device; the list is loaded again so that the history rows
+ * do too.
+ */
+void
+hearth_events_page_set_registry (HearthEventsPage *self, HearthDeviceRegistry *registry)
+{
+  g_return_if_fail (HEARTH_IS_EVENTS_PAGE (self));
+  g_return_if_fail (registry == NULL || HEARTH_IS_DEVICE_REGISTRY (registry));
+
+  if (!g_set_object (&self->registry, registry))
+    return;
+  if (self->history != NULL)
+    hearth_events_page_reload (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REGISTRY]);
 }
 
 /**

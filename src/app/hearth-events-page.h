@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "hearth-device-registry.h"
 #include "hearth-event-bus.h"
 #include "hearth-history.h"
 
@@ -36,6 +37,8 @@ HearthEventBus *hearth_events_page_get_event_bus (HearthEventsPage *self);
 void hearth_events_page_set_event_bus (HearthEventsPage *self, HearthEventBus *event_bus);
 HearthHistory *hearth_events_page_get_history (HearthEventsPage *self);
 void hearth_events_page_set_history (HearthEventsPage *self, HearthHistory *history);
+HearthDeviceRegistry *hearth_events_page_get_registry (HearthEventsPage *self);
+void hearth_events_page_set_registry (HearthEventsPage *self, HearthDeviceRegistry *registry);
 GListModel *hearth_events_page_get_model (HearthEventsPage *self);
 void hearth_events_page_set_device_filter (HearthEventsPage *self, const char *device_id);
 void hearth_events_page_set_type_filter (HearthEventsPage *self, HearthEventsTypeFilter filter);

@@ -2,6 +2,7 @@
 #include "app-test-util.h"
 #include "hearth-event-item.h"
 #include "hearth-events-page.h"
+#include "hearth-hub.h"
 #include "hearth-window.h"
 
 /* The Events page against a real event bus and a real SQLite history in a temporary data
@@ -276,6 +277,166 @@ test_history_paging (EventsFixture *fixture, gconstpointer user_data)
   assert_newest_first_without_duplicates (fixture);
 }
 
+/* Rows name the device by the name the registry knows, with the id as secondary text; a device
+ * the registry does not know shows by id alone. The device filter lists names too. Uses a real
+ * hub (registry, bus and history) in a temporary data directory, without the network. */
+static void
+test_device_names (void)
+{
+  g_autofree char *data_dir = app_test_make_data_dir ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HearthHub) hub = hearth_hub_new (data_dir, 0, FALSE, NULL, &error);
+  GtkWindow *window;
+  HearthEventsPage *page;
+  HearthDevice *device;
+  GListModel *model;
+  g_autoptr (HearthEventItem) named = NULL;
+  g_autoptr (HearthEventItem) unnamed = NULL;
+
+  g_assert_no_error (error);
+  /* A device the hub has heard of (as discovery or add-by-address would tell it), with the
+   * name from its description. */
+  device = hearth_device_registry_note_address (hearth_hub_get_registry (hub), "kitchen-light",
+                                                "127.0.0.1", 9, NULL, &error);
+  g_assert_no_error (error);
+  hearth_device_set_name (device, "Kitchen light");
+
+  window = GTK_WINDOW (g_object_ref_sink (hearth_window_new (NULL)));
+  gtk_window_set_default_size (window, PANEL_WIDTH, PANEL_HEIGHT);
+  page = hearth_window_get_events_page (HEARTH_WINDOW (window));
+  adw_view_stack_set_visible_child_name (hearth_window_get_view_stack (HEARTH_WINDOW (window)),
+                                         "events");
+  hearth_events_page_set_history (page, hearth_hub_get_history (hub));
+  hearth_events_page_set_event_bus (page, hearth_hub_get_bus (hub));
+  hearth_events_page_set_registry (page, hearth_hub_get_registry (hub));
+  gtk_window_present (window);
+  app_test_wait_for (app_test_is_drawn, page);
+
+  publish (hearth_hub_get_bus (hub), HEARTH_EVENT_PROPERTY_CHANGED, "kitchen-light", "brightness",
+           "80");
+  publish (hearth_hub_get_bus (hub), HEARTH_EVENT_DEVICE_OFFLINE, "cellar-pump", NULL, NULL);
+  app_test_settle ();
+
+  model = hearth_events_page_get_model (page);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
+  unnamed = g_list_model_get_item (model, 0);
+  named = g_list_model_get_item (model, 1);
+  g_assert_cmpstr (hearth_event_item_get_device_name (named), ==, "Kitchen light");
+  g_assert_cmpstr (hearth_event_item_get_device_title (named), ==, "Kitchen light");
+  g_assert_cmpstr (hearth_event_item_get_device_id (named), ==, "kitchen-light");
+  g_assert_null (hearth_event_item_get_device_name (unnamed));
+  g_assert_cmpstr (hearth_event_item_get_device_title (unnamed), ==, "cellar-pump");
+  /* On screen: the name, and the id beside it; the unknown device by id. */
+  g_assert_true (shows_label (GTK_WIDGET (page), "Kitchen light"));
+  g_assert_true (shows_label (GTK_WIDGET (page), "kitchen-light"));
+  g_assert_true (shows_label (GTK_WIDGET (page), "cellar-pump"));
+
+  /* History rows get names as well: the page loaded again from the history shows both rows,
+   * the light by name. */
+  hearth_events_page_set_type_filter (page, HEARTH_EVENTS_TYPE_PROPERTY);
+  app_test_settle ();
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  {
+    g_autoptr (HearthEventItem) from_history = g_list_model_get_item (model, 0);
+
+    g_assert_cmpint (hearth_event_item_get_history_id (from_history), >, 0);
+    g_assert_cmpstr (hearth_event_item_get_device_title (from_history), ==, "Kitchen light");
+  }
+
+  /* The device filter selects by id and shows the name: the selected entry's button reads
+   * "Kitchen light". */
+  hearth_events_page_set_device_filter (page, "kitchen-light");
+  app_test_settle ();
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  {
+    g_autoptr (GdkTexture) texture = app_test_render (GTK_WIDGET (window));
+
+    app_test_save (texture, "events-names.png");
+  }
+  hearth_events_page_set_device_filter (page, "cellar-pump");
+  hearth_events_page_set_type_filter (page, HEARTH_EVENTS_TYPE_ALL);
+  app_test_settle ();
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+
+  gtk_window_destroy (window);
+  g_object_unref (window);
+  hearth_hub_stop (hub);
+  g_clear_object (&hub);
+  app_test_remove_data_dir (data_dir);
+}
+
+/* Keyset paging across runs of rows with the same time: 350 rows in one microsecond, over
+ * three pages, each loaded exactly once and newest (highest row id) first, with and without a
+ * device filter. */
+static void
+test_history_same_time (void)
+{
+  g_autofree char *data_dir = app_test_make_data_dir ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HearthHistory) history = hearth_history_new (data_dir, NULL, &error);
+  gint64 moment = g_get_real_time () - (gint64)3600 * G_USEC_PER_SEC;
+  GtkWindow *window;
+  HearthEventsPage *page;
+  GListModel *model;
+  guint n_kitchen = 0;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 350; i++)
+    {
+      g_autofree char *data = g_strdup_printf ("%u", i);
+
+      hearth_history_add_event (history, moment, i % 3 == 0 ? "kitchen-light" : "hall-sensor",
+                                "property", "brightness", data);
+      n_kitchen += i % 3 == 0;
+    }
+  g_assert_true (hearth_history_flush (history, &error));
+
+  window = GTK_WINDOW (g_object_ref_sink (hearth_window_new (NULL)));
+  gtk_window_set_default_size (window, PANEL_WIDTH, PANEL_HEIGHT);
+  page = hearth_window_get_events_page (HEARTH_WINDOW (window));
+  adw_view_stack_set_visible_child_name (hearth_window_get_view_stack (HEARTH_WINDOW (window)),
+                                         "events");
+  hearth_events_page_set_history (page, history);
+  gtk_window_present (window);
+  app_test_wait_for (app_test_is_drawn, page);
+  model = hearth_events_page_get_model (page);
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      GtkAdjustment *adjustment
+          = gtk_scrolled_window_get_vadjustment (hearth_events_page_get_scrolled_window (page));
+      gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+      guint expected = pass == 0 ? 350 : n_kitchen;
+      gint64 previous_id = G_MAXINT64;
+
+      app_test_settle ();
+      while (!hearth_events_page_get_history_exhausted (page))
+        {
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+          gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment)
+                                                    - gtk_adjustment_get_page_size (adjustment));
+          app_test_settle ();
+        }
+      g_assert_cmpuint (g_list_model_get_n_items (model), ==, expected);
+      for (guint i = 0; i < expected; i++)
+        {
+          g_autoptr (HearthEventItem) item = g_list_model_get_item (model, i);
+
+          /* Strictly decreasing row ids: no row twice, none out of order. */
+          g_assert_cmpint (hearth_event_item_get_history_id (item), <, previous_id);
+          previous_id = hearth_event_item_get_history_id (item);
+          if (pass == 1)
+            g_assert_cmpstr (hearth_event_item_get_device_id (item), ==, "kitchen-light");
+        }
+      hearth_events_page_set_device_filter (page, "kitchen-light");
+    }
+
+  gtk_window_destroy (window);
+  g_object_unref (window);
+  g_clear_object (&history);
+  app_test_remove_data_dir (data_dir);
+}
+
 static void
 test_screenshot (EventsFixture *fixture, gconstpointer user_data)
 {
@@ -310,6 +471,8 @@ main (int argc, char *argv[])
               events_fixture_set_up, test_live_events, events_fixture_tear_down);
   g_test_add ("/app/events-page/history-paging", EventsFixture, GINT_TO_POINTER (TRUE),
               events_fixture_set_up, test_history_paging, events_fixture_tear_down);
+  g_test_add_func ("/app/events-page/device-names", test_device_names);
+  g_test_add_func ("/app/events-page/history-same-time", test_history_same_time);
   g_test_add ("/app/events-page/screenshot", EventsFixture, GINT_TO_POINTER (FALSE),
               events_fixture_set_up, test_screenshot, events_fixture_tear_down);
   return g_test_run ();
