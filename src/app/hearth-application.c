@@ -164,6 +164,28 @@ hearth_application_start_hub (HearthApplication *self)
     }
   self->hub = g_steal_pointer (&hub);
   self->control_server = g_steal_pointer (&control_server);
+
+  if (self->settings != NULL)
+    {
+      /* Settings → General edits these; the history applies them at its next maintenance. */
+      g_settings_bind (self->settings, "history-retention-days", hearth_hub_get_history (self->hub),
+                       "retention-days", G_SETTINGS_BIND_GET);
+      g_settings_bind (self->settings, "history-raw-hours", hearth_hub_get_history (self->hub),
+                       "raw-hours", G_SETTINGS_BIND_GET);
+    }
+}
+
+/* The "kiosk" key turned on while Hearth runs (Settings → General, or gsettings) makes the
+ * window a kiosk at once, and turned off leaves kiosk mode; the --kiosk option is only read at
+ * start. */
+static void
+hearth_application_on_kiosk_changed (GSettings *settings, const char *key, gpointer user_data)
+{
+  HearthApplication *self = HEARTH_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (HEARTH_IS_WINDOW (window))
+    hearth_window_set_kiosk (HEARTH_WINDOW (window), g_settings_get_boolean (settings, key));
 }
 
 static void
@@ -234,6 +256,10 @@ hearth_application_attach_window (HearthApplication *self, HearthWindow *window)
   hearth_events_page_set_history (events_page, hearth_hub_get_history (self->hub));
   hearth_events_page_set_event_bus (events_page, hearth_hub_get_bus (self->hub));
   hearth_events_page_set_registry (events_page, hearth_hub_get_registry (self->hub));
+
+  hearth_general_settings_set_settings (hearth_window_get_general_settings (window),
+                                        self->settings);
+  hearth_general_settings_set_hub (hearth_window_get_general_settings (window), self->hub);
 
   hearth_trust_page_set_trust_store (trust_page, hearth_hub_get_trust_store (self->hub));
   hearth_trust_page_set_hub_identity (trust_page, hearth_hub_get_identity (self->hub));
@@ -460,6 +486,9 @@ hearth_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
 
   self->settings = hearth_application_load_settings ();
+  if (self->settings != NULL)
+    g_signal_connect_object (self->settings, "changed::kiosk",
+                             G_CALLBACK (hearth_application_on_kiosk_changed), self, 0);
   self->sigterm_source = g_unix_signal_add (SIGTERM, hearth_application_on_stop_signal, self);
   self->sigint_source = g_unix_signal_add (SIGINT, hearth_application_on_stop_signal, self);
   hearth_application_start_hub (self);

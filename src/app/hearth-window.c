@@ -7,6 +7,7 @@
 
 #include "hearth-devices-page.h"
 #include "hearth-events-page.h"
+#include "hearth-general-settings.h"
 #include "hearth-kiosk-controller.h"
 #include "hearth-trust-page.h"
 
@@ -30,6 +31,8 @@ struct _HearthWindow
   HearthDevicesPage *devices_page;
   HearthTrustPage *trust_page;
   HearthEventsPage *events_page;
+  HearthGeneralSettings *general_settings;
+  GtkStack *settings_stack;
   AdwViewSwitcherTitle *switcher_title;
   GtkWidget *dim_layer;
 
@@ -195,6 +198,7 @@ hearth_window_class_init (HearthWindowClass *klass)
   g_type_ensure (HEARTH_TYPE_DEVICES_PAGE);
   g_type_ensure (HEARTH_TYPE_TRUST_PAGE);
   g_type_ensure (HEARTH_TYPE_EVENTS_PAGE);
+  g_type_ensure (HEARTH_TYPE_GENERAL_SETTINGS);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/hearth-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, toast_overlay);
@@ -203,6 +207,8 @@ hearth_window_class_init (HearthWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, devices_page);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, trust_page);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, events_page);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, general_settings);
+  gtk_widget_class_bind_template_child (widget_class, HearthWindow, settings_stack);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, dim_layer);
 }
@@ -336,4 +342,32 @@ hearth_window_get_kiosk_controller (HearthWindow *self)
   g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
 
   return self->kiosk_controller;
+}
+
+/**
+ * hearth_window_get_general_settings:
+ *
+ * Returns: (transfer none): Settings → General; the application gives it the settings and the
+ *   hub
+ */
+HearthGeneralSettings *
+hearth_window_get_general_settings (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
+
+  return self->general_settings;
+}
+
+/**
+ * hearth_window_get_settings_stack:
+ *
+ * Returns: (transfer none): the stack of the Settings page, with the pages "general" and
+ *   "trust"
+ */
+GtkStack *
+hearth_window_get_settings_stack (HearthWindow *self)
+{
+  g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
+
+  return self->settings_stack;
 }

@@ -5,6 +5,7 @@
 
 #include "hearth-devices-page.h"
 #include "hearth-events-page.h"
+#include "hearth-general-settings.h"
 #include "hearth-kiosk-controller.h"
 #include "hearth-trust-page.h"
 
@@ -19,6 +20,8 @@ AdwViewStack *hearth_window_get_view_stack (HearthWindow *self);
 HearthDevicesPage *hearth_window_get_devices_page (HearthWindow *self);
 HearthTrustPage *hearth_window_get_trust_page (HearthWindow *self);
 HearthEventsPage *hearth_window_get_events_page (HearthWindow *self);
+HearthGeneralSettings *hearth_window_get_general_settings (HearthWindow *self);
+GtkStack *hearth_window_get_settings_stack (HearthWindow *self);
 HearthKioskController *hearth_window_get_kiosk_controller (HearthWindow *self);
 gboolean hearth_window_get_kiosk (HearthWindow *self);
 void hearth_window_set_kiosk (HearthWindow *self, gboolean kiosk);

@@ -301,6 +301,75 @@ test_damaged_trust_store (Fixture *fixture, gconstpointer user_data)
   g_assert_true (g_file_test (trust_path, G_FILE_TEST_EXISTS));
 }
 
+/* Settings shows General and Trust; General has the application's settings and hub; the history
+ * keys reach the hub's HearthHistory; the kiosk key turns kiosk mode on and off while running. */
+static void
+on_activate_settings (GApplication *application, Fixture *fixture)
+{
+  HearthHub *hub = hearth_application_get_hub (HEARTH_APPLICATION (application));
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
+  HearthGeneralSettings *general = hearth_window_get_general_settings (HEARTH_WINDOW (window));
+  GtkStack *settings_stack = hearth_window_get_settings_stack (HEARTH_WINDOW (window));
+  g_autoptr (GSettings) settings = g_settings_new ("org.hearth.Hearth");
+  HearthHistory *history;
+
+  g_assert_nonnull (hub);
+  history = hearth_hub_get_history (hub);
+  app_test_wait_for (app_test_is_drawn, window);
+  adw_view_stack_set_visible_child_name (hearth_window_get_view_stack (HEARTH_WINDOW (window)),
+                                         "settings");
+  app_test_settle ();
+
+  /* Both pages are in the Settings stack, General first, and the switcher shows both. */
+  g_assert_true (gtk_stack_get_child_by_name (settings_stack, "general") == GTK_WIDGET (general));
+  g_assert_true (gtk_stack_get_child_by_name (settings_stack, "trust")
+                 == GTK_WIDGET (hearth_window_get_trust_page (HEARTH_WINDOW (window))));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (settings_stack), ==, "general");
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (general)));
+  g_assert_true (hearth_general_settings_get_hub (general) == hub);
+  g_assert_nonnull (hearth_general_settings_get_settings (general));
+  {
+    g_autoptr (GdkTexture) texture = app_test_render (GTK_WIDGET (window));
+
+    app_test_save (texture, "settings-general.png");
+  }
+  gtk_stack_set_visible_child_name (settings_stack, "trust");
+  app_test_settle ();
+  g_assert_true (
+      gtk_widget_get_mapped (GTK_WIDGET (hearth_window_get_trust_page (HEARTH_WINDOW (window)))));
+
+  /* The history keys reach the hub's history at once. */
+  g_settings_set_uint (settings, "history-retention-days", 7);
+  g_settings_set_uint (settings, "history-raw-hours", 48);
+  app_test_settle ();
+  g_assert_cmpuint (hearth_history_get_retention_days (history), ==, 7);
+  g_assert_cmpuint (hearth_history_get_raw_hours (history), ==, 48);
+
+  /* The kiosk key turns kiosk mode on while running, and off again. */
+  g_assert_false (hearth_window_get_kiosk (HEARTH_WINDOW (window)));
+  g_settings_set_boolean (settings, "kiosk", TRUE);
+  app_test_settle ();
+  g_assert_true (hearth_window_get_kiosk (HEARTH_WINDOW (window)));
+  g_settings_set_boolean (settings, "kiosk", FALSE);
+  app_test_settle ();
+  g_assert_false (hearth_window_get_kiosk (HEARTH_WINDOW (window)));
+
+  g_settings_reset (settings, "history-retention-days");
+  g_settings_reset (settings, "history-raw-hours");
+  g_settings_reset (settings, "kiosk");
+  fixture->ran = TRUE;
+  g_application_quit (application);
+}
+
+static void
+test_settings_pages (Fixture *fixture, gconstpointer user_data)
+{
+  g_signal_connect_after (fixture->application, "activate", G_CALLBACK (on_activate_settings),
+                          fixture);
+  g_assert_cmpint (g_application_run (G_APPLICATION (fixture->application), 0, NULL), ==, 0);
+  g_assert_true (fixture->ran);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -309,6 +378,8 @@ main (int argc, char *argv[])
 
   g_test_add ("/application/adopted-device-online", Fixture, NULL, fixture_set_up,
               test_adopted_device_online, fixture_tear_down);
+  g_test_add ("/application/settings-pages", Fixture, NULL, fixture_set_up, test_settings_pages,
+              fixture_tear_down);
   g_test_add ("/application/damaged-trust-store", Fixture, NULL, fixture_set_up,
               test_damaged_trust_store, fixture_tear_down);
   return g_test_run ();

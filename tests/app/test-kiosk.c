@@ -173,14 +173,23 @@ static void
 test_touch_targets (KioskFixture *fixture, gconstpointer user_data)
 {
   AdwViewStack *stack = hearth_window_get_view_stack (HEARTH_WINDOW (fixture->window));
-  const char *pages[] = { "devices", "events", "settings" };
+  /* Settings has two pages of its own, General (shown first) and Trust. */
+  const char *pages[] = { "devices", "events", "settings", "settings/trust" };
   guint n_measured = 0;
 
   for (guint p = 0; p < G_N_ELEMENTS (pages); p++)
     {
       g_autoptr (GPtrArray) controls = g_ptr_array_new ();
 
-      adw_view_stack_set_visible_child_name (stack, pages[p]);
+      if (g_str_has_prefix (pages[p], "settings/"))
+        {
+          adw_view_stack_set_visible_child_name (stack, "settings");
+          gtk_stack_set_visible_child_name (
+              hearth_window_get_settings_stack (HEARTH_WINDOW (fixture->window)),
+              pages[p] + strlen ("settings/"));
+        }
+      else
+        adw_view_stack_set_visible_child_name (stack, pages[p]);
       app_test_settle ();
       collect_mapped (GTK_WIDGET (fixture->window), GTK_TYPE_BUTTON, controls);
       collect_mapped (GTK_WIDGET (fixture->window), GTK_TYPE_SWITCH, controls);

@@ -59,6 +59,8 @@ page_fixture_set_up (PageFixture *fixture, gconstpointer user_data)
   fixture->page = hearth_window_get_trust_page (HEARTH_WINDOW (fixture->window));
   adw_view_stack_set_visible_child_name (
       hearth_window_get_view_stack (HEARTH_WINDOW (fixture->window)), "settings");
+  gtk_stack_set_visible_child_name (
+      hearth_window_get_settings_stack (HEARTH_WINDOW (fixture->window)), "trust");
   g_signal_connect (fixture->page, "add-toast", G_CALLBACK (on_add_toast), fixture);
   hearth_trust_page_set_trust_store (fixture->page, fixture->trust_store);
   hearth_trust_page_set_hub_identity (fixture->page, fixture->hub_identity);

@@ -48,11 +48,17 @@ test_window_has_three_pages (void)
       g_assert_cmpstr (adw_view_stack_page_get_title (page), !=, "");
       g_assert_nonnull (adw_view_stack_page_get_icon_name (page));
 
-      /* Settings holds the trust page (tests/app/test-trust-page.c covers it). */
+      /* Settings holds General and Trust in a stack of its own (tests/app/test-trust-page.c
+       * and test-general-settings.c cover them). */
       if (g_str_equal (page_names[i], "settings"))
         {
-          g_assert_true (HEARTH_IS_TRUST_PAGE (child));
-          g_assert_true (hearth_window_get_trust_page (window) == HEARTH_TRUST_PAGE (child));
+          GtkStack *settings_stack = hearth_window_get_settings_stack (window);
+
+          g_assert_true (gtk_widget_is_ancestor (GTK_WIDGET (settings_stack), child));
+          g_assert_true (gtk_stack_get_child_by_name (settings_stack, "trust")
+                         == GTK_WIDGET (hearth_window_get_trust_page (window)));
+          g_assert_true (gtk_stack_get_child_by_name (settings_stack, "general")
+                         == GTK_WIDGET (hearth_window_get_general_settings (window)));
           continue;
         }
 
