@@ -117,7 +117,10 @@ hearth_event_bus_get_n_published (HearthEventBus *self)
 static void
 record_in_history (HearthEventBus *bus, HearthEvent *event, HearthHistory *history)
 {
-  g_autofree char *data = hearth_event_dup_value_json (event);
+  char short_data[64];
+  g_autofree char *long_data = NULL;
+  const char *data
+      = hearth_event_format_value_json (event, short_data, sizeof short_data, &long_data);
   JsonNode *value = hearth_event_get_value (event);
 
   hearth_history_add_event (

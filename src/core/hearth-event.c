@@ -3,6 +3,8 @@
 
 #include "hearth-event.h"
 
+#include <string.h>
+
 /* HearthEvent is one item of the hub's event stream (HearthEventBus). It is an immutable,
  * reference-counted boxed type rather than a GObject: the bus hands the same event to history,
  * UI models and the rule engine, thousands of times a second, and none of them may change it,
@@ -197,4 +199,82 @@ hearth_event_dup_value_json (const HearthEvent *self)
   if (self->value == NULL)
     return NULL;
   return json_to_string (self->value, FALSE);
+}
+
+/* Writes a scalar value's compact JSON text into @buffer the way json_to_string() writes it, or
+ * returns FALSE when the value needs the generator (containers, strings with characters that
+ * are escaped, or text longer than @size). */
+static gboolean
+format_scalar (JsonNode *node, char *buffer, gsize size)
+{
+  GType type;
+
+  if (JSON_NODE_HOLDS_NULL (node))
+    return g_strlcpy (buffer, "null", size) < size;
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_INT64)
+    return (gsize)g_snprintf (buffer, size, "%" G_GINT64_FORMAT, json_node_get_int (node)) < size;
+  if (type == G_TYPE_BOOLEAN)
+    return g_strlcpy (buffer, json_node_get_boolean (node) ? "true" : "false", size) < size;
+  if (type == G_TYPE_DOUBLE)
+    {
+      char number[G_ASCII_DTOSTR_BUF_SIZE];
+
+      /* As json-glib: the shortest text that reads back as the same double, with ".0" added
+       * when it would otherwise read as an integer. */
+      g_ascii_dtostr (number, sizeof number, json_node_get_double (node));
+      if (strpbrk (number, ".eEn") == NULL)
+        return (gsize)g_snprintf (buffer, size, "%s.0", number) < size;
+      /* inf and nan have no JSON text; the generator decides what to do with them. */
+      if (strpbrk (number, "n") != NULL)
+        return FALSE;
+      return g_strlcpy (buffer, number, size) < size;
+    }
+  if (type == G_TYPE_STRING)
+    {
+      const char *text = json_node_get_string (node);
+      gsize length = strlen (text);
+
+      if (length + 3 > size)
+        return FALSE;
+      for (gsize i = 0; i < length; i++)
+        if ((guchar)text[i] < 0x20 || text[i] == '"' || text[i] == '\\' || text[i] == 0x7f)
+          return FALSE;
+      buffer[0] = '"';
+      memcpy (buffer + 1, text, length);
+      buffer[length + 1] = '"';
+      buffer[length + 2] = '\0';
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/**
+ * hearth_event_format_value_json:
+ * @self: an event
+ * @buffer: room for the text of a short value
+ * @size: the size of @buffer
+ * @allocated: (out) (transfer full): set to the text when it did not fit in @buffer (free it)
+ *
+ * The value as compact JSON text, as hearth_event_dup_value_json() gives it, without an
+ * allocation for numbers, booleans and short strings: consumers that store every event (history)
+ * call this thousands of times a second.
+ *
+ * Returns: (nullable): the text, in @buffer or in *@allocated; %NULL when the event has no value
+ */
+const char *
+hearth_event_format_value_json (const HearthEvent *self, char *buffer, gsize size, char **allocated)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (allocated != NULL && *allocated == NULL, NULL);
+
+  if (self->value == NULL)
+    return NULL;
+  if (format_scalar (self->value, buffer, size))
+    return buffer;
+  *allocated = json_to_string (self->value, FALSE);
+  return *allocated;
 }

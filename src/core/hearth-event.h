@@ -61,6 +61,8 @@ gint64 hearth_event_get_device_time_ms (const HearthEvent *self);
 gint64 hearth_event_get_time_us (const HearthEvent *self);
 const char *hearth_event_kind_to_string (HearthEventKind kind);
 char *hearth_event_dup_value_json (const HearthEvent *self);
+const char *hearth_event_format_value_json (const HearthEvent *self, char *buffer, gsize size,
+                                            char **allocated);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthEvent, hearth_event_unref)
 

@@ -9,6 +9,7 @@ TCP_NODELAY (mqtt-qos1-throughput). Prints figures and the ratio; never fails on
 
 Usage: event_intake.py HEARTH HEARTHCTL IOTSCP-DEVICE MQTT-BENCH [DEVICES] [HZ] [SECONDS]"""
 
+import functools
 import os
 import shutil
 import socket
@@ -17,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+print = functools.partial(print, flush=True)  # noqa: A001 (lines appear as they happen)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 import hearthctl_testlib as lib  # noqa: E402
@@ -34,6 +37,25 @@ def stored_rows(data_dir):
         return connection.execute("SELECT count(*) FROM events").fetchone()[0]
     finally:
         connection.close()
+
+
+def start_profilers(tmp, hub_pid, sim_pid, seconds):
+    """With HEARTH_BENCH_PERF=DIR, `perf record` (DWARF call graphs) the hub and the simulator during the
+    measurement into DIR/hub.perf.data and DIR/simulator.perf.data (read them with `perf report
+    -i`). The figures of such a run include perf's own cost."""
+    out = os.environ.get("HEARTH_BENCH_PERF")
+    if not out:
+        return []
+    os.makedirs(out, exist_ok=True)
+    return [subprocess.Popen(["perf", "record", "--call-graph", "dwarf,16384", "-F", "499", "-o", os.path.join(out, f"{name}.perf.data"),
+                              "-p", str(pid), "--", "sleep", str(seconds)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name, pid in (("hub", hub_pid), ("simulator", sim_pid))]
+
+
+def stop_profilers(profilers):
+    for profiler in profilers:
+        profiler.wait(timeout=120)
 
 
 def measure_hearth(hearth, hearthctl, device_exe, tmp, devices, hz, seconds):
@@ -76,7 +98,9 @@ def measure_hearth(hearth, hearthctl, device_exe, tmp, devices, hz, seconds):
                                               stored_rows(hub.data_dir),
                                               cpu_seconds(hub.process.pid),
                                               cpu_seconds(sim.process.pid), time.monotonic())
+        profilers = start_profilers(tmp, hub.process.pid, sim.process.pid, seconds)
         time.sleep(seconds)
+        stop_profilers(profilers)
         status1, rows1, cpu1, sim_cpu1, t1 = (client.call("GET", "/v1/status"),
                                               stored_rows(hub.data_dir),
                                               cpu_seconds(hub.process.pid),
@@ -89,8 +113,10 @@ def measure_hearth(hearth, hearthctl, device_exe, tmp, devices, hz, seconds):
         sim_cpu = (sim_cpu1 - sim_cpu0) / elapsed
         print(f"hearth: {published:,.0f} events/s accepted onto the event bus, {stored:,.0f} "
               f"events/s stored in history, in {notifies:,.0f} NOTIFY/s "
-              f"({published / max(notifies, 1):.1f} events per NOTIFY); hub CPU {hub_cpu:.0%}, "
-              f"simulator CPU {sim_cpu:.0%}; dropped by history: {status1['history_dropped']}")
+              f"({published / max(notifies, 1):.1f} events per NOTIFY); hub CPU {hub_cpu:.0%} "
+              f"({hub_cpu * 1e6 / max(published, 1):.1f} µs per event), "
+              f"simulator CPU {sim_cpu:.0%}; dropped by history: {status1['history_dropped']}; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         return min(published, stored)
     finally:
         if sim is not None:
@@ -134,7 +160,8 @@ def measure_mosquitto(mqtt_bench, tmp):
         rate = float(fields["rate"])
         print(f"mosquitto {broker}: QoS 1 publish->subscribe {rate:,.0f} msg/s "
               f"({fields['received']} of {fields['published']} in {fields['seconds']} s, "
-              f"10 publishers, 1 subscriber, TCP_NODELAY; broker CPU {broker_cpu:.1f} s)")
+              f"10 publishers, 1 subscriber, TCP_NODELAY; broker CPU {broker_cpu:.1f} s; "
+              f"load average {os.getloadavg()[0]:.1f})")
         return rate
     finally:
         process.terminate()

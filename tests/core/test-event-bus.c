@@ -128,11 +128,74 @@ test_history (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (events->len, ==, 5);
 }
 
+/* The allocation-free JSON text that history stores is the same text json-glib writes, for
+ * every kind of value, including those that need the generator (escapes, containers, long
+ * strings) and doubles that look like integers. */
+static void
+test_value_json (void)
+{
+  static const char *const values[] = {
+    "null",
+    "true",
+    "false",
+    "0",
+    "-42",
+    "9223372036854775807",
+    "21.5",
+    "0.1",
+    "3.0",
+    "-0.0",
+    "1e300",
+    "1.5e-7",
+    "123456789.125",
+    "\"\"",
+    "\"plain\"",
+    "\"K\u00fcche \u2600\"",
+    "\"quote \\\" inside\"",
+    "\"back\\\\slash\"",
+    "\"tab\\tnewline\\n\"",
+    "\"\\u007f\"",
+    "\"a string far too long for the short buffer of sixty-four bytes that is used here\"",
+    "{\"key\":40,\"state\":\"down\"}",
+    "[1,2.5,\"x\"]",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonNode) value = json_from_string (values[i], &error);
+      g_autoptr (HearthEvent) event = NULL;
+      g_autofree char *expected = NULL;
+      g_autofree char *allocated = NULL;
+      char buffer[64];
+      const char *text;
+
+      g_assert_no_error (error);
+      event = hearth_event_new (HEARTH_EVENT_PROPERTY_CHANGED, HEARTH_EVENT_SOURCE_NOTIFY, "dev-1",
+                                "p", value, 1);
+      expected = hearth_event_dup_value_json (event);
+      text = hearth_event_format_value_json (event, buffer, sizeof buffer, &allocated);
+      g_assert_cmpstr (text, ==, expected);
+      g_assert_true (text == buffer || text == allocated);
+    }
+
+  {
+    g_autoptr (HearthEvent) event = hearth_event_new (
+        HEARTH_EVENT_DEVICE_ONLINE, HEARTH_EVENT_SOURCE_HUB, "dev-1", NULL, NULL, -1);
+    g_autofree char *allocated = NULL;
+    char buffer[8];
+
+    g_assert_null (hearth_event_format_value_json (event, buffer, sizeof buffer, &allocated));
+    g_assert_null (allocated);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/event-bus/order", Fixture, NULL, fixture_set_up, test_order, fixture_tear_down);
+  g_test_add_func ("/event-bus/value-json", test_value_json);
   g_test_add ("/event-bus/history", Fixture, NULL, fixture_set_up, test_history, fixture_tear_down);
   return g_test_run ();
 }

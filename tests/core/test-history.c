@@ -208,6 +208,57 @@ test_events_paging (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (page->len, ==, 0);
 }
 
+/* A stream far longer than one batch: rows are handed to the writer thread at the queue-length
+ * threshold, the main thread waits for it when it falls behind, and every row arrives once, in
+ * the order it was added, with nothing dropped. */
+static void
+test_writer_stream (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (HearthHistory) reader = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GError) error = NULL;
+  const guint n = 60000;
+
+  for (guint i = 0; i < n; i++)
+    {
+      char data[32];
+
+      g_snprintf (data, sizeof data, "%u", i);
+      hearth_history_add_event (fixture->history, NOW_US + i, i % 2 ? "keys" : "lamp", "event",
+                                "tick", data);
+    }
+
+  /* Another connection sees what the writer thread committed without this one flushing. */
+  reader = open_history (fixture);
+  for (gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;;)
+    {
+      g_clear_pointer (&events, g_ptr_array_unref);
+      events = hearth_history_query_events (reader, NULL, NULL, G_MININT64, G_MAXUINT, &error);
+      g_assert_no_error (error);
+      if (events->len >= n - 10000 || g_get_monotonic_time () > deadline)
+        break;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+  g_assert_cmpuint (events->len, >=, n - 10000);
+
+  g_clear_pointer (&events, g_ptr_array_unref);
+  events
+      = hearth_history_query_events (fixture->history, NULL, NULL, G_MININT64, G_MAXUINT, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      HearthHistoryEvent *event = g_ptr_array_index (events, i);
+      g_autofree char *expected = g_strdup_printf ("%u", n - 1 - i);
+
+      g_assert_cmpint (event->time_us, ==, NOW_US + n - 1 - i);
+      g_assert_cmpstr (event->data, ==, expected);
+      g_assert_cmpstr (event->device_id, ==, (n - 1 - i) % 2 ? "keys" : "lamp");
+    }
+  g_assert_cmpuint (hearth_history_get_n_dropped (fixture->history), ==, 0);
+}
+
 typedef struct
 {
   HearthHistory *reader;
@@ -448,6 +499,8 @@ main (int argc, char *argv[])
 
   g_test_add ("/history/events", Fixture, NULL, fixture_set_up, test_events, fixture_tear_down);
   g_test_add ("/history/events-paging", Fixture, NULL, fixture_set_up, test_events_paging,
+              fixture_tear_down);
+  g_test_add ("/history/writer-stream", Fixture, NULL, fixture_set_up, test_writer_stream,
               fixture_tear_down);
   g_test_add ("/history/batched-writes", Fixture, NULL, fixture_set_up, test_batched_writes,
               fixture_tear_down);
