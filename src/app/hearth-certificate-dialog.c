@@ -16,9 +16,12 @@
  * photographed) without a hub behind it.
  */
 
-/* Four groups of four hex digits per line: a 64-digit fingerprint becomes a 4×4 block that
- * fits beside the other key and is easy to compare line by line. */
-#define GROUPS_PER_LINE 4
+/* Eight groups of four hex digits per line: a 64-digit fingerprint takes two lines, and the
+ * pinned key above the new one puts the groups in the same columns, to compare column by column
+ * (in a narrow dialog the label wraps further, at group boundaries). */
+#define GROUPS_PER_LINE 8
+/* Touch targets on a panel: the response buttons are at least this tall (GNOME HIG). */
+#define RESPONSE_MIN_HEIGHT_PX 48
 
 enum
 {
@@ -35,7 +38,7 @@ struct _HearthCertificateDialog
   AdwMessageDialog parent_instance;
 
   /* Template widgets */
-  AdwActionRow *seen_row;
+  GtkLabel *seen_label;
   GtkLabel *old_fingerprint_label;
   GtkLabel *new_fingerprint_label;
 
@@ -122,8 +125,13 @@ hearth_certificate_dialog_update (HearthCertificateDialog *self)
   else
     /* Translators: two moments, e.g. "today at 14:02:11" */
     when = g_strdup_printf (_ ("First %s, last %s"), first, last);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->seen_row), seen);
-  adw_action_row_set_subtitle (self->seen_row, when);
+  {
+    /* Translators: how often and from where, then when, e.g. "Seen 3 times, last from
+     * 192.168.1.23 · First today at 14:02:11, last today at 14:05:40" */
+    g_autofree char *line = g_strdup_printf (_ ("%s · %s"), seen, when);
+
+    gtk_label_set_text (self->seen_label, line);
+  }
 
   old_block = format_fingerprint_block (change->old_fingerprint);
   new_block = format_fingerprint_block (change->new_fingerprint);
@@ -225,17 +233,33 @@ hearth_certificate_dialog_class_init (HearthCertificateDialogClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/hearth/Hearth/hearth-certificate-dialog.ui");
-  gtk_widget_class_bind_template_child (widget_class, HearthCertificateDialog, seen_row);
+  gtk_widget_class_bind_template_child (widget_class, HearthCertificateDialog, seen_label);
   gtk_widget_class_bind_template_child (widget_class, HearthCertificateDialog,
                                         old_fingerprint_label);
   gtk_widget_class_bind_template_child (widget_class, HearthCertificateDialog,
                                         new_fingerprint_label);
 }
 
+/* The response buttons are AdwMessageDialog's own; they are found as the buttons labelled with
+ * the responses, and given the height of a touch target (a dialog is a window of its own, so
+ * the kiosk style of the main window does not reach them). */
+static void
+hearth_certificate_dialog_size_responses (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child) && gtk_button_get_use_underline (GTK_BUTTON (child)))
+        gtk_widget_set_size_request (child, -1, RESPONSE_MIN_HEIGHT_PX);
+      hearth_certificate_dialog_size_responses (child);
+    }
+}
+
 static void
 hearth_certificate_dialog_init (HearthCertificateDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  hearth_certificate_dialog_size_responses (GTK_WIDGET (self));
 }
 
 /**

@@ -313,6 +313,111 @@ test_dialog_closes_when_decided_elsewhere (DialogFixture *fixture, gconstpointer
                    HEARTH_TRUST_VERDICT_TRUSTED);
 }
 
+static GtkWidget *
+find_descendant (GtkWidget *widget, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+collect_mapped_responses (GtkWidget *widget, GPtrArray *buttons)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child) && gtk_widget_get_mapped (child)
+          && gtk_button_get_use_underline (GTK_BUTTON (child)))
+        g_ptr_array_add (buttons, child);
+      collect_mapped_responses (child, buttons);
+    }
+}
+
+/* The dialog over a parent of @width×@height: everything is visible without scrolling (the
+ * scrolled window, a fallback for large fonts, has nothing to scroll), and the three answers
+ * are on screen, inside the dialog, at least 48 px tall. Saves certificate-dialog-WxH.png. */
+static void
+check_dialog_fits (DialogFixture *fixture, int width, int height)
+{
+  GtkWindow *parent = GTK_WINDOW (g_object_ref_sink (adw_window_new ()));
+  g_autoptr (HearthTrustPendingChange) change = NULL;
+  g_autoptr (GPtrArray) buttons = g_ptr_array_new ();
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *name = g_strdup_printf ("certificate-dialog-%dx%d.png", width, height);
+  HearthCertificateDialog *dialog;
+  GtkAdjustment *adjustment;
+  int dialog_width, dialog_height;
+
+  gtk_window_set_default_size (parent, width, height);
+  adw_window_set_content (ADW_WINDOW (parent), adw_status_page_new ());
+  gtk_window_present (parent);
+  app_test_wait_for (app_test_is_drawn, parent);
+
+  report_change (fixture, KITCHEN_ID, KITCHEN_NEW);
+  report_change (fixture, KITCHEN_ID, KITCHEN_NEW);
+  change = hearth_trust_store_get_pending (fixture->trust_store, KITCHEN_ID);
+  dialog = hearth_certificate_dialog_new (parent, change, "Kitchen light");
+  gtk_window_present (GTK_WINDOW (dialog));
+  app_test_wait_for (app_test_is_drawn, dialog);
+  app_test_settle ();
+
+  dialog_width = gtk_widget_get_width (GTK_WIDGET (dialog));
+  dialog_height = gtk_widget_get_height (GTK_WIDGET (dialog));
+  g_test_message ("parent %d×%d: dialog %d×%d", width, height, dialog_width, dialog_height);
+  /* AdwMessageDialog keeps 30 px from each edge of its parent. */
+  g_assert_cmpint (dialog_width, <=, width - 60);
+  g_assert_cmpint (dialog_height, <=, height - 60);
+
+  adjustment = gtk_scrolled_window_get_vadjustment (
+      GTK_SCROLLED_WINDOW (find_descendant (GTK_WIDGET (dialog), GTK_TYPE_SCROLLED_WINDOW)));
+  g_test_message ("content %.0f px in %.0f px", gtk_adjustment_get_upper (adjustment),
+                  gtk_adjustment_get_page_size (adjustment));
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), <=,
+                     gtk_adjustment_get_page_size (adjustment) + 0.5);
+
+  collect_mapped_responses (GTK_WIDGET (dialog), buttons);
+  g_assert_cmpuint (buttons->len, ==, 3);
+  for (guint i = 0; i < buttons->len; i++)
+    {
+      GtkWidget *button = g_ptr_array_index (buttons, i);
+      graphene_rect_t bounds;
+
+      g_assert_true (gtk_widget_compute_bounds (button, GTK_WIDGET (dialog), &bounds));
+      g_test_message ("%s: %.0f×%.0f at %.0f,%.0f", gtk_button_get_label (GTK_BUTTON (button)),
+                      bounds.size.width, bounds.size.height, bounds.origin.x, bounds.origin.y);
+      g_assert_cmpfloat (bounds.size.height, >=, 48);
+      g_assert_cmpfloat (bounds.size.width, >=, 48);
+      g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, dialog_height);
+    }
+
+  texture = app_test_render (GTK_WIDGET (dialog));
+  app_test_save (texture, name);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (parent);
+  g_object_unref (parent);
+}
+
+static void
+test_dialog_fits_panel (DialogFixture *fixture, gconstpointer user_data)
+{
+  check_dialog_fits (fixture, PANEL_WIDTH, PANEL_HEIGHT);
+}
+
+static void
+test_dialog_fits_desktop (DialogFixture *fixture, gconstpointer user_data)
+{
+  check_dialog_fits (fixture, 1280, 800);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -324,6 +429,8 @@ main (int argc, char *argv[])
               dialog_fixture_tear_down)
   ADD ("opens-with-both-fingerprints", test_dialog_opens_with_both_fingerprints);
   ADD ("trust-pins-new-key", test_dialog_trust_pins_new_key);
+  ADD ("fits-800x480", test_dialog_fits_panel);
+  ADD ("fits-1280x800", test_dialog_fits_desktop);
   ADD ("keep-refusing", test_dialog_keep_refusing);
   ADD ("block", test_dialog_block);
   ADD ("two-in-sequence", test_dialog_two_in_sequence);
