@@ -331,28 +331,61 @@ test_device_names (void)
   g_assert_true (shows_label (GTK_WIDGET (page), "kitchen-light"));
   g_assert_true (shows_label (GTK_WIDGET (page), "cellar-pump"));
 
-  /* History rows get names as well: the page loaded again from the history shows both rows,
-   * the light by name. */
-  hearth_events_page_set_type_filter (page, HEARTH_EVENTS_TYPE_PROPERTY);
-  app_test_settle ();
-  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  /* A screenshot of a home with named devices (docs/screenshots/events.png). */
   {
-    g_autoptr (HearthEventItem) from_history = g_list_model_get_item (model, 0);
+    const struct
+    {
+      const char *id, *name;
+    } home[] = { { "thermometer-1", "Living room thermometer" },
+                 { "front-door-lock", "Front door" },
+                 { "hall-motion", "Hall motion sensor" },
+                 { "keypad", "Keypad" } };
+    g_autoptr (GdkTexture) texture = NULL;
 
-    g_assert_cmpint (hearth_event_item_get_history_id (from_history), >, 0);
-    g_assert_cmpstr (hearth_event_item_get_device_title (from_history), ==, "Kitchen light");
-  }
-
-  /* The device filter selects by id and shows the name: the selected entry's button reads
-   * "Kitchen light". */
-  hearth_events_page_set_device_filter (page, "kitchen-light");
-  app_test_settle ();
-  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
-  {
-    g_autoptr (GdkTexture) texture = app_test_render (GTK_WIDGET (window));
-
+    for (guint i = 0; i < G_N_ELEMENTS (home); i++)
+      {
+        device = hearth_device_registry_note_address (hearth_hub_get_registry (hub), home[i].id,
+                                                      "127.0.0.1", 9, NULL, &error);
+        g_assert_no_error (error);
+        hearth_device_set_name (device, home[i].name);
+      }
+    publish (hearth_hub_get_bus (hub), HEARTH_EVENT_DEVICE_ONLINE, "thermometer-1", NULL, NULL);
+    publish (hearth_hub_get_bus (hub), HEARTH_EVENT_PROPERTY_CHANGED, "thermometer-1",
+             "temperature", "21.5");
+    publish (hearth_hub_get_bus (hub), HEARTH_EVENT_DEVICE_EVENT, "keypad", "key-down",
+             "{\"key\":60}");
+    publish (hearth_hub_get_bus (hub), HEARTH_EVENT_DEVICE_EVENT, "hall-motion", "motion", NULL);
+    publish (hearth_hub_get_bus (hub), HEARTH_EVENT_PROPERTY_CHANGED, "front-door-lock", "locked",
+             "false");
+    publish (hearth_hub_get_bus (hub), HEARTH_EVENT_PROPERTY_CHANGED, "kitchen-light", "on",
+             "true");
+    app_test_settle ();
+    g_assert_true (shows_label (GTK_WIDGET (page), "Front door"));
+    texture = app_test_render (GTK_WIDGET (window));
     app_test_save (texture, "events-names.png");
   }
+
+  /* History rows get names as well: the page loaded again from the history (property changes
+   * only) names every device, newest first. */
+  hearth_events_page_set_type_filter (page, HEARTH_EVENTS_TYPE_PROPERTY);
+  app_test_settle ();
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 4);
+  {
+    g_autoptr (HearthEventItem) newest = g_list_model_get_item (model, 0);
+    g_autoptr (HearthEventItem) oldest = g_list_model_get_item (model, 3);
+
+    g_assert_cmpint (hearth_event_item_get_history_id (newest), >, 0);
+    g_assert_cmpstr (hearth_event_item_get_device_title (newest), ==, "Kitchen light");
+    g_assert_cmpstr (hearth_event_item_get_summary (newest), ==, "on changed to on");
+    g_assert_cmpstr (hearth_event_item_get_summary (oldest), ==, "brightness changed to 80");
+    g_assert_cmpstr (hearth_event_item_get_device_name (oldest), ==, "Kitchen light");
+  }
+
+  /* The device filter selects by id and shows the name: the kitchen light's two property
+   * changes. */
+  hearth_events_page_set_device_filter (page, "kitchen-light");
+  app_test_settle ();
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
   hearth_events_page_set_device_filter (page, "cellar-pump");
   hearth_events_page_set_type_filter (page, HEARTH_EVENTS_TYPE_ALL);
   app_test_settle ();
