@@ -9,6 +9,9 @@ default size (1024x640) used to be the first frame on a 1280x720 output. The tes
 client's Wayland protocol log (WAYLAND_DEBUG=client): every window geometry Hearth sets must be
 the output's mode, and the screenshot Hearth takes of itself must have that size.
 
+The command is the ExecStart of data/hearth-kiosk.service, with the hearth just built for
+/usr/bin/hearth and --screenshot added, so that the test runs what the unit runs.
+
 cage runs with wlroots' headless backend and the pixman renderer: no GPU, no input devices.
 cage refuses to run as root, so as root the test runs it as the user "nobody" (setpriv).
 """
@@ -30,9 +33,16 @@ def skip(reason):
 
 def main():
     hearth = os.path.abspath(sys.argv[1])
+    unit = sys.argv[2]
     cage = shutil.which("cage")
     if cage is None:
         return skip("cage is not installed (Debian package: cage)")
+    with open(unit) as unit_file:
+        exec_start = [line.split("=", 1)[1].split() for line in unit_file
+                      if line.startswith("ExecStart=")][0]
+    assert exec_start[0] == "/usr/bin/cage" and "/usr/bin/hearth" in exec_start, exec_start
+    unit_command = [cage] + [hearth if word == "/usr/bin/hearth" else word
+                             for word in exec_start[1:]]
     # Debian's cage 0.1.4 is built with Xwayland support and does not start without it.
     if shutil.which("Xwayland") is None:
         return skip("Xwayland is not installed (Debian package: xwayland), cage needs it")
@@ -68,7 +78,8 @@ def main():
             "HEARTH_DATA_DIR": os.path.join(runtime_dir, "hub"),
             "HEARTH_NO_DISCOVERY": "1",
         })
-        command = prefix + [cage, "-d", "--", hearth, "--kiosk", "--screenshot", screenshot]
+        command = prefix + unit_command + ["--screenshot", screenshot]
+        print("running:", " ".join(command))
         try:
             result = subprocess.run(command, env=env, capture_output=True, text=True,
                                     timeout=90, cwd=runtime_dir)
