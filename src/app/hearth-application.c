@@ -29,6 +29,10 @@
 /* The screenshot is taken after this many painted frames, so that icons and the view switcher
  * have settled; the deadline stops a run that never paints (for example without a display). */
 #define SCREENSHOT_AFTER_FRAMES 3
+/* ... and no sooner than this after the first of them: libadwaita's transitions (the view
+ * switcher title giving way to the switcher when the window gets wide, for example) take about
+ * 250 ms, and a screenshot in the middle of one shows both. */
+#define SCREENSHOT_SETTLE_US (600 * G_TIME_SPAN_MILLISECOND)
 #define SCREENSHOT_DEADLINE_SECONDS 20
 
 #define HEARTH_APPLICATION_DEFAULT_HEARTBEAT 15
@@ -62,6 +66,7 @@ struct _HearthApplication
   gboolean discovery_enabled;
   int exit_status;
   guint painted_frames;
+  gint64 first_paint_us;
   gulong after_paint_handler;
   guint screenshot_deadline_source;
   guint screenshot_delay_source;
@@ -320,7 +325,10 @@ hearth_application_after_paint (GdkFrameClock *frame_clock, gpointer user_data)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
   g_autoptr (GError) error = NULL;
 
-  if (++self->painted_frames < SCREENSHOT_AFTER_FRAMES)
+  if (self->painted_frames == 0)
+    self->first_paint_us = g_get_monotonic_time ();
+  if (++self->painted_frames < SCREENSHOT_AFTER_FRAMES
+      || g_get_monotonic_time () - self->first_paint_us < SCREENSHOT_SETTLE_US)
     {
       gtk_widget_queue_draw (GTK_WIDGET (window));
       return;
