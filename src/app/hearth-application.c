@@ -268,6 +268,7 @@ hearth_application_attach_window (HearthApplication *self, HearthWindow *window)
 
   hearth_trust_page_set_trust_store (trust_page, hearth_hub_get_trust_store (self->hub));
   hearth_trust_page_set_hub_identity (trust_page, hearth_hub_get_identity (self->hub));
+  hearth_trust_page_set_hub (trust_page, self->hub);
 
   /* One queue for the application, so that a change is asked about once, over the window the
    * user is looking at. */

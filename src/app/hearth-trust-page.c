@@ -10,7 +10,10 @@
 #include "hearth-fingerprint.h"
 
 /*
- * HearthTrustPage is Settings → Trust: the hub's own key and "Regenerate hub key…", the pinned
+ * HearthTrustPage is Settings → Trust: the hub's own key and "Regenerate hub key…" (a key
+ * rotation by the hub: the new key is added on every paired device before the old one is
+ * removed, hearth_hub_rotate_key_async(); it has no undo, because the old key is the one that
+ * may have been copied), the pinned
  * devices, the blocklist and the ignored new devices. It rebuilds its lists from the trust store
  * whenever the store reports a written decision, so it shows what is on disk, whoever made the
  * decision (a dialog, hearthctl, this page).
@@ -26,6 +29,7 @@ enum
   PROP_0,
   PROP_TRUST_STORE,
   PROP_HUB_IDENTITY,
+  PROP_HUB,
   N_PROPS
 };
 
@@ -77,6 +81,9 @@ struct _HearthTrustPage
   /* Owned */
   HearthTrustStore *trust_store;
   HearthHubIdentity *hub_identity;
+  HearthHub *hub;
+  gulong rotating_handler;
+  GCancellable *rotation_cancellable;
   gulong trust_changed_handler;
   gulong fingerprint_handler;
   gulong previous_fingerprint_handler;
@@ -356,10 +363,15 @@ hearth_trust_page_update_hub_key (HearthTrustPage *self)
     }
 
   /* The identity refuses a second regeneration while devices may still know only the previous
-   * key; the button says so instead of failing after the confirmation. */
+   * key; the button says so instead of failing after the confirmation. Regenerating needs the
+   * hub, which moves the devices to the new key. */
   gtk_widget_set_sensitive (GTK_WIDGET (self->regenerate_row),
-                            self->hub_identity != NULL && previous == NULL);
-  if (previous != NULL)
+                            self->hub != NULL && self->hub_identity != NULL && previous == NULL
+                                && !hearth_hub_get_is_rotating (self->hub));
+  if (self->hub == NULL)
+    adw_action_row_set_subtitle (self->regenerate_row,
+                                 _ ("Only possible while the hub is running"));
+  else if (previous != NULL || hearth_hub_get_is_rotating (self->hub))
     adw_action_row_set_subtitle (
         self->regenerate_row,
         _ ("Not possible while devices are still being moved to the current key"));
@@ -372,19 +384,71 @@ hearth_trust_page_update_hub_key (HearthTrustPage *self)
 /* Regenerating the hub key */
 
 static void
+hearth_trust_page_on_rotated (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HearthTrustPage) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) entries
+      = hearth_hub_rotate_key_finish (HEARTH_HUB (source), result, &error);
+  guint n_done = 0, n_refused = 0, n_waiting = 0;
+  g_autofree char *message = NULL;
+
+  if (entries == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        hearth_trust_page_add_toast (self, error->message, NULL);
+      return;
+    }
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const HearthRotationEntry *entry = g_ptr_array_index (entries, i);
+
+      if (entry->status == HEARTH_ROTATION_DONE)
+        n_done++;
+      else if (entry->status == HEARTH_ROTATION_REFUSED)
+        n_refused++;
+      else
+        n_waiting++;
+    }
+  if (n_refused > 0)
+    /* Translators: %u is a number of devices */
+    message = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE,
+                     "The hub has a new key, but %u device refused both keys: pair it again",
+                     "The hub has a new key, but %u devices refused both keys: pair them again",
+                     n_refused),
+        n_refused);
+  else if (n_waiting > 0)
+    /* Translators: %u is a number of devices */
+    message = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE,
+                     "The hub has a new key; %u device could not be reached and is moved to it "
+                     "when it comes back",
+                     "The hub has a new key; %u devices could not be reached and are moved to it "
+                     "when they come back",
+                     n_waiting),
+        n_waiting);
+  else
+    message = g_strdup (_ ("The hub has a new key, and every paired device uses it"));
+  hearth_trust_page_add_toast (self, message, NULL);
+  hearth_trust_page_update_hub_key (self);
+}
+
+static void
 hearth_trust_page_on_regenerate_response (AdwMessageDialog *dialog, const char *response,
                                           gpointer user_data)
 {
   HearthTrustPage *self = HEARTH_TRUST_PAGE (user_data);
-  g_autoptr (GError) error = NULL;
 
-  if (g_strcmp0 (response, "regenerate") != 0 || self->hub_identity == NULL)
+  if (g_strcmp0 (response, "regenerate") != 0 || self->hub == NULL)
     return;
 
-  if (hearth_hub_identity_regenerate (self->hub_identity, &error))
-    hearth_trust_page_add_toast (self, _ ("A new hub key was made"), NULL);
-  else
-    hearth_trust_page_add_toast (self, error->message, NULL);
+  g_cancellable_cancel (self->rotation_cancellable);
+  g_clear_object (&self->rotation_cancellable);
+  self->rotation_cancellable = g_cancellable_new ();
+  hearth_hub_rotate_key_async (self->hub, self->rotation_cancellable, hearth_trust_page_on_rotated,
+                               g_object_ref (self));
+  hearth_trust_page_update_hub_key (self);
 }
 
 static void
@@ -395,10 +459,10 @@ hearth_trust_page_on_regenerate_clicked (HearthTrustPage *self)
 
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
       GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, _ ("Regenerate Hub Key?"),
-      _ ("Hearth will make a new key for this hub and keep the old one until every paired device "
-         "has been moved to the new key. Devices that cannot be reached then will need your "
-         "attention later.\n\nMoving devices to the new key is not built yet: until it is, paired "
-         "devices keep obeying only the old key, and you may have to pair them again.")));
+      _ ("Hearth will make a new key for this hub, add it on every paired device, and then remove "
+         "the old key from them. Devices that cannot be reached now are moved when they come "
+         "back; the old key is forgotten only when every device is done. This cannot be "
+         "undone.")));
   adw_message_dialog_add_responses (dialog, "cancel", _ ("_Cancel"), "regenerate",
                                     _ ("_Regenerate"), NULL);
   adw_message_dialog_set_response_appearance (dialog, "regenerate", ADW_RESPONSE_DESTRUCTIVE);
@@ -465,6 +529,10 @@ hearth_trust_page_get_property (GObject *object, guint prop_id, GValue *value, G
         g_value_set_object (value, self->hub_identity);
         break;
 
+      case PROP_HUB:
+        g_value_set_object (value, self->hub);
+        break;
+
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -486,6 +554,10 @@ hearth_trust_page_set_property (GObject *object, guint prop_id, const GValue *va
         hearth_trust_page_set_hub_identity (self, g_value_get_object (value));
         break;
 
+      case PROP_HUB:
+        hearth_trust_page_set_hub (self, g_value_get_object (value));
+        break;
+
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -505,6 +577,12 @@ hearth_trust_page_dispose (GObject *object)
     }
   g_clear_object (&self->trust_store);
   g_clear_object (&self->hub_identity);
+  /* A rotation under way goes on in the hub; only its answer to this page is dropped. */
+  g_cancellable_cancel (self->rotation_cancellable);
+  g_clear_object (&self->rotation_cancellable);
+  if (self->hub != NULL)
+    g_clear_signal_handler (&self->rotating_handler, self->hub);
+  g_clear_object (&self->hub);
 
   gtk_widget_dispose_template (GTK_WIDGET (object), HEARTH_TYPE_TRUST_PAGE);
   g_clear_pointer (&self->pinned_rows, g_ptr_array_unref);
@@ -530,6 +608,16 @@ hearth_trust_page_class_init (HearthTrustPageClass *klass)
 
   properties[PROP_HUB_IDENTITY]
       = g_param_spec_object ("hub-identity", NULL, NULL, HEARTH_TYPE_HUB_IDENTITY,
+                             G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * HearthTrustPage:hub:
+   *
+   * The running hub, which regenerates its key by moving every paired device to the new one;
+   * without it, "Regenerate hub key" is not offered.
+   */
+  properties[PROP_HUB]
+      = g_param_spec_object ("hub", NULL, NULL, HEARTH_TYPE_HUB,
                              G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -652,6 +740,42 @@ hearth_trust_page_set_hub_identity (HearthTrustPage *self, HearthHubIdentity *hu
 
   hearth_trust_page_update_hub_key (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HUB_IDENTITY]);
+}
+
+HearthHub *
+hearth_trust_page_get_hub (HearthTrustPage *self)
+{
+  g_return_val_if_fail (HEARTH_IS_TRUST_PAGE (self), NULL);
+
+  return self->hub;
+}
+
+static void
+hearth_trust_page_on_rotating_notify (GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+  hearth_trust_page_update_hub_key (HEARTH_TRUST_PAGE (user_data));
+}
+
+/**
+ * hearth_trust_page_set_hub:
+ * @hub: (nullable): the running hub
+ */
+void
+hearth_trust_page_set_hub (HearthTrustPage *self, HearthHub *hub)
+{
+  g_return_if_fail (HEARTH_IS_TRUST_PAGE (self));
+  g_return_if_fail (hub == NULL || HEARTH_IS_HUB (hub));
+
+  if (self->hub == hub)
+    return;
+  if (self->hub != NULL)
+    g_clear_signal_handler (&self->rotating_handler, self->hub);
+  g_set_object (&self->hub, hub);
+  if (hub != NULL)
+    self->rotating_handler = g_signal_connect (
+        hub, "notify::is-rotating", G_CALLBACK (hearth_trust_page_on_rotating_notify), self);
+  hearth_trust_page_update_hub_key (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HUB]);
 }
 
 guint

@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "hearth-hub-identity.h"
+#include "hearth-hub.h"
 #include "hearth-trust-store.h"
 
 G_BEGIN_DECLS
@@ -17,6 +18,8 @@ HearthTrustStore *hearth_trust_page_get_trust_store (HearthTrustPage *self);
 void hearth_trust_page_set_trust_store (HearthTrustPage *self, HearthTrustStore *trust_store);
 HearthHubIdentity *hearth_trust_page_get_hub_identity (HearthTrustPage *self);
 void hearth_trust_page_set_hub_identity (HearthTrustPage *self, HearthHubIdentity *hub_identity);
+HearthHub *hearth_trust_page_get_hub (HearthTrustPage *self);
+void hearth_trust_page_set_hub (HearthTrustPage *self, HearthHub *hub);
 guint hearth_trust_page_get_n_pinned_rows (HearthTrustPage *self);
 guint hearth_trust_page_get_n_blocked_rows (HearthTrustPage *self);
 guint hearth_trust_page_get_n_ignored_rows (HearthTrustPage *self);

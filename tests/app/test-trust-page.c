@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "app-test-util.h"
 #include "hearth-fingerprint.h"
+#include "hearth-hub.h"
 #include "hearth-trust-page.h"
 #include "hearth-window.h"
 
@@ -221,40 +222,95 @@ find_message_dialog (void)
   return NULL;
 }
 
-static void
-test_page_regenerate_hub_key (PageFixture *fixture, gconstpointer user_data)
+static gboolean
+has_toast (gpointer data)
 {
-  g_autofree char *before = g_strdup (hearth_hub_identity_get_fingerprint (fixture->hub_identity));
+  PageFixture *fixture = data;
+
+  return fixture->last_toast != NULL;
+}
+
+/* Answers the regenerate dialog and waits for the rotation's toast. */
+static const char *
+regenerate (PageFixture *fixture, const char *response)
+{
   AdwMessageDialog *dialog;
 
-  /* Cancelling changes nothing. */
+  g_clear_object (&fixture->last_toast);
+  g_assert_true (gtk_widget_is_sensitive (
+      GTK_WIDGET (hearth_trust_page_get_regenerate_button (fixture->page))));
   g_signal_emit_by_name (hearth_trust_page_get_regenerate_button (fixture->page), "clicked");
   dialog = find_message_dialog ();
   g_assert_nonnull (dialog);
   g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "cancel");
-  adw_message_dialog_response (dialog, "cancel");
-  gtk_window_destroy (GTK_WINDOW (dialog));
-  g_assert_cmpstr (hearth_hub_identity_get_fingerprint (fixture->hub_identity), ==, before);
-
-  g_signal_emit_by_name (hearth_trust_page_get_regenerate_button (fixture->page), "clicked");
-  dialog = find_message_dialog ();
-  g_assert_nonnull (dialog);
   app_test_wait_for (app_test_is_drawn, dialog);
   app_test_settle ();
-  {
-    g_autoptr (GdkTexture) texture = app_test_render (GTK_WIDGET (dialog));
+  if (g_str_equal (response, "regenerate"))
+    {
+      g_autoptr (GdkTexture) texture = app_test_render (GTK_WIDGET (dialog));
 
-    app_test_save (texture, "regenerate-hub-key.png");
-  }
-  adw_message_dialog_response (dialog, "regenerate");
+      app_test_save (texture, "regenerate-hub-key.png");
+    }
+  adw_message_dialog_response (dialog, response);
   gtk_window_destroy (GTK_WINDOW (dialog));
+  if (!g_str_equal (response, "regenerate"))
+    return NULL;
+  app_test_wait_for (has_toast, fixture);
+  g_test_message ("toast: %s", adw_toast_get_title (fixture->last_toast));
+  return adw_toast_get_title (fixture->last_toast);
+}
 
-  g_assert_cmpstr (hearth_hub_identity_get_fingerprint (fixture->hub_identity), !=, before);
-  g_assert_cmpstr (hearth_hub_identity_get_previous_fingerprint (fixture->hub_identity), ==,
-                   before);
-  /* While the previous key is kept, a second regeneration is not offered. */
+/* "Regenerate hub key" is a key rotation by a real hub (no network: discovery off, and the one
+ * paired device has no address): the new key is made, devices are moved to it, and the old key
+ * is forgotten only when every device is done. Without a hub the row is not offered. */
+static void
+test_page_regenerate_hub_key (PageFixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *hub_dir = g_build_filename (fixture->data_dir, "hub", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HearthHub) hub = NULL;
+  HearthHubIdentity *identity;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+
+  /* No hub: not offered. */
   g_assert_false (gtk_widget_is_sensitive (
       GTK_WIDGET (hearth_trust_page_get_regenerate_button (fixture->page))));
+
+  hub = hearth_hub_new (hub_dir, 0, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  identity = hearth_hub_get_identity (hub);
+  hearth_trust_page_set_trust_store (fixture->page, hearth_hub_get_trust_store (hub));
+  hearth_trust_page_set_hub_identity (fixture->page, identity);
+  hearth_trust_page_set_hub (fixture->page, hub);
+  first = g_strdup (hearth_hub_identity_get_fingerprint (identity));
+
+  /* Cancelling changes nothing. */
+  regenerate (fixture, "cancel");
+  g_assert_cmpstr (hearth_hub_identity_get_fingerprint (identity), ==, first);
+
+  /* No paired device: the rotation is done at once, and the old key is forgotten. */
+  g_assert_nonnull (strstr (regenerate (fixture, "regenerate"), "every paired device"));
+  g_assert_cmpstr (hearth_hub_identity_get_fingerprint (identity), !=, first);
+  g_assert_null (hearth_hub_identity_get_previous_fingerprint (identity));
+  g_assert_false (hearth_hub_get_is_rotating (hub));
+  second = g_strdup (hearth_hub_identity_get_fingerprint (identity));
+
+  /* A paired device that cannot be reached: the new key is made, the old one kept for it, and
+   * a second regeneration is not offered until it has been moved. */
+  g_assert_true (hearth_trust_store_pin (hearth_hub_get_trust_store (hub), "cellar-pump",
+                                         KITCHEN_FP, "Cellar pump", &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (regenerate (fixture, "regenerate"), "could not be reached"));
+  g_assert_cmpstr (hearth_hub_identity_get_fingerprint (identity), !=, second);
+  g_assert_cmpstr (hearth_hub_identity_get_previous_fingerprint (identity), ==, second);
+  g_assert_true (hearth_hub_get_is_rotating (hub));
+  app_test_settle ();
+  g_assert_false (gtk_widget_is_sensitive (
+      GTK_WIDGET (hearth_trust_page_get_regenerate_button (fixture->page))));
+
+  hearth_trust_page_set_hub (fixture->page, NULL);
+  hearth_hub_stop (hub);
 }
 
 int
