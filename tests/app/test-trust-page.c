@@ -20,6 +20,7 @@ typedef struct
   char *data_dir;
   HearthTrustStore *trust_store;
   HearthHubIdentity *hub_identity;
+  HearthHub *hub;
   GtkWindow *window;
   HearthTrustPage *page;
   AdwToast *last_toast;
@@ -39,10 +40,12 @@ page_fixture_set_up (PageFixture *fixture, gconstpointer user_data)
   g_autoptr (GError) error = NULL;
 
   fixture->data_dir = app_test_make_data_dir ();
-  fixture->trust_store = hearth_trust_store_new (fixture->data_dir, NULL, &error);
+  /* A real hub (no network: discovery off, no device has an address), as the application
+   * gives the page: its trust store, its key, and itself for regenerating the key. */
+  fixture->hub = hearth_hub_new (fixture->data_dir, 0, FALSE, NULL, &error);
   g_assert_no_error (error);
-  fixture->hub_identity = hearth_hub_identity_new (fixture->data_dir, NULL, &error);
-  g_assert_no_error (error);
+  fixture->trust_store = g_object_ref (hearth_hub_get_trust_store (fixture->hub));
+  fixture->hub_identity = g_object_ref (hearth_hub_get_identity (fixture->hub));
 
   g_assert_true (hearth_trust_store_pin (fixture->trust_store, KITCHEN_ID, KITCHEN_FP,
                                          "Kitchen light", &error));
@@ -65,6 +68,7 @@ page_fixture_set_up (PageFixture *fixture, gconstpointer user_data)
   g_signal_connect (fixture->page, "add-toast", G_CALLBACK (on_add_toast), fixture);
   hearth_trust_page_set_trust_store (fixture->page, fixture->trust_store);
   hearth_trust_page_set_hub_identity (fixture->page, fixture->hub_identity);
+  hearth_trust_page_set_hub (fixture->page, fixture->hub);
   gtk_window_present (fixture->window);
   app_test_wait_for (app_test_is_drawn, fixture->page);
 }
@@ -77,6 +81,8 @@ page_fixture_tear_down (PageFixture *fixture, gconstpointer user_data)
   g_clear_object (&fixture->window);
   g_clear_object (&fixture->hub_identity);
   g_clear_object (&fixture->trust_store);
+  hearth_hub_stop (fixture->hub);
+  g_clear_object (&fixture->hub);
   app_test_remove_data_dir (fixture->data_dir);
   g_free (fixture->data_dir);
 }
@@ -274,6 +280,7 @@ test_page_regenerate_hub_key (PageFixture *fixture, gconstpointer user_data)
   g_autofree char *second = NULL;
 
   /* No hub: not offered. */
+  hearth_trust_page_set_hub (fixture->page, NULL);
   g_assert_false (gtk_widget_is_sensitive (
       GTK_WIDGET (hearth_trust_page_get_regenerate_button (fixture->page))));
 
