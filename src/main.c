@@ -36,8 +36,8 @@ main (int argc, char *argv[])
           "one hub per directory"),
       N_ ("DIR") },
     { "port", 0, 0, G_OPTION_ARG_INT, &port,
-      N_ ("The event server's TCP port (default 8443, or the event-port setting; 0 picks a free "
-          "one)"),
+      N_ ("The event server's TCP port (default: 8443 with --headless, else the event-port "
+          "setting; 0 picks a free one)"),
       N_ ("N") },
     { "heartbeat", 0, 0, G_OPTION_ARG_INT, &heartbeat,
       N_ ("The heartbeat interval asked of devices, 1 to 60 s (default 15); a device is offline "
