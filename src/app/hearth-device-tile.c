@@ -14,7 +14,32 @@
  * device's primary property (`ui.primary`) — a switch when it is a writable boolean (a light's
  * power), a read-out otherwise. The grid recycles tiles, so everything is bound through
  * setters: the factory hands a tile another device, proxy and bus as the user scrolls.
+ *
+ * The grid binds a few tiles and draws a few dozen in every frame while it scrolls, so a tile is
+ * one widget that draws its icon, name, badge and read-out itself (GtkSnapshot: text layouts, a
+ * rounded badge, the theme's symbolic icon) instead of a tree of boxes and labels. Only the
+ * switch is a child widget, because it takes input. Binding another device changes text and
+ * colours but never the tile's size, so it only queues a redraw, not a new size request; the
+ * card itself is the tile's own CSS box (style.css). tests/bench/device-grid.c measures it.
  */
+
+/* The layout of the tile, in pixels: a card with a 1 px outline and 12 px rounded corners (as
+ * Adwaita's .card, without its blurred shadow) around 12 px of padding and the content. */
+#define TILE_CONTENT_WIDTH 164
+#define TILE_MIN_CONTENT_HEIGHT 96
+#define TILE_PADDING 12
+#define TILE_RADIUS 12
+#define TILE_OUTLINE_ALPHA 0.12f
+/* Textures the tiles share: a card is the same for every tile of one size, an icon the same for
+ * every tile of one type. Few sizes and types exist at a time; the caches are emptied when they
+ * hold more than this, which only happens after many resizes or style changes. */
+#define TEXTURE_CACHE_LIMIT 32
+#define TILE_ICON_SIZE 32
+#define TILE_SPACING 6
+#define BADGE_PADDING_X 8
+#define BADGE_PADDING_Y 2
+/* What the dim-label style class does to text, done with the colour instead of an opacity layer. */
+#define DIM_ALPHA 0.55f
 
 enum
 {
@@ -28,17 +53,37 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+/* Badge colours: text and background for one state (style.css's .state-badge rules). */
+typedef struct
+{
+  GdkRGBA text;
+  GdkRGBA background;
+} BadgeColors;
+
 struct _HearthDeviceTile
 {
   GtkWidget parent_instance;
 
   /* Template widgets */
-  GtkWidget *tile_box;
-  GtkImage *icon_image;
-  GtkLabel *badge_label;
-  GtkLabel *name_label;
-  GtkLabel *value_label;
   GtkSwitch *primary_switch;
+
+  /* Drawn content */
+  PangoLayout *name_layout;
+  PangoLayout *badge_layout;
+  PangoLayout *value_layout;
+  GdkPaintable *icon;
+  GdkTexture *icon_texture;   /* from the shared cache, for this icon and these colours */
+  GdkTexture *corner_texture; /* from the shared cache, for these colours */
+  const char *icon_name;      /* static string from hearth_device_tile_icon_name() */
+  HearthDeviceState state;
+  char *name;
+  char *value_text;
+  PangoFontDescription *font; /* the font the layouts were measured with */
+  GdkRGBA foreground;
+  GdkRGBA card_background;
+  GdkRGBA card_outline;
+  GdkRGBA symbolic_colors[4]; /* foreground, error, warning, success: for symbolic icons */
+  BadgeColors badge_colors[HEARTH_DEVICE_STATE_UNUSABLE + 1];
 
   /* Owned */
   HearthDevice *device;
@@ -65,6 +110,31 @@ primary_schema (HearthDeviceTile *self)
                                              hearth_description_get_primary (description));
 }
 
+/* Keeps what assistive technologies read in step with what the tile draws: the name as the
+ * label, state and read-out as the description. */
+static void
+hearth_device_tile_update_accessible (HearthDeviceTile *self)
+{
+  g_autofree char *description
+      = g_strdup_printf ("%s, %s", hearth_device_tile_state_label (self->state),
+                         self->value_text != NULL ? self->value_text : "");
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  self->name != NULL ? self->name : "",
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
+}
+
+static void
+hearth_device_tile_set_value_text (HearthDeviceTile *self, const char *text)
+{
+  if (g_strcmp0 (self->value_text, text) == 0)
+    return;
+  g_free (self->value_text);
+  self->value_text = g_strdup (text);
+  pango_layout_set_text (self->value_layout, text != NULL ? text : "", -1);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 static void
 hearth_device_tile_update_value (HearthDeviceTile *self)
 {
@@ -79,35 +149,56 @@ hearth_device_tile_update_value (HearthDeviceTile *self)
 
   self->updating = TRUE;
   gtk_widget_set_visible (GTK_WIDGET (self->primary_switch), is_switch);
-  gtk_widget_set_sensitive (
-      GTK_WIDGET (self->primary_switch),
-      self->proxy != NULL && hearth_device_get_state (self->device) == HEARTH_DEVICE_STATE_ONLINE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->primary_switch),
+                            self->proxy != NULL && self->device != NULL
+                                && hearth_device_get_state (self->device)
+                                       == HEARTH_DEVICE_STATE_ONLINE);
   if (is_switch)
     {
       gboolean active = value != NULL && JSON_NODE_HOLDS_VALUE (value)
                         && json_node_get_value_type (value) == G_TYPE_BOOLEAN
                         && json_node_get_boolean (value);
+      const char *title = schema->title != NULL ? schema->title : schema->name;
 
       gtk_switch_set_active (self->primary_switch, active);
-      /* The switch shows on or off; the label says what it switches ("Power", "Locked"). */
-      gtk_label_set_text (self->value_label, schema->title != NULL ? schema->title : schema->name);
+      /* The switch shows on or off; the text says what it switches ("Power", "Locked"). */
+      hearth_device_tile_set_value_text (self, title);
       gtk_accessible_update_property (GTK_ACCESSIBLE (self->primary_switch),
-                                      GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      schema->title != NULL ? schema->title : schema->name, -1);
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
     }
   else if (schema != NULL)
     {
       g_autofree char *text = hearth_schema_format_value (schema, value);
 
-      gtk_label_set_text (self->value_label, text);
+      hearth_device_tile_set_value_text (self, text);
     }
   else if (self->device != NULL && hearth_device_get_description (self->device) != NULL)
-    gtk_label_set_text (self->value_label, hearth_description_get_model (
-                                               hearth_device_get_description (self->device)));
+    hearth_device_tile_set_value_text (
+        self, hearth_description_get_model (hearth_device_get_description (self->device)));
   else
-    gtk_label_set_text (self->value_label,
-                        self->device != NULL ? hearth_device_get_id (self->device) : "");
+    hearth_device_tile_set_value_text (
+        self, self->device != NULL ? hearth_device_get_id (self->device) : "");
   self->updating = FALSE;
+  hearth_device_tile_update_accessible (self);
+}
+
+/* The theme's icon for @icon_name at the tile's size and scale; GtkIconTheme caches lookups,
+ * and a tile only looks again when its device's icon hint differs from the last one. */
+static void
+hearth_device_tile_set_icon_name (HearthDeviceTile *self, const char *icon_name)
+{
+  GtkIconTheme *theme;
+
+  if (self->icon != NULL && g_strcmp0 (self->icon_name, icon_name) == 0)
+    return;
+  theme = gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (self)));
+  g_clear_object (&self->icon);
+  g_clear_object (&self->icon_texture);
+  self->icon = GDK_PAINTABLE (gtk_icon_theme_lookup_icon (
+      theme, icon_name, NULL, TILE_ICON_SIZE, gtk_widget_get_scale_factor (GTK_WIDGET (self)),
+      gtk_widget_get_direction (GTK_WIDGET (self)), 0));
+  self->icon_name = icon_name;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 static void
@@ -115,6 +206,7 @@ hearth_device_tile_update (HearthDeviceTile *self)
 {
   HearthDescription *description;
   const char *name;
+  HearthDeviceState state;
 
   if (self->device == NULL)
     return;
@@ -125,11 +217,430 @@ hearth_device_tile_update (HearthDeviceTile *self)
   if (name == NULL)
     name = hearth_device_get_id (self->device);
 
-  gtk_label_set_text (self->name_label, name);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_label), name);
-  gtk_image_set_from_icon_name (self->icon_image, hearth_device_tile_icon_name (description));
-  hearth_device_tile_style_state_badge (self->badge_label, hearth_device_get_state (self->device));
+  if (g_strcmp0 (self->name, name) != 0)
+    {
+      g_free (self->name);
+      self->name = g_strdup (name);
+      pango_layout_set_text (self->name_layout, name, -1);
+    }
+  hearth_device_tile_set_icon_name (self, hearth_device_tile_icon_name (description));
+  state = hearth_device_get_state (self->device);
+  if (state != self->state)
+    {
+      self->state = state;
+      pango_layout_set_text (self->badge_layout, hearth_device_tile_state_label (state), -1);
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
   hearth_device_tile_update_value (self);
+}
+
+/* Drawing */
+
+static void
+hearth_device_tile_update_colors (HearthDeviceTile *self)
+{
+  static const char *const symbolic_names[]
+      = { NULL, "error_color", "warning_color", "success_color" };
+  GtkStyleContext *context;
+  GdkRGBA success, warning, error, accent;
+
+  /* GTK 4.8 has no other way to read the theme's named colours; later versions deprecate it. */
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  context = gtk_widget_get_style_context (GTK_WIDGET (self));
+  gtk_style_context_get_color (context, &self->foreground);
+  self->symbolic_colors[0] = self->foreground;
+  for (guint i = 1; i < G_N_ELEMENTS (symbolic_names); i++)
+    if (!gtk_style_context_lookup_color (context, symbolic_names[i], &self->symbolic_colors[i]))
+      self->symbolic_colors[i] = self->foreground;
+  success = self->symbolic_colors[3];
+  warning = self->symbolic_colors[2];
+  error = self->symbolic_colors[1];
+  if (!gtk_style_context_lookup_color (context, "accent_color", &accent))
+    accent = self->foreground;
+  if (!gtk_style_context_lookup_color (context, "card_bg_color", &self->card_background))
+    self->card_background = (GdkRGBA){ 1, 1, 1, 1 };
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  self->card_outline = self->foreground;
+  self->card_outline.alpha *= TILE_OUTLINE_ALPHA;
+
+  /* The same pairs as style.css's .state-badge rules, which the device page's badge uses. */
+  for (guint state = 0; state < G_N_ELEMENTS (self->badge_colors); state++)
+    {
+      BadgeColors *colors = &self->badge_colors[state];
+      GdkRGBA base = self->foreground;
+      float text_alpha = 1, background_alpha = 0.12f;
+
+      switch (state)
+        {
+          case HEARTH_DEVICE_STATE_ONLINE:
+            base = success;
+            break;
+          case HEARTH_DEVICE_STATE_NEW:
+            base = accent;
+            break;
+          case HEARTH_DEVICE_STATE_CERTIFICATE_CHANGED:
+            base = warning;
+            background_alpha = 0.15f;
+            break;
+          case HEARTH_DEVICE_STATE_BLOCKED:
+          case HEARTH_DEVICE_STATE_UNUSABLE:
+            base = error;
+            break;
+          default: /* offline, pairing */
+            text_alpha = 0.7f;
+            background_alpha = 0.08f;
+            break;
+        }
+      colors->text = base;
+      colors->text.alpha *= text_alpha;
+      colors->background = base;
+      colors->background.alpha *= background_alpha;
+    }
+}
+
+/* Cached textures */
+
+static GHashTable *
+texture_cache (GHashTable **cache)
+{
+  if (*cache == NULL || g_hash_table_size (*cache) > TEXTURE_CACHE_LIMIT)
+    {
+      g_clear_pointer (cache, g_hash_table_unref);
+      *cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+    }
+  return *cache;
+}
+
+/* The corners of the card: a 2R × 2R card (background and outline) whose four quarters are drawn
+ * in the tile's corners. Software renderers (cairo, and GL on llvmpipe) spend most of a
+ * scrolling frame clipping to rounded rectangles when every tile clips its own card; with the
+ * corners shared and the rest drawn as plain rectangles, a card is a few fills and copies. */
+static GdkTexture *
+hearth_device_tile_corner_texture (HearthDeviceTile *self)
+{
+  static GHashTable *corners;
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  int size = 2 * TILE_RADIUS;
+  g_autofree char *background = gdk_rgba_to_string (&self->card_background);
+  g_autofree char *outline = gdk_rgba_to_string (&self->card_outline);
+  g_autofree char *key = g_strdup_printf ("@%d %s %s", scale, background, outline);
+  GHashTable *cache = texture_cache (&corners);
+  GdkTexture *texture = g_hash_table_lookup (cache, key);
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  g_autoptr (GBytes) bytes = NULL;
+
+  if (texture != NULL)
+    return texture;
+
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, size * scale, size * scale);
+  cr = cairo_create (surface);
+  cairo_scale (cr, scale, scale);
+  cairo_arc (cr, TILE_RADIUS, TILE_RADIUS, TILE_RADIUS, 0, 2 * G_PI);
+  gdk_cairo_set_source_rgba (cr, &self->card_background);
+  cairo_fill (cr);
+  /* The outline is inside the card, as a CSS border is: a 1 px line centred 0.5 px in. */
+  cairo_arc (cr, TILE_RADIUS, TILE_RADIUS, TILE_RADIUS - 0.5, 0, 2 * G_PI);
+  cairo_set_line_width (cr, 1);
+  gdk_cairo_set_source_rgba (cr, &self->card_outline);
+  cairo_stroke (cr);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+
+  /* Cairo's ARGB32 is premultiplied and native-endian, which is GDK_MEMORY_DEFAULT. */
+  bytes
+      = g_bytes_new_with_free_func (cairo_image_surface_get_data (surface),
+                                    (gsize)cairo_image_surface_get_stride (surface) * size * scale,
+                                    (GDestroyNotify)cairo_surface_destroy, surface);
+  texture = gdk_memory_texture_new (size * scale, size * scale, GDK_MEMORY_DEFAULT, bytes,
+                                    (gsize)cairo_image_surface_get_stride (surface));
+  g_hash_table_insert (cache, g_steal_pointer (&key), texture);
+  return texture;
+}
+
+/* The card: shared corners, and rectangles for the rest of the background and the outline. */
+static void
+hearth_device_tile_snapshot_card (HearthDeviceTile *self, GtkSnapshot *snapshot, float width,
+                                  float height)
+{
+  const float radius = TILE_RADIUS;
+
+  if (width < 2 * radius || height < 2 * radius)
+    return;
+  if (self->corner_texture == NULL)
+    g_set_object (&self->corner_texture, hearth_device_tile_corner_texture (self));
+
+  for (guint corner = 0; corner < 4; corner++)
+    {
+      float x = corner % 2 == 0 ? 0 : width - radius;
+      float y = corner < 2 ? 0 : height - radius;
+
+      /* Each corner shows the matching quarter of the 2R × 2R texture. */
+      gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (x, y, radius, radius));
+      gtk_snapshot_append_texture (snapshot, self->corner_texture,
+                                   &GRAPHENE_RECT_INIT (corner % 2 == 0 ? 0 : width - 2 * radius,
+                                                        corner < 2 ? 0 : height - 2 * radius,
+                                                        2 * radius, 2 * radius));
+      gtk_snapshot_pop (snapshot);
+    }
+  gtk_snapshot_append_color (snapshot, &self->card_background,
+                             &GRAPHENE_RECT_INIT (radius, 0, width - 2 * radius, height));
+  gtk_snapshot_append_color (snapshot, &self->card_background,
+                             &GRAPHENE_RECT_INIT (0, radius, radius, height - 2 * radius));
+  gtk_snapshot_append_color (
+      snapshot, &self->card_background,
+      &GRAPHENE_RECT_INIT (width - radius, radius, radius, height - 2 * radius));
+  gtk_snapshot_append_color (snapshot, &self->card_outline,
+                             &GRAPHENE_RECT_INIT (radius, 0, width - 2 * radius, 1));
+  gtk_snapshot_append_color (snapshot, &self->card_outline,
+                             &GRAPHENE_RECT_INIT (radius, height - 1, width - 2 * radius, 1));
+  gtk_snapshot_append_color (snapshot, &self->card_outline,
+                             &GRAPHENE_RECT_INIT (0, radius, 1, height - 2 * radius));
+  gtk_snapshot_append_color (snapshot, &self->card_outline,
+                             &GRAPHENE_RECT_INIT (width - 1, radius, 1, height - 2 * radius));
+}
+
+/* The device type's icon in the tile's colours. A symbolic icon is recoloured on every draw
+ * (a colour-matrix node, an offscreen pass for software renderers); tiles of one type share
+ * one recoloured texture instead, rasterized once by an offscreen cairo renderer. */
+static GdkTexture *
+hearth_device_tile_icon_texture (HearthDeviceTile *self)
+{
+  static GHashTable *icons;
+  static GskRenderer *rasterizer;
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  g_autofree char *theme_name = NULL;
+  g_autofree char *colors = NULL;
+  g_autofree char *key = NULL;
+  GHashTable *cache = texture_cache (&icons);
+  GdkTexture *texture;
+  g_autoptr (GtkSnapshot) snapshot = NULL;
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (self->icon == NULL)
+    return NULL;
+  g_object_get (gtk_widget_get_settings (GTK_WIDGET (self)), "gtk-icon-theme-name", &theme_name,
+                NULL);
+  {
+    GString *text = g_string_new (NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS (self->symbolic_colors); i++)
+      {
+        g_autofree char *color = gdk_rgba_to_string (&self->symbolic_colors[i]);
+
+        g_string_append_printf (text, " %s", color);
+      }
+    colors = g_string_free (text, FALSE);
+  }
+  key = g_strdup_printf ("%s %s@%d%s", theme_name, self->icon_name, scale, colors);
+  texture = g_hash_table_lookup (cache, key);
+  if (texture != NULL)
+    return texture;
+
+  if (rasterizer == NULL)
+    {
+      rasterizer = gsk_cairo_renderer_new ();
+      if (!gsk_renderer_realize (rasterizer, NULL, &error))
+        {
+          g_warning ("Cannot rasterize icons: %s", error->message);
+          g_clear_object (&rasterizer);
+          return NULL;
+        }
+    }
+  snapshot = gtk_snapshot_new ();
+  gtk_snapshot_scale (snapshot, scale, scale);
+  if (GTK_IS_SYMBOLIC_PAINTABLE (self->icon))
+    gtk_symbolic_paintable_snapshot_symbolic (GTK_SYMBOLIC_PAINTABLE (self->icon), snapshot,
+                                              TILE_ICON_SIZE, TILE_ICON_SIZE, self->symbolic_colors,
+                                              4);
+  else
+    gdk_paintable_snapshot (self->icon, snapshot, TILE_ICON_SIZE, TILE_ICON_SIZE);
+  node = gtk_snapshot_to_node (snapshot);
+  if (node == NULL)
+    return NULL;
+  texture = gsk_renderer_render_texture (
+      rasterizer, node, &GRAPHENE_RECT_INIT (0, 0, TILE_ICON_SIZE * scale, TILE_ICON_SIZE * scale));
+  g_hash_table_insert (cache, g_steal_pointer (&key), texture);
+  return texture;
+}
+
+static int
+layout_height (PangoLayout *layout)
+{
+  int height;
+
+  pango_layout_get_pixel_size (layout, NULL, &height);
+  return height;
+}
+
+/* Height of the bottom row: the read-out, or the switch when that is taller. */
+static int
+hearth_device_tile_bottom_row_height (HearthDeviceTile *self, int *switch_width, int *switch_height)
+{
+  int width = 0, height = 0;
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->primary_switch)))
+    {
+      gtk_widget_measure (GTK_WIDGET (self->primary_switch), GTK_ORIENTATION_HORIZONTAL, -1, NULL,
+                          &width, NULL, NULL);
+      gtk_widget_measure (GTK_WIDGET (self->primary_switch), GTK_ORIENTATION_VERTICAL, width, NULL,
+                          &height, NULL, NULL);
+    }
+  if (switch_width != NULL)
+    *switch_width = width;
+  if (switch_height != NULL)
+    *switch_height = height;
+  return MAX (height, layout_height (self->value_layout));
+}
+
+static void
+hearth_device_tile_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
+                            int *minimum, int *natural, int *minimum_baseline,
+                            int *natural_baseline)
+{
+  HearthDeviceTile *self = HEARTH_DEVICE_TILE (widget);
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    *minimum = *natural = 2 * TILE_PADDING + TILE_CONTENT_WIDTH;
+  else
+    *minimum = *natural
+        = 2 * TILE_PADDING
+          + MAX (TILE_MIN_CONTENT_HEIGHT,
+                 TILE_ICON_SIZE + TILE_SPACING + layout_height (self->name_layout) + TILE_SPACING
+                     + hearth_device_tile_bottom_row_height (self, NULL, NULL));
+}
+
+static void
+hearth_device_tile_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  HearthDeviceTile *self = HEARTH_DEVICE_TILE (widget);
+  int switch_width, switch_height;
+  int row_height = hearth_device_tile_bottom_row_height (self, &switch_width, &switch_height);
+
+  /* From here on, the content box. */
+  width -= 2 * TILE_PADDING;
+  height -= 2 * TILE_PADDING;
+  pango_layout_set_width (self->name_layout, width * PANGO_SCALE);
+  pango_layout_set_width (self->value_layout,
+                          MAX (0, width - (switch_width > 0 ? switch_width + TILE_SPACING : 0))
+                              * PANGO_SCALE);
+  if (switch_width > 0)
+    gtk_widget_size_allocate (
+        GTK_WIDGET (self->primary_switch),
+        &(GtkAllocation){ TILE_PADDING + width - switch_width,
+                          TILE_PADDING + height - row_height + (row_height - switch_height) / 2,
+                          switch_width, switch_height },
+        -1);
+}
+
+static void
+hearth_device_tile_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  HearthDeviceTile *self = HEARTH_DEVICE_TILE (widget);
+  int tile_width = gtk_widget_get_width (widget);
+  int tile_height = gtk_widget_get_height (widget);
+  int width = tile_width - 2 * TILE_PADDING;
+  int height = tile_height - 2 * TILE_PADDING;
+  int badge_width, badge_height, value_height;
+  float pill_width, pill_height;
+  GdkRGBA dim = self->foreground;
+  const BadgeColors *badge
+      = &self->badge_colors[MIN ((guint)self->state, G_N_ELEMENTS (self->badge_colors) - 1)];
+  int row_height = hearth_device_tile_bottom_row_height (self, NULL, NULL);
+
+  if (self->device == NULL || tile_width <= 0 || tile_height <= 0)
+    return;
+
+  hearth_device_tile_snapshot_card (self, snapshot, tile_width, tile_height);
+
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (TILE_PADDING, TILE_PADDING));
+
+  if (self->icon_texture == NULL)
+    g_set_object (&self->icon_texture, hearth_device_tile_icon_texture (self));
+  if (self->icon_texture != NULL)
+    gtk_snapshot_append_texture (snapshot, self->icon_texture,
+                                 &GRAPHENE_RECT_INIT (0, 0, TILE_ICON_SIZE, TILE_ICON_SIZE));
+
+  /* The badge: a pill in the top right corner. */
+  pango_layout_get_pixel_size (self->badge_layout, &badge_width, &badge_height);
+  pill_width = badge_width + 2 * BADGE_PADDING_X;
+  pill_height = badge_height + 2 * BADGE_PADDING_Y;
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (width - pill_width, 0));
+  {
+    GskRoundedRect pill;
+
+    gsk_rounded_rect_init_from_rect (&pill, &GRAPHENE_RECT_INIT (0, 0, pill_width, pill_height),
+                                     pill_height / 2);
+    gtk_snapshot_push_rounded_clip (snapshot, &pill);
+    gtk_snapshot_append_color (snapshot, &badge->background, &pill.bounds);
+    gtk_snapshot_pop (snapshot);
+  }
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (BADGE_PADDING_X, BADGE_PADDING_Y));
+  gtk_snapshot_append_layout (snapshot, self->badge_layout, &badge->text);
+  gtk_snapshot_restore (snapshot);
+
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, TILE_ICON_SIZE + TILE_SPACING));
+  gtk_snapshot_append_layout (snapshot, self->name_layout, &self->foreground);
+  gtk_snapshot_restore (snapshot);
+
+  value_height = layout_height (self->value_layout);
+  dim.alpha *= DIM_ALPHA;
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (
+      snapshot, &GRAPHENE_POINT_INIT (0, height - row_height + (row_height - value_height) / 2));
+  gtk_snapshot_append_layout (snapshot, self->value_layout, &dim);
+  gtk_snapshot_restore (snapshot);
+
+  gtk_snapshot_restore (snapshot);
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->primary_switch)))
+    gtk_widget_snapshot_child (widget, GTK_WIDGET (self->primary_switch), snapshot);
+}
+
+static void
+hearth_device_tile_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
+{
+  HearthDeviceTile *self = HEARTH_DEVICE_TILE (widget);
+  const PangoFontDescription *font
+      = pango_context_get_font_description (gtk_widget_get_pango_context (widget));
+
+  GTK_WIDGET_CLASS (hearth_device_tile_parent_class)->css_changed (widget, change);
+  /* Colours or the icon theme may have changed (dark style, hover, another theme). */
+  hearth_device_tile_update_colors (self);
+  g_clear_object (&self->corner_texture);
+  g_clear_object (&self->icon);
+  if (self->icon_name != NULL)
+    hearth_device_tile_set_icon_name (self, self->icon_name);
+  /* Only another font (large text) changes the tile's size; hovering must not re-measure. */
+  if (self->font == NULL || font == NULL || !pango_font_description_equal (self->font, font))
+    {
+      g_clear_pointer (&self->font, pango_font_description_free);
+      self->font = font != NULL ? pango_font_description_copy (font) : NULL;
+      pango_layout_context_changed (self->name_layout);
+      pango_layout_context_changed (self->badge_layout);
+      pango_layout_context_changed (self->value_layout);
+      gtk_widget_queue_resize (widget);
+    }
+  gtk_widget_queue_draw (widget);
+}
+
+/* The name is ellipsized on narrow tiles: the tooltip shows it whole. It is answered when asked
+ * instead of set at every bind, which would make GTK query the pointer from the display server
+ * for each tile scrolled into view. */
+static gboolean
+hearth_device_tile_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard_mode,
+                                  GtkTooltip *tooltip)
+{
+  HearthDeviceTile *self = HEARTH_DEVICE_TILE (widget);
+
+  if (self->name == NULL || !pango_layout_is_ellipsized (self->name_layout))
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, self->name);
+  return TRUE;
 }
 
 static void
@@ -171,7 +682,7 @@ hearth_device_tile_on_write_finished (GObject *source, GAsyncResult *result, gpo
     {
       GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
       g_autofree char *title
-          = g_strdup_printf (_ ("%s: %s"), gtk_label_get_text (self->name_label), error->message);
+          = g_strdup_printf (_ ("%s: %s"), self->name != NULL ? self->name : "", error->message);
 
       if (overlay != NULL)
         adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
@@ -262,9 +773,27 @@ hearth_device_tile_dispose (GObject *object)
   g_clear_object (&self->proxy);
   g_clear_object (&self->registry);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->icon);
+  g_clear_object (&self->icon_texture);
+  g_clear_object (&self->corner_texture);
+  g_clear_object (&self->name_layout);
+  g_clear_object (&self->badge_layout);
+  g_clear_object (&self->value_layout);
   gtk_widget_dispose_template (GTK_WIDGET (self), HEARTH_TYPE_DEVICE_TILE);
 
   G_OBJECT_CLASS (hearth_device_tile_parent_class)->dispose (object);
+}
+
+static void
+hearth_device_tile_finalize (GObject *object)
+{
+  HearthDeviceTile *self = HEARTH_DEVICE_TILE (object);
+
+  g_free (self->name);
+  g_free (self->value_text);
+  g_clear_pointer (&self->font, pango_font_description_free);
+
+  G_OBJECT_CLASS (hearth_device_tile_parent_class)->finalize (object);
 }
 
 static void
@@ -277,6 +806,12 @@ hearth_device_tile_class_init (HearthDeviceTileClass *klass)
   object_class->get_property = hearth_device_tile_get_property;
   object_class->set_property = hearth_device_tile_set_property;
   object_class->dispose = hearth_device_tile_dispose;
+  object_class->finalize = hearth_device_tile_finalize;
+  widget_class->measure = hearth_device_tile_measure;
+  widget_class->size_allocate = hearth_device_tile_size_allocate;
+  widget_class->snapshot = hearth_device_tile_snapshot;
+  widget_class->css_changed = hearth_device_tile_css_changed;
+  widget_class->query_tooltip = hearth_device_tile_query_tooltip;
 
   properties[PROP_DEVICE] = g_param_spec_object ("device", NULL, NULL, HEARTH_TYPE_DEVICE, flags);
   properties[PROP_PROXY]
@@ -289,22 +824,49 @@ hearth_device_tile_class_init (HearthDeviceTileClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/hearth/Hearth/hearth-device-tile.ui");
-  gtk_widget_class_bind_template_child (widget_class, HearthDeviceTile, tile_box);
-  gtk_widget_class_bind_template_child (widget_class, HearthDeviceTile, icon_image);
-  gtk_widget_class_bind_template_child (widget_class, HearthDeviceTile, badge_label);
-  gtk_widget_class_bind_template_child (widget_class, HearthDeviceTile, name_label);
-  gtk_widget_class_bind_template_child (widget_class, HearthDeviceTile, value_label);
   gtk_widget_class_bind_template_child (widget_class, HearthDeviceTile, primary_switch);
   gtk_widget_class_bind_template_callback (widget_class, hearth_device_tile_on_switch_active);
   gtk_widget_class_set_css_name (widget_class, "devicetile");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
+static PangoLayout *
+hearth_device_tile_new_layout (HearthDeviceTile *self, PangoAttrList *attributes)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+
+  pango_layout_set_attributes (layout, attributes);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  pango_layout_set_single_paragraph_mode (layout, TRUE);
+  return layout;
+}
+
 static void
 hearth_device_tile_init (HearthDeviceTile *self)
 {
+  g_autoptr (PangoAttrList) name_attributes = pango_attr_list_new ();
+  g_autoptr (PangoAttrList) badge_attributes = pango_attr_list_new ();
+  g_autoptr (PangoAttrList) value_attributes = pango_attr_list_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+
+  /* The looks of the labels this replaced: a heading, a small bold badge and a dim read-out
+   * with tabular figures (Adwaita's .heading, .state-badge, .dim-label and .numeric). */
+  pango_attr_list_insert (name_attributes, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+  /* Adwaita's heading is 11 pt over a 10 pt body text. */
+  pango_attr_list_insert (name_attributes, pango_attr_scale_new (1.1));
+  pango_attr_list_insert (badge_attributes, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+  pango_attr_list_insert (badge_attributes, pango_attr_scale_new (PANGO_SCALE_SMALL));
+  pango_attr_list_insert (value_attributes, pango_attr_font_features_new ("tnum=1"));
+  self->name_layout = hearth_device_tile_new_layout (self, name_attributes);
+  self->badge_layout = hearth_device_tile_new_layout (self, badge_attributes);
+  self->value_layout = hearth_device_tile_new_layout (self, value_attributes);
+  self->state = HEARTH_DEVICE_STATE_NEW;
+  pango_layout_set_text (self->badge_layout, hearth_device_tile_state_label (self->state), -1);
+  gtk_widget_add_css_class (GTK_WIDGET (self), "device-tile");
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  hearth_device_tile_update_colors (self);
 }
 
 /**
@@ -504,7 +1066,7 @@ hearth_device_tile_get_badge_text (HearthDeviceTile *self)
 {
   g_return_val_if_fail (HEARTH_IS_DEVICE_TILE (self), NULL);
 
-  return gtk_label_get_text (self->badge_label);
+  return pango_layout_get_text (self->badge_layout);
 }
 
 const char *
@@ -512,5 +1074,5 @@ hearth_device_tile_get_value_text (HearthDeviceTile *self)
 {
   g_return_val_if_fail (HEARTH_IS_DEVICE_TILE (self), NULL);
 
-  return gtk_label_get_text (self->value_label);
+  return self->value_text != NULL ? self->value_text : "";
 }
