@@ -49,6 +49,9 @@
 #define DEFAULT_FLUSH_INTERVAL 250
 #define FLUSH_AT_QUEUE_LENGTH 10000
 #define BACKPRESSURE_QUEUE_LENGTH (4 * FLUSH_AT_QUEUE_LENGTH)
+/* Rows per INSERT statement: the end of each statement's execution costs as much as a row, so
+ * batches are written 32 rows at a time. */
+#define ROWS_PER_INSERT 32
 #define MAX_QUEUE_LENGTH 200000
 #define MAINTENANCE_INTERVAL_S (10 * 60)
 #define BUSY_TIMEOUT_MS 5000
@@ -107,6 +110,8 @@ struct _HearthHistory
   sqlite3 *db;
   sqlite3_stmt *insert_event;
   sqlite3_stmt *insert_sample;
+  sqlite3_stmt *insert_events; /* ROWS_PER_INSERT rows at once */
+  sqlite3_stmt *insert_samples;
   GArray *queue; /* QueuedRow */
   /* The strings of the queued rows. At tens of thousands of rows a second, a malloc and free
    * per string cost more than SQLite's insert; here they are appended to a few large blocks,
@@ -224,6 +229,8 @@ close_database (HearthHistory *self)
 {
   g_clear_pointer (&self->insert_event, sqlite3_finalize);
   g_clear_pointer (&self->insert_sample, sqlite3_finalize);
+  g_clear_pointer (&self->insert_events, sqlite3_finalize);
+  g_clear_pointer (&self->insert_samples, sqlite3_finalize);
   g_clear_pointer (&self->db, sqlite3_close);
 }
 
@@ -307,7 +314,10 @@ open_database (HearthHistory *self, gboolean *corrupt, GError **error)
   if (!create_private_file (self->path, error))
     return FALSE;
 
-  ret = sqlite3_open_v2 (self->path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  /* No mutex of SQLite's own around every call: the connection is used by one thread at a time,
+   * the main thread or the writer, as the hand-over guarantees (see "Threading" above). */
+  ret = sqlite3_open_v2 (self->path, &self->db,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   if (ret != SQLITE_OK)
     goto sqlite_failed;
 
@@ -377,6 +387,27 @@ open_database (HearthHistory *self, gboolean *corrupt, GError **error)
                             -1, SQLITE_PREPARE_PERSISTENT, &self->insert_sample, NULL);
   if (ret != SQLITE_OK)
     goto sqlite_failed;
+
+  {
+    g_autoptr (GString) events_sql
+        = g_string_new ("INSERT INTO events (time_us, device_id, kind, name, data) VALUES ");
+    g_autoptr (GString) samples_sql
+        = g_string_new ("INSERT INTO samples (device_id, property, time_us, value) VALUES ");
+
+    for (guint i = 0; i < ROWS_PER_INSERT; i++)
+      {
+        g_string_append (events_sql, i > 0 ? ",(?,?,?,?,?)" : "(?,?,?,?,?)");
+        g_string_append (samples_sql, i > 0 ? ",(?,?,?,?)" : "(?,?,?,?)");
+      }
+    ret = sqlite3_prepare_v3 (self->db, events_sql->str, -1, SQLITE_PREPARE_PERSISTENT,
+                              &self->insert_events, NULL);
+    if (ret != SQLITE_OK)
+      goto sqlite_failed;
+    ret = sqlite3_prepare_v3 (self->db, samples_sql->str, -1, SQLITE_PREPARE_PERSISTENT,
+                              &self->insert_samples, NULL);
+    if (ret != SQLITE_OK)
+      goto sqlite_failed;
+  }
 
   return TRUE;
 
@@ -464,34 +495,72 @@ bind_text (sqlite3_stmt *stmt, int index, const char *text)
   return sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC) == SQLITE_OK;
 }
 
-static int
-insert_row (HearthHistory *self, QueuedRow *row)
+/* Binds @row as the row at @base (0 for the first) of an events or samples statement. */
+static void
+bind_row (sqlite3_stmt *stmt, int base, const QueuedRow *row)
 {
-  sqlite3_stmt *stmt;
-  int ret;
-
   if (row->type == ROW_EVENT)
     {
-      stmt = self->insert_event;
-      sqlite3_bind_int64 (stmt, 1, row->time_us);
-      bind_text (stmt, 2, row->device_id);
-      bind_text (stmt, 3, row->kind);
-      bind_text (stmt, 4, row->name);
-      bind_text (stmt, 5, row->data);
+      sqlite3_bind_int64 (stmt, base * 5 + 1, row->time_us);
+      bind_text (stmt, base * 5 + 2, row->device_id);
+      bind_text (stmt, base * 5 + 3, row->kind);
+      bind_text (stmt, base * 5 + 4, row->name);
+      bind_text (stmt, base * 5 + 5, row->data);
     }
   else
     {
-      stmt = self->insert_sample;
-      bind_text (stmt, 1, row->device_id);
-      bind_text (stmt, 2, row->name);
-      sqlite3_bind_int64 (stmt, 3, row->time_us);
-      sqlite3_bind_double (stmt, 4, row->value);
+      bind_text (stmt, base * 4 + 1, row->device_id);
+      bind_text (stmt, base * 4 + 2, row->name);
+      sqlite3_bind_int64 (stmt, base * 4 + 3, row->time_us);
+      sqlite3_bind_double (stmt, base * 4 + 4, row->value);
     }
+}
 
-  ret = sqlite3_step (stmt);
+static int
+run_insert (sqlite3_stmt *stmt)
+{
+  int ret = sqlite3_step (stmt);
+
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
   return ret == SQLITE_DONE ? SQLITE_OK : ret;
+}
+
+/* Inserts the rows of one @type, in their order (so row ids follow the order of adding): full
+ * groups with the many-row statement, the rest one by one. Events and samples are separate
+ * tables, so writing all events before all samples changes nothing a query can see. */
+static int
+insert_rows_of_type (HearthHistory *self, GArray *rows, RowType type)
+{
+  sqlite3_stmt *many = type == ROW_EVENT ? self->insert_events : self->insert_samples;
+  sqlite3_stmt *one = type == ROW_EVENT ? self->insert_event : self->insert_sample;
+  const QueuedRow *group[ROWS_PER_INSERT];
+  guint n = 0;
+  int ret;
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const QueuedRow *row = &g_array_index (rows, QueuedRow, i);
+
+      if (row->type != type)
+        continue;
+      group[n++] = row;
+      if (n < ROWS_PER_INSERT)
+        continue;
+      for (guint k = 0; k < n; k++)
+        bind_row (many, (int)k, group[k]);
+      if ((ret = run_insert (many)) != SQLITE_OK)
+        return ret;
+      n = 0;
+    }
+
+  for (guint k = 0; k < n; k++)
+    {
+      bind_row (one, 0, group[k]);
+      if ((ret = run_insert (one)) != SQLITE_OK)
+        return ret;
+    }
+  return SQLITE_OK;
 }
 
 /* Writes @rows in one transaction and empties them (and @strings). Returns the SQLite result so
@@ -507,14 +576,11 @@ write_rows (HearthHistory *self, GArray *rows, GStringChunk *strings)
   if (ret != SQLITE_OK)
     return ret;
 
-  for (guint i = 0; i < rows->len; i++)
+  if ((ret = insert_rows_of_type (self, rows, ROW_EVENT)) != SQLITE_OK
+      || (ret = insert_rows_of_type (self, rows, ROW_SAMPLE)) != SQLITE_OK)
     {
-      ret = insert_row (self, &g_array_index (rows, QueuedRow, i));
-      if (ret != SQLITE_OK)
-        {
-          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-          return ret;
-        }
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return ret;
     }
 
   ret = sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL);
