@@ -181,16 +181,17 @@ hearth_application_start_hub (HearthApplication *self)
 }
 
 /* The "kiosk" key turned on while Hearth runs (Settings → General, or gsettings) makes the
- * window a kiosk at once, and turned off leaves kiosk mode; the --kiosk option is only read at
- * start. */
+ * window a kiosk at once. Turned off, it only applies at the next start: kiosk mode is left
+ * only through the admin gesture (issue 4, docs/kiosk.md), and the switch in Settings is within
+ * reach of anyone at the panel. */
 static void
 hearth_application_on_kiosk_changed (GSettings *settings, const char *key, gpointer user_data)
 {
   HearthApplication *self = HEARTH_APPLICATION (user_data);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
-  if (HEARTH_IS_WINDOW (window))
-    hearth_window_set_kiosk (HEARTH_WINDOW (window), g_settings_get_boolean (settings, key));
+  if (HEARTH_IS_WINDOW (window) && g_settings_get_boolean (settings, key))
+    hearth_window_set_kiosk (HEARTH_WINDOW (window), TRUE);
 }
 
 static void

@@ -345,14 +345,15 @@ on_activate_settings (GApplication *application, Fixture *fixture)
   g_assert_cmpuint (hearth_history_get_retention_days (history), ==, 7);
   g_assert_cmpuint (hearth_history_get_raw_hours (history), ==, 48);
 
-  /* The kiosk key turns kiosk mode on while running, and off again. */
+  /* The kiosk key turns kiosk mode on while running; turning it off does not leave kiosk
+   * mode (only the admin gesture does, tests/app/test-kiosk.c), it applies at the next start. */
   g_assert_false (hearth_window_get_kiosk (HEARTH_WINDOW (window)));
   g_settings_set_boolean (settings, "kiosk", TRUE);
   app_test_settle ();
   g_assert_true (hearth_window_get_kiosk (HEARTH_WINDOW (window)));
   g_settings_set_boolean (settings, "kiosk", FALSE);
   app_test_settle ();
-  g_assert_false (hearth_window_get_kiosk (HEARTH_WINDOW (window)));
+  g_assert_true (hearth_window_get_kiosk (HEARTH_WINDOW (window)));
 
   g_settings_reset (settings, "history-retention-days");
   g_settings_reset (settings, "history-raw-hours");
