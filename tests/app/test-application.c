@@ -371,6 +371,51 @@ test_settings_pages (Fixture *fixture, gconstpointer user_data)
   g_assert_true (fixture->ran);
 }
 
+/* hearth_application_new_full() (what `hearth --data-dir DIR --port N --heartbeat S
+ * --no-discovery` makes): the options reach the hub, ahead of $HEARTH_DATA_DIR. */
+static void
+on_activate_options (GApplication *application, Fixture *fixture)
+{
+  HearthHub *hub = hearth_application_get_hub (HEARTH_APPLICATION (application));
+  g_autofree char *own_dir = g_build_filename (fixture->dir, "own", NULL);
+
+  g_assert_nonnull (hub);
+  g_assert_cmpstr (hearth_hub_get_data_dir (hub), ==, own_dir);
+  g_assert_cmpuint (hearth_hub_get_port (hub), ==,
+                    GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (application), "test-port")));
+  g_assert_cmpuint (hearth_device_registry_get_heartbeat (hearth_hub_get_registry (hub)), ==, 5);
+  g_assert_null (hearth_hub_get_discovery (hub));
+  fixture->ran = TRUE;
+  g_application_quit (application);
+}
+
+static void
+test_options_reach_hub (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *own_dir = g_build_filename (fixture->dir, "own", NULL);
+  g_autoptr (GSocket) probe
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  guint16 port;
+
+  /* A free port, found the usual way, for --port. */
+  g_assert_true (g_socket_bind (probe, any_port, TRUE, NULL));
+  bound = g_socket_get_local_address (probe, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (probe, NULL);
+
+  g_clear_object (&fixture->application);
+  fixture->application = hearth_application_new_full (FALSE, NULL, own_dir, port, 5, FALSE);
+  g_application_set_flags (G_APPLICATION (fixture->application), G_APPLICATION_NON_UNIQUE);
+  g_object_set_data (G_OBJECT (fixture->application), "test-port", GUINT_TO_POINTER (port));
+  g_signal_connect_after (fixture->application, "activate", G_CALLBACK (on_activate_options),
+                          fixture);
+  g_assert_cmpint (g_application_run (G_APPLICATION (fixture->application), 0, NULL), ==, 0);
+  g_assert_true (fixture->ran);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -379,6 +424,8 @@ main (int argc, char *argv[])
 
   g_test_add ("/application/adopted-device-online", Fixture, NULL, fixture_set_up,
               test_adopted_device_online, fixture_tear_down);
+  g_test_add ("/application/options-reach-hub", Fixture, NULL, fixture_set_up,
+              test_options_reach_hub, fixture_tear_down);
   g_test_add ("/application/settings-pages", Fixture, NULL, fixture_set_up, test_settings_pages,
               fixture_tear_down);
   g_test_add ("/application/damaged-trust-store", Fixture, NULL, fixture_set_up,
