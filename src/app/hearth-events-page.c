@@ -66,6 +66,7 @@ struct _HearthEventsPage
   HearthEventBus *event_bus;
   HearthHistory *history;
   HearthDeviceRegistry *registry;
+  gulong registry_handler;
   gulong event_handler;
   GListStore *items;
   GtkStringList *device_names;
@@ -398,6 +399,8 @@ hearth_events_page_dispose (GObject *object)
     g_clear_signal_handler (&self->event_handler, self->event_bus);
   g_clear_object (&self->event_bus);
   g_clear_object (&self->history);
+  if (self->registry != NULL)
+    g_clear_signal_handler (&self->registry_handler, self->registry);
   g_clear_object (&self->registry);
   g_clear_handle_id (&self->load_source, g_source_remove);
 
@@ -604,6 +607,47 @@ hearth_events_page_set_history (HearthEventsPage *self, HearthHistory *history)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY]);
 }
 
+/* A device got a name, or another one (its description was read, or it was renamed): rows
+ * already in the list and its entry in the device filter show the new name. */
+static void
+hearth_events_page_on_device_name (HearthDevice *device, GParamSpec *pspec, gpointer user_data)
+{
+  HearthEventsPage *self = HEARTH_EVENTS_PAGE (user_data);
+  const char *device_id = hearth_device_get_id (device);
+  const char *name = hearth_events_page_lookup_device_name (self, device_id);
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->items));
+  guint n_names = g_list_model_get_n_items (G_LIST_MODEL (self->device_names));
+
+  if (self->registry == NULL || hearth_device_registry_lookup (self->registry, device_id) != device)
+    return;
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr (HearthEventItem) item = g_list_model_get_item (G_LIST_MODEL (self->items), i);
+
+      if (g_strcmp0 (hearth_event_item_get_device_id (item), device_id) == 0)
+        hearth_event_item_set_device_name (item, name);
+    }
+  /* The drop-down binds its entries once; telling it the entry changed binds it again. */
+  for (guint i = 1; i < n_names; i++)
+    if (g_strcmp0 (gtk_string_list_get_string (self->device_names, i), device_id) == 0)
+      g_list_model_items_changed (G_LIST_MODEL (self->device_names), i, 1, 1);
+}
+
+static void
+hearth_events_page_on_devices_changed (GListModel *devices, guint position, guint removed,
+                                       guint added, gpointer user_data)
+{
+  HearthEventsPage *self = HEARTH_EVENTS_PAGE (user_data);
+
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr (HearthDevice) device = g_list_model_get_item (devices, i);
+
+      g_signal_connect_object (device, "notify::name",
+                               G_CALLBACK (hearth_events_page_on_device_name), self, 0);
+    }
+}
+
 HearthDeviceRegistry *
 hearth_events_page_get_registry (HearthEventsPage *self)
 {
@@ -624,8 +668,19 @@ hearth_events_page_set_registry (HearthEventsPage *self, HearthDeviceRegistry *r
   g_return_if_fail (HEARTH_IS_EVENTS_PAGE (self));
   g_return_if_fail (registry == NULL || HEARTH_IS_DEVICE_REGISTRY (registry));
 
-  if (!g_set_object (&self->registry, registry))
+  if (self->registry == registry)
     return;
+  if (self->registry != NULL)
+    g_clear_signal_handler (&self->registry_handler, self->registry);
+  g_set_object (&self->registry, registry);
+  if (registry != NULL)
+    {
+      guint n_devices = g_list_model_get_n_items (G_LIST_MODEL (registry));
+
+      self->registry_handler = g_signal_connect (
+          registry, "items-changed", G_CALLBACK (hearth_events_page_on_devices_changed), self);
+      hearth_events_page_on_devices_changed (G_LIST_MODEL (registry), 0, 0, n_devices, self);
+    }
   if (self->history != NULL)
     hearth_events_page_reload (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REGISTRY]);

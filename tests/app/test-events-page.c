@@ -331,6 +331,16 @@ test_device_names (void)
   g_assert_true (shows_label (GTK_WIDGET (page), "kitchen-light"));
   g_assert_true (shows_label (GTK_WIDGET (page), "cellar-pump"));
 
+  /* A device that gets its name later (its description was read): the row already shown
+   * follows. */
+  device = hearth_device_registry_note_address (hearth_hub_get_registry (hub), "cellar-pump",
+                                                "127.0.0.1", 9, NULL, &error);
+  g_assert_no_error (error);
+  hearth_device_set_name (device, "Cellar pump");
+  app_test_settle ();
+  g_assert_cmpstr (hearth_event_item_get_device_title (unnamed), ==, "Cellar pump");
+  g_assert_true (shows_label (GTK_WIDGET (page), "Cellar pump"));
+
   /* A screenshot of a home with named devices (docs/screenshots/events.png). */
   {
     const struct
