@@ -16,15 +16,32 @@
  * device's description, keeps the device's property values, writes properties and calls
  * actions, and keeps a subscription to the device's events alive.
  *
- * Connection: one SoupSession per proxy with at most one connection, kept alive, because a new
- * HTTPS connection costs the hub about 8 ms of CPU (docs/architecture.md) and the device has
- * only 4 connection slots. The session has no TLS database (nothing is checked against
- * certificate authorities, and loading the system store is what makes a connection
- * expensive): the device's key is checked in `accept-certificate` against the trust store. A
- * key that differs from the pinned one is refused at the TLS layer, before any request byte is
- * sent, and reported as a certificate change (the trust store keeps exactly one pending change
- * per device, however often it is reported). The hub's own certificate is the client
- * certificate, so the device can check it against its controller list.
+ * Connection: one kept-alive connection per device, because a new HTTPS connection costs the
+ * hub CPU and the device has only 4 connection slots. All proxies of one hub identity share
+ * one SoupSession (a session per proxy cost about 115 KiB per device; see
+ * docs/architecture.md, "Memory"); libsoup keys its connections by host and port, and
+ * `max-conns-per-host` 1 keeps it at one connection per device. Every request carries the
+ * IDEMPOTENT flag so that libsoup reuses that connection: for a non-idempotent method
+ * (SUBSCRIBE, POST) libsoup 3.2 would otherwise want a fresh connection and, to make room,
+ * close every idle connection of the session, i.e. of every device. libsoup only ever sends a
+ * request a second time (after a kept-alive connection turned out closed) when its *method*
+ * is idempotent, so a POST is still never sent twice.
+ *
+ * Trust: nothing is checked against certificate authorities. The device's key is checked in
+ * `accept-certificate` against the trust store; a key that differs from the pinned one is
+ * refused at the TLS layer, before any request byte is sent, and reported as a certificate
+ * change (the trust store keeps exactly one pending change per device, however often it is
+ * reported). Because connections are shared per host and port, every request is checked again
+ * in `starting`, just before its first byte is written: the connection's peer key must be this
+ * device's pinned key, else the request is cancelled unsent. The hub's own certificate is the
+ * client certificate, so the device can check it against its controller list. Device
+ * connections never go through an HTTP proxy (no proxy resolver).
+ *
+ * Deadlines: libsoup's I/O timeout does not cover the time a request spends before its first
+ * I/O (queued for the connection slot, in GLib's thread pool for the TLS handshake). Each
+ * request therefore has its own deadline (REQUEST_DEADLINE_S); when it passes, the request is
+ * cancelled and fails with HEARTH_DEVICE_ERROR_TIMEOUT, so the subscription cycle always ends
+ * in "online" or in a retry, never in a wait without end.
  *
  * Subscription cycle: description → SUBSCRIBE (CALLBACK at the hub's address on this very
  * connection, which is the address the device sees the SUBSCRIBE come from) → GET /properties
@@ -44,6 +61,9 @@
 #define DEFAULT_MAX_BACKOFF_MS 5000
 #define MIN_BACKOFF_MS 100
 #define REQUEST_TIMEOUT_S 10
+/* The whole life of a request, queued time included: above the I/O timeout, so that a request
+ * that is making progress fails with libsoup's own (more precise) error first. */
+#define REQUEST_DEADLINE_S 15
 /* Below the device's 60 s idle limit, so the hub closes an idle connection before the device
  * does and never sends a request into a connection the device is closing. */
 #define IDLE_TIMEOUT_S 50
@@ -76,7 +96,9 @@ struct _HearthDeviceProxy
   HearthTrustStore *trust_store;
   HearthEventServer *event_server;
   HearthEventBus *bus;
-  SoupSession *session;
+  SoupSession *session;            /* shared by the proxies of one identity */
+  GWeakRef socket;                 /* the socket of the last connection made to the device */
+  GPtrArray *requests;             /* Request under way (borrowed) */
   GCancellable *cancellable;       /* cancelled in dispose */
   GCancellable *cycle_cancellable; /* the subscription cycle under way */
   GInetAddress *local_address;
@@ -113,6 +135,105 @@ static void go_offline (HearthDeviceProxy *self, const GError *error);
 static void request_resync (HearthDeviceProxy *self);
 
 /* ---------------------------------------------------------------------------------------- */
+/* A certificate database without anchors */
+
+/* glib-networking (2.74) builds every new TLS connection's credentials from the process's
+ * default GTlsDatabase before libsoup can replace it: with the system store that is a parsed
+ * copy of every certificate authority, about 8 ms of CPU, and the copy stays with the
+ * connection (measured: 83 KiB per kept-alive connection, most of the hub's memory with
+ * 1,000 devices). Hearth trusts no certificate authority anywhere (docs/protocol.md §1.1:
+ * every key is pinned), so the hub makes this empty database the process's default. It fails
+ * closed: a chain checked against it is never trusted. */
+#define HEARTH_TYPE_NO_ANCHORS_DATABASE (hearth_no_anchors_database_get_type ())
+G_DECLARE_FINAL_TYPE (HearthNoAnchorsDatabase, hearth_no_anchors_database, HEARTH,
+                      NO_ANCHORS_DATABASE, GTlsDatabase)
+
+struct _HearthNoAnchorsDatabase
+{
+  GTlsDatabase parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (HearthNoAnchorsDatabase, hearth_no_anchors_database, G_TYPE_TLS_DATABASE)
+
+static GTlsCertificateFlags
+no_anchors_verify_chain (GTlsDatabase *database, GTlsCertificate *chain, const char *purpose,
+                         GSocketConnectable *identity, GTlsInteraction *interaction,
+                         GTlsDatabaseVerifyFlags flags, GCancellable *cancellable, GError **error)
+{
+  return G_TLS_CERTIFICATE_UNKNOWN_CA;
+}
+
+static char *
+no_anchors_create_certificate_handle (GTlsDatabase *database, GTlsCertificate *certificate)
+{
+  return NULL;
+}
+
+static GTlsCertificate *
+no_anchors_lookup_certificate_for_handle (GTlsDatabase *database, const char *handle,
+                                          GTlsInteraction *interaction,
+                                          GTlsDatabaseLookupFlags flags, GCancellable *cancellable,
+                                          GError **error)
+{
+  return NULL;
+}
+
+static GTlsCertificate *
+no_anchors_lookup_certificate_issuer (GTlsDatabase *database, GTlsCertificate *certificate,
+                                      GTlsInteraction *interaction, GTlsDatabaseLookupFlags flags,
+                                      GCancellable *cancellable, GError **error)
+{
+  return NULL;
+}
+
+static GList *
+no_anchors_lookup_certificates_issued_by (GTlsDatabase *database, GByteArray *issuer_raw_dn,
+                                          GTlsInteraction *interaction,
+                                          GTlsDatabaseLookupFlags flags, GCancellable *cancellable,
+                                          GError **error)
+{
+  return NULL;
+}
+
+static void
+hearth_no_anchors_database_class_init (HearthNoAnchorsDatabaseClass *klass)
+{
+  GTlsDatabaseClass *database_class = G_TLS_DATABASE_CLASS (klass);
+
+  database_class->verify_chain = no_anchors_verify_chain;
+  database_class->create_certificate_handle = no_anchors_create_certificate_handle;
+  database_class->lookup_certificate_for_handle = no_anchors_lookup_certificate_for_handle;
+  database_class->lookup_certificate_issuer = no_anchors_lookup_certificate_issuer;
+  database_class->lookup_certificates_issued_by = no_anchors_lookup_certificates_issued_by;
+}
+
+static void
+hearth_no_anchors_database_init (HearthNoAnchorsDatabase *self)
+{
+}
+
+/**
+ * hearth_device_proxy_use_pinned_keys_only:
+ *
+ * Makes a database without certificate authorities the process's default TLS database (see
+ * above). Called by the hub before it opens any connection, and by the first device proxy.
+ * Idempotent.
+ */
+void
+hearth_device_proxy_use_pinned_keys_only (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      g_autoptr (GTlsDatabase) database = g_object_new (HEARTH_TYPE_NO_ANCHORS_DATABASE, NULL);
+
+      g_tls_backend_set_default_database (g_tls_backend_get_default (), database);
+      g_once_init_leave (&done, 1);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* Requests */
 
 typedef struct
@@ -123,8 +244,10 @@ typedef struct
   GCancellable *parents[2];
   gulong parent_handlers[2];
   gsize max_bytes;
+  guint deadline_source;
   gboolean too_large;
   gboolean tls_refused;
+  gboolean timed_out;
 } Request;
 
 /* What a request completes with: the message (for status and headers) and its parsed JSON body
@@ -148,6 +271,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Answer, answer_free)
 static void
 request_free (Request *request)
 {
+  g_clear_handle_id (&request->deadline_source, g_source_remove);
+  if (request->self->requests != NULL)
+    g_ptr_array_remove_fast (request->self->requests, request);
   for (int i = 0; i < 2; i++)
     if (request->parents[i] != NULL)
       {
@@ -207,6 +333,30 @@ certificate_common_name (GTlsCertificate *certificate)
   cn += 3;
   end = strchr (cn, ',');
   return end != NULL ? g_strndup (cn, (gsize)(end - cn)) : g_strdup (cn);
+}
+
+/* The check of the device's key on a request's connection, just before the request's first
+ * byte is written: a kept-alive connection is shared by host and port, so it may have been
+ * made (and its key checked) for another device that answered at this address. */
+static void
+starting_cb (SoupMessage *msg, gpointer user_data)
+{
+  Request *request = user_data;
+  HearthDeviceProxy *self = request->self;
+  GTlsCertificate *certificate = soup_message_get_tls_peer_certificate (msg);
+  g_autofree char *fingerprint
+      = certificate != NULL ? hearth_fingerprint_from_tls_certificate (certificate, NULL) : NULL;
+
+  if (fingerprint != NULL
+      && hearth_trust_store_check (self->trust_store, hearth_device_get_id (self->device),
+                                   fingerprint)
+             == HEARTH_TRUST_VERDICT_TRUSTED)
+    return;
+
+  /* libsoup checks the cancellable before it writes anything. */
+  request->tls_refused = TRUE;
+  self->n_handshakes_refused++;
+  g_cancellable_cancel (request->cancellable);
 }
 
 /* The TLS layer's check of the device's key; see the comment at the top of the file. */
@@ -277,6 +427,10 @@ network_event_cb (SoupMessage *msg, GSocketClientEvent event, GIOStream *connect
   if (event != G_SOCKET_CLIENT_CONNECTED || !G_IS_SOCKET_CONNECTION (connection))
     return;
 
+  /* Remembered so that this device's connection, and only this one, can be closed. */
+  g_weak_ref_set (&request->self->socket,
+                  g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection)));
+
   /* Requests are small and answered at once; without this, a request whose headers and body
    * go out in two writes waits for the device's delayed ACK. */
   g_socket_set_option (g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection)),
@@ -309,11 +463,26 @@ got_headers_cb (SoupMessage *msg, gpointer user_data)
     }
 }
 
+/* Drops this device's connection: the session is shared, so soup_session_abort() is not an
+ * option. Requests under way are cancelled (libsoup closes the connection of a request that
+ * is cancelled while it runs), and the kept-alive connection's socket is shut down, which
+ * makes libsoup discard the connection instead of reusing it; the next request connects
+ * anew. */
 static void
 hearth_device_proxy_reset_session (HearthDeviceProxy *self)
 {
-  if (self->session != NULL)
-    soup_session_abort (self->session);
+  g_autoptr (GSocket) socket = g_weak_ref_get (&self->socket);
+  g_autoptr (GPtrArray) requests = NULL;
+
+  if (self->requests != NULL)
+    {
+      requests = g_ptr_array_copy (self->requests, NULL, NULL);
+      for (guint i = 0; i < requests->len; i++)
+        g_cancellable_cancel (((Request *)g_ptr_array_index (requests, i))->cancellable);
+    }
+  if (socket != NULL && !g_socket_is_closed (socket))
+    g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  g_weak_ref_set (&self->socket, NULL);
 }
 
 static GError *
@@ -404,6 +573,11 @@ request_sent_cb (GObject *source, GAsyncResult *result, gpointer user_data)
         g_task_return_new_error (task, HEARTH_DEVICE_ERROR, HEARTH_DEVICE_ERROR_PROTOCOL,
                                  "The device's answer is larger than %zu bytes",
                                  request->max_bytes);
+      else if (request->timed_out)
+        g_task_return_new_error (task, HEARTH_DEVICE_ERROR, HEARTH_DEVICE_ERROR_TIMEOUT,
+                                 "No answer from the device within %d s (the request did not "
+                                 "get through)",
+                                 REQUEST_DEADLINE_S);
       else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_task_return_error (task, g_steal_pointer (&error));
       else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
@@ -451,6 +625,17 @@ request_sent_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_return_pointer (task, g_steal_pointer (&answer), (GDestroyNotify)answer_free);
 }
 
+static gboolean
+request_deadline_cb (gpointer user_data)
+{
+  Request *request = user_data;
+
+  request->deadline_source = 0;
+  request->timed_out = TRUE;
+  g_cancellable_cancel (request->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
 /* Sends one request to the device. @path is already percent-encoded. */
 static void
 send_request (HearthDeviceProxy *self, const char *method, const char *path,
@@ -481,6 +666,12 @@ send_request (HearthDeviceProxy *self, const char *method, const char *path,
   request->cancellable = g_cancellable_new ();
   request->msg = soup_message_new_from_uri (method, uri);
   g_task_set_task_data (task, request, (GDestroyNotify)request_free);
+  g_ptr_array_add (self->requests, request);
+  /* Seconds-granular timers of all requests fire together, which keeps wake-ups few. */
+  request->deadline_source
+      = g_timeout_add_seconds (REQUEST_DEADLINE_S, request_deadline_cb, request);
+  /* Reuse the device's kept-alive connection for every method; see the top of the file. */
+  soup_message_add_flags (request->msg, SOUP_MESSAGE_IDEMPOTENT);
 
   /* The request's own cancellable follows the caller's and the proxy's, and can also be
    * cancelled alone (an answer that is too large). */
@@ -496,6 +687,7 @@ send_request (HearthDeviceProxy *self, const char *method, const char *path,
   g_signal_connect (request->msg, "accept-certificate", G_CALLBACK (accept_certificate_cb),
                     request);
   g_signal_connect (request->msg, "network-event", G_CALLBACK (network_event_cb), request);
+  g_signal_connect (request->msg, "starting", G_CALLBACK (starting_cb), request);
   g_signal_connect (request->msg, "got-headers", G_CALLBACK (got_headers_cb), request);
 
   headers = soup_message_get_request_headers (request->msg);
@@ -822,6 +1014,8 @@ go_offline (HearthDeviceProxy *self, const GError *error)
 {
   HearthDeviceState state = hearth_device_get_state (self->device);
 
+  g_debug ("%s: connection lost: %s", hearth_device_get_id (self->device),
+           error != NULL ? error->message : "no error");
   drop_subscription (self);
   g_cancellable_cancel (self->cycle_cancellable);
   self->resync_in_flight = FALSE;
@@ -848,16 +1042,33 @@ go_offline (HearthDeviceProxy *self, const GError *error)
   schedule_retry (self);
 }
 
+static gboolean watchdog_cb (gpointer user_data);
+
+/* The liveness check runs once, 2.5 heartbeat intervals after the last NOTIFY, instead of
+ * polling: a NOTIFY only notes its time, and the timer, when it fires early, sleeps again
+ * until the new deadline. With 1,000 devices that is one wake-up per device every 2.5
+ * intervals. */
+static void
+arm_watchdog (HearthDeviceProxy *self, gint64 delay_ms)
+{
+  g_clear_handle_id (&self->watchdog_source, g_source_remove);
+  self->watchdog_source = g_timeout_add ((guint)MAX (delay_ms, 1), watchdog_cb, self);
+}
+
 static gboolean
 watchdog_cb (gpointer user_data)
 {
   HearthDeviceProxy *self = user_data;
   gint64 silence_ms = (g_get_monotonic_time () - self->last_notify_us) / 1000;
-
-  if (silence_ms <= (gint64)self->heartbeat * 2500)
-    return G_SOURCE_CONTINUE;
+  gint64 limit_ms = (gint64)self->heartbeat * 2500;
 
   self->watchdog_source = 0;
+  if (silence_ms <= limit_ms)
+    {
+      arm_watchdog (self, limit_ms - silence_ms + 1);
+      return G_SOURCE_REMOVE;
+    }
+
   {
     g_autoptr (GError) error = g_error_new (
         HEARTH_DEVICE_ERROR, HEARTH_DEVICE_ERROR_TIMEOUT,
@@ -999,6 +1210,7 @@ cycle_properties_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
+      g_debug ("%s: first read: %s", hearth_device_get_id (self->device), error->message);
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         go_offline (self, error);
       return;
@@ -1009,6 +1221,7 @@ cycle_properties_cb (GObject *source, GAsyncResult *result, gpointer user_data)
                                          hearth_device_get_resubscribe_count (self->device) + 1);
   self->was_online_once = TRUE;
   self->backoff_attempt = 0;
+  g_debug ("%s: online", hearth_device_get_id (self->device));
   hearth_device_set_problem (self->device, NULL);
   set_state (self, HEARTH_DEVICE_STATE_ONLINE);
 
@@ -1029,6 +1242,7 @@ cycle_subscribed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   answer = send_request_finish (self, result, &error);
   if (answer == NULL || !read_subscription_headers (self, answer->msg, &boot_changed, &error))
     {
+      g_debug ("%s: SUBSCRIBE: %s", hearth_device_get_id (self->device), error->message);
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         go_offline (self, error);
       return;
@@ -1052,7 +1266,7 @@ cycle_subscribed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 
   self->last_notify_us = g_get_monotonic_time ();
-  self->watchdog_source = g_timeout_add (MAX (self->heartbeat * 250u, 100u), watchdog_cb, self);
+  arm_watchdog (self, (gint64)self->heartbeat * 2500);
   schedule_renew (self, renew_delay_ms (self));
 
   /* The subscription reports changes from now on; the state before it is read (§7.4). */
@@ -1101,6 +1315,7 @@ cycle_description_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   answer = send_request_finish (self, result, &error);
   if (answer == NULL)
     {
+      g_debug ("%s: description: %s", hearth_device_get_id (self->device), error->message);
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         go_offline (self, error);
       return;
@@ -1168,6 +1383,7 @@ start_cycle (HearthDeviceProxy *self)
   self->cycle_cancellable = g_cancellable_new ();
   self->resync_in_flight = FALSE;
 
+  g_debug ("%s: cycle starts", hearth_device_get_id (self->device));
   send_request (self, "GET", "/.well-known/iotscp", NULL, NULL, DESCRIPTION_MAX_BYTES,
                 self->cycle_cancellable, cycle_description_cb, NULL);
 }
@@ -1280,6 +1496,31 @@ hearth_device_proxy_set_property (GObject *object, guint prop_id, const GValue *
     }
 }
 
+#define SHARED_SESSION_KEY "hearth-device-proxy-session"
+/* Far above any number of devices: when libsoup reaches this limit it closes every idle
+ * connection of the session. */
+#define SHARED_SESSION_MAX_CONNECTIONS 65536
+
+/* The session of every proxy that uses @identity's certificate: a connection made with one
+ * client certificate is never reused for requests that should carry another. */
+static SoupSession *
+shared_session_for (HearthHubIdentity *identity)
+{
+  SoupSession *session = g_object_get_data (G_OBJECT (identity), SHARED_SESSION_KEY);
+
+  if (session != NULL)
+    return g_object_ref (session);
+
+  hearth_device_proxy_use_pinned_keys_only ();
+  session = soup_session_new_with_options ("max-conns", SHARED_SESSION_MAX_CONNECTIONS,
+                                           "max-conns-per-host", 1, "timeout", REQUEST_TIMEOUT_S,
+                                           "idle-timeout", IDLE_TIMEOUT_S, "tls-database", NULL,
+                                           "proxy-resolver", NULL, "user-agent", "Hearth", NULL);
+  g_object_set_data_full (G_OBJECT (identity), SHARED_SESSION_KEY, g_object_ref (session),
+                          g_object_unref);
+  return session;
+}
+
 static void
 hearth_device_proxy_constructed (GObject *object)
 {
@@ -1287,9 +1528,7 @@ hearth_device_proxy_constructed (GObject *object)
 
   G_OBJECT_CLASS (hearth_device_proxy_parent_class)->constructed (object);
 
-  self->session = soup_session_new_with_options (
-      "max-conns", 1, "max-conns-per-host", 1, "timeout", REQUEST_TIMEOUT_S, "idle-timeout",
-      IDLE_TIMEOUT_S, "tls-database", NULL, "user-agent", "Hearth", NULL);
+  self->session = shared_session_for (self->identity);
   g_signal_connect_object (self->trust_store, "changed", G_CALLBACK (trust_changed_cb), self, 0);
 }
 
@@ -1304,8 +1543,9 @@ hearth_device_proxy_dispose (GObject *object)
   g_clear_handle_id (&self->retry_source, g_source_remove);
   if (self->event_server != NULL)
     drop_subscription (self);
-  if (self->session != NULL)
-    soup_session_abort (self->session);
+  if (self->requests != NULL)
+    hearth_device_proxy_reset_session (self);
+  g_clear_pointer (&self->requests, g_ptr_array_unref);
   g_clear_object (&self->session);
   g_clear_object (&self->cycle_cancellable);
   g_clear_object (&self->local_address);
@@ -1326,6 +1566,7 @@ hearth_device_proxy_finalize (GObject *object)
   HearthDeviceProxy *self = HEARTH_DEVICE_PROXY (object);
 
   g_clear_object (&self->cancellable);
+  g_weak_ref_clear (&self->socket);
   g_free (self->sid);
   g_free (self->boot_id);
   g_free (self->held_key);
@@ -1368,6 +1609,8 @@ hearth_device_proxy_init (HearthDeviceProxy *self)
 {
   self->cancellable = g_cancellable_new ();
   self->cycle_cancellable = g_cancellable_new ();
+  self->requests = g_ptr_array_new ();
+  g_weak_ref_init (&self->socket, NULL);
   self->values
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_node_unref);
   self->changed_at = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

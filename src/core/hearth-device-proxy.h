@@ -61,6 +61,7 @@ G_DECLARE_FINAL_TYPE (HearthDeviceProxy, hearth_device_proxy, HEARTH, DEVICE_PRO
 HearthDeviceProxy *hearth_device_proxy_new (HearthDevice *device, HearthHubIdentity *identity,
                                             HearthTrustStore *trust_store,
                                             HearthEventServer *event_server, HearthEventBus *bus);
+void hearth_device_proxy_use_pinned_keys_only (void);
 HearthDevice *hearth_device_proxy_get_device (HearthDeviceProxy *self);
 void hearth_device_proxy_start (HearthDeviceProxy *self);
 void hearth_device_proxy_reconnect (HearthDeviceProxy *self);

@@ -791,6 +791,10 @@ hearth_hub_initable_init_impl (GInitable *initable, GCancellable *cancellable, G
   if (self->data_dir == NULL)
     self->data_dir = hearth_hub_dup_default_data_dir ();
 
+  /* No connection of the hub is checked against certificate authorities (every key is
+   * pinned); without the system store each TLS connection costs less CPU and memory. */
+  hearth_device_proxy_use_pinned_keys_only ();
+
   /* Each of these makes the data directory (0700) if it is missing, and refuses a damaged or
    * unsafe file with an error that names it. */
   self->identity = hearth_hub_identity_new (self->data_dir, cancellable, error);
