@@ -9,6 +9,7 @@
 
 #include "hearth-device-tile.h"
 #include "hearth-fingerprint.h"
+#include "hearth-hub.h"
 
 /*
  * HearthDevicesPage is the Devices page: a "New devices" list over discovery's sightings that
@@ -23,8 +24,10 @@
  *
  * Pairing until setup-code pairing exists: Pair shows the key fingerprint discovery learnt
  * (grouped hex) and asks the user to compare it with the one the device shows; only then is
- * the key pinned. When discovery only knows the first digits (an mDNS hint), the user types the
- * whole fingerprint from the device and it must start with those digits.
+ * the device adopted through the hub (hearth_hub_adopt(), as `hearthctl adopt` does), which
+ * pins the key, saves the address discovery found and lets the registry connect. When discovery
+ * only knows the first digits (an mDNS hint), the user types the whole fingerprint from the
+ * device and it must start with those digits.
  */
 
 enum
@@ -36,6 +39,7 @@ enum
   PROP_HISTORY,
   PROP_BUS,
   PROP_SIGHTINGS,
+  PROP_HUB,
   N_PROPS
 };
 
@@ -80,6 +84,7 @@ struct _HearthDevicesPage
   HearthHistory *history;
   HearthEventBus *bus;
   GListModel *sightings;
+  HearthHub *hub;
   GtkCustomFilter *device_filter;
   GtkFilterListModel *filtered_devices;
   GtkCustomSorter *device_sorter;
@@ -277,6 +282,13 @@ hearth_devices_page_on_new_sightings_changed (GListModel *model, guint position,
   gtk_widget_set_visible (self->new_devices_box, g_list_model_get_n_items (model) > 0);
 }
 
+static const char *
+sighting_display_name (HearthSighting *sighting)
+{
+  return hearth_sighting_get_name (sighting) != NULL ? hearth_sighting_get_name (sighting)
+                                                     : hearth_sighting_get_device_id (sighting);
+}
+
 static void
 hearth_devices_page_on_pair_response (AdwMessageDialog *dialog, const char *response,
                                       gpointer user_data)
@@ -285,23 +297,22 @@ hearth_devices_page_on_pair_response (AdwMessageDialog *dialog, const char *resp
   HearthSighting *sighting = g_object_get_data (G_OBJECT (dialog), "sighting");
   GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "fingerprint-entry");
   const char *fingerprint = g_object_get_data (G_OBJECT (dialog), "fingerprint");
-  g_autofree char *typed = NULL;
+  const char *name = sighting_display_name (sighting);
   g_autoptr (GError) error = NULL;
-  const char *name;
 
-  if (g_strcmp0 (response, "pair") != 0 || self->trust_store == NULL)
+  if (g_strcmp0 (response, "pair") != 0)
     return;
   if (entry != NULL)
-    fingerprint = typed = g_object_get_data (G_OBJECT (entry), "normalized") != NULL
-                              ? g_strdup (g_object_get_data (G_OBJECT (entry), "normalized"))
-                              : NULL;
+    fingerprint = g_object_get_data (G_OBJECT (entry), "normalized");
   if (fingerprint == NULL)
     return;
 
-  name = hearth_sighting_get_name (sighting) != NULL ? hearth_sighting_get_name (sighting)
-                                                     : hearth_sighting_get_device_id (sighting);
-  if (!hearth_trust_store_pin (self->trust_store, hearth_sighting_get_device_id (sighting),
-                               fingerprint, name, &error))
+  if (self->hub == NULL)
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                         _ ("Hearth's hub is not running"));
+  else
+    hearth_hub_adopt (self->hub, hearth_sighting_get_device_id (sighting), fingerprint, &error);
+  if (error != NULL)
     {
       g_autofree char *text = g_strdup_printf (_ ("Could not pair “%s”: %s"), name, error->message);
 
@@ -371,6 +382,31 @@ hearth_devices_page_on_unignore (AdwToast *toast, HearthDevicesPage *self)
     }
 }
 
+/* The row says who the device claims to be: the name it announced (mDNS TXT, probe answer or
+ * description) as the title, its id and first address as the subtitle. Discovery often learns
+ * the name after the id (a HELLO first, the TXT record later), so the row follows the sighting. */
+static void
+update_sighting_row (HearthSighting *sighting, AdwActionRow *row)
+{
+  g_autoptr (GPtrArray) addresses = hearth_sighting_dup_addresses (sighting);
+  g_autofree char *subtitle = NULL;
+  const char *device_id = hearth_sighting_get_device_id (sighting);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), sighting_display_name (sighting));
+  if (addresses != NULL && addresses->len > 0)
+    subtitle = g_strdup_printf (
+        "%s · %s", device_id, ((HearthSightingAddress *)g_ptr_array_index (addresses, 0))->address);
+  else
+    subtitle = g_strdup (device_id);
+  adw_action_row_set_subtitle (row, subtitle);
+}
+
+static void
+on_sighting_notify_name (HearthSighting *sighting, GParamSpec *pspec, AdwActionRow *row)
+{
+  update_sighting_row (sighting, row);
+}
+
 static GtkWidget *
 hearth_devices_page_create_sighting_row (gpointer item, gpointer user_data)
 {
@@ -379,21 +415,11 @@ hearth_devices_page_create_sighting_row (gpointer item, gpointer user_data)
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *pair = gtk_button_new_with_mnemonic (_ ("_Pair…"));
   GtkWidget *ignore = gtk_button_new_with_mnemonic (_ ("_Ignore"));
-  g_autoptr (GPtrArray) addresses = hearth_sighting_dup_addresses (sighting);
-  g_autofree char *subtitle = NULL;
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
-                                 hearth_sighting_get_name (sighting) != NULL
-                                     ? hearth_sighting_get_name (sighting)
-                                     : hearth_sighting_get_device_id (sighting));
-  if (addresses != NULL && addresses->len > 0)
-    subtitle
-        = g_strdup_printf ("%s · %s", hearth_sighting_get_device_id (sighting),
-                           ((HearthSightingAddress *)g_ptr_array_index (addresses, 0))->address);
-  else
-    subtitle = g_strdup (hearth_sighting_get_device_id (sighting));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  update_sighting_row (sighting, ADW_ACTION_ROW (row));
+  g_signal_connect_object (sighting, "notify::name", G_CALLBACK (on_sighting_notify_name), row, 0);
+  g_signal_connect_object (sighting, "addresses-changed", G_CALLBACK (update_sighting_row), row, 0);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row),
                              gtk_image_new_from_icon_name ("network-wireless-symbolic"));
 
@@ -489,6 +515,10 @@ hearth_devices_page_get_property (GObject *object, guint prop_id, GValue *value,
         g_value_set_object (value, self->sightings);
         break;
 
+      case PROP_HUB:
+        g_value_set_object (value, self->hub);
+        break;
+
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -526,6 +556,10 @@ hearth_devices_page_set_property (GObject *object, guint prop_id, const GValue *
         hearth_devices_page_set_sightings (self, g_value_get_object (value));
         break;
 
+      case PROP_HUB:
+        hearth_devices_page_set_hub (self, g_value_get_object (value));
+        break;
+
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -557,6 +591,7 @@ hearth_devices_page_dispose (GObject *object)
   g_clear_object (&self->history);
   g_clear_object (&self->bus);
   g_clear_object (&self->sightings);
+  g_clear_object (&self->hub);
   g_clear_pointer (&self->known_ids, g_hash_table_unref);
 
   G_OBJECT_CLASS (hearth_devices_page_parent_class)->dispose (object);
@@ -597,6 +632,8 @@ hearth_devices_page_class_init (HearthDevicesPageClass *klass)
   /* Discovery (a GListModel of HearthSighting); the new ones are offered for pairing. */
   properties[PROP_SIGHTINGS]
       = g_param_spec_object ("sightings", NULL, NULL, G_TYPE_LIST_MODEL, flags);
+  /* Pair adopts through the hub, so the device is pinned, its address saved and connected. */
+  properties[PROP_HUB] = g_param_spec_object ("hub", NULL, NULL, HEARTH_TYPE_HUB, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (HEARTH_TYPE_DEVICE_TILE);
@@ -799,6 +836,29 @@ hearth_devices_page_set_sightings (HearthDevicesPage *self, GListModel *sighting
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGHTINGS]);
 }
 
+HearthHub *
+hearth_devices_page_get_hub (HearthDevicesPage *self)
+{
+  g_return_val_if_fail (HEARTH_IS_DEVICES_PAGE (self), NULL);
+
+  return self->hub;
+}
+
+/**
+ * hearth_devices_page_set_hub:
+ * @hub: (nullable): the hub Pair adopts devices through (hearth_hub_adopt()); without one, Pair
+ *   explains that the hub is not running
+ */
+void
+hearth_devices_page_set_hub (HearthDevicesPage *self, HearthHub *hub)
+{
+  g_return_if_fail (HEARTH_IS_DEVICES_PAGE (self));
+  g_return_if_fail (hub == NULL || HEARTH_IS_HUB (hub));
+
+  if (g_set_object (&self->hub, hub))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HUB]);
+}
+
 GtkGridView *
 hearth_devices_page_get_grid_view (HearthDevicesPage *self)
 {
@@ -915,7 +975,8 @@ hearth_devices_page_get_device_page (HearthDevicesPage *self)
  * hearth_devices_page_pair:
  *
  * Makes the dialog that asks the user to compare @sighting's key fingerprint with the one the
- * device shows; its "pair" response pins the key. The caller presents it.
+ * device shows; its "pair" response adopts the device through the page's hub
+ * (hearth_devices_page_set_hub()). The caller presents it.
  *
  * Returns: (transfer none): the dialog, owned by GTK until it closes
  */
@@ -923,9 +984,7 @@ AdwMessageDialog *
 hearth_devices_page_pair (HearthDevicesPage *self, HearthSighting *sighting)
 {
   const char *hint = hearth_sighting_get_fingerprint_hint (sighting);
-  const char *name = hearth_sighting_get_name (sighting) != NULL
-                         ? hearth_sighting_get_name (sighting)
-                         : hearth_sighting_get_device_id (sighting);
+  const char *name = sighting_display_name (sighting);
   g_autofree char *heading = g_strdup_printf (_ ("Pair “%s”?"), name);
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   AdwMessageDialog *dialog;

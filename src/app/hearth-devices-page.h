@@ -8,6 +8,7 @@
 #include "hearth-discovery.h"
 #include "hearth-event-bus.h"
 #include "hearth-history.h"
+#include "hearth-hub.h"
 #include "hearth-trust-store.h"
 
 G_BEGIN_DECLS
@@ -31,6 +32,8 @@ HearthEventBus *hearth_devices_page_get_bus (HearthDevicesPage *self);
 void hearth_devices_page_set_bus (HearthDevicesPage *self, HearthEventBus *bus);
 GListModel *hearth_devices_page_get_sightings (HearthDevicesPage *self);
 void hearth_devices_page_set_sightings (HearthDevicesPage *self, GListModel *sightings);
+HearthHub *hearth_devices_page_get_hub (HearthDevicesPage *self);
+void hearth_devices_page_set_hub (HearthDevicesPage *self, HearthHub *hub);
 
 GtkGridView *hearth_devices_page_get_grid_view (HearthDevicesPage *self);
 GtkEditable *hearth_devices_page_get_search_entry (HearthDevicesPage *self);

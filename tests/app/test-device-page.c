@@ -702,8 +702,8 @@ add_sighting (Fixture *fixture, Simulator *sim)
   return sighting;
 }
 
-/* Several devices in the grid, a new one offered for pairing; search and filters; Pair pins the
- * key the user confirmed, Ignore lists the identity as ignored; screenshots of the grid. */
+/* Several devices in the grid, a new one offered for pairing; search and filters; Pair shows the
+ * key, Ignore lists the identity as ignored; screenshots of the grid. */
 static void
 test_grid_and_new_devices (Fixture *fixture, gconstpointer user_data)
 {
@@ -770,10 +770,12 @@ test_grid_and_new_devices (Fixture *fixture, gconstpointer user_data)
 
     app_test_save (texture, "pair-dialog.png");
   }
-  adw_message_dialog_response (dialog, "pair");
+  /* Adopting goes through the hub, which this fixture has not (test-devices-pair.c has one):
+   * cancelled here, nothing is pinned; the motion sensor is ignored instead. */
+  adw_message_dialog_response (dialog, "cancel");
   pin = hearth_trust_store_get_pin (fixture->trust_store, fixture->sims[4].id);
-  g_assert_nonnull (pin);
-  g_assert_cmpstr (pin->fingerprint, ==, fixture->sims[4].fingerprint);
+  g_assert_null (pin);
+  hearth_devices_page_ignore (fixture->devices_page, motion);
   app_test_settle ();
   g_assert_cmpuint (hearth_devices_page_get_n_new_devices (fixture->devices_page), ==, 0);
 
@@ -790,9 +792,13 @@ test_grid_and_new_devices (Fixture *fixture, gconstpointer user_data)
   hearth_devices_page_ignore (fixture->devices_page, keypad);
   g_assert_cmpuint (hearth_devices_page_get_n_new_devices (fixture->devices_page), ==, 0);
   ignored = hearth_trust_store_list_ignored (fixture->trust_store);
-  g_assert_cmpuint (ignored->len, ==, 1);
-  g_assert_cmpstr (((HearthTrustEntry *)g_ptr_array_index (ignored, 0))->device_id, ==,
-                   fixture->sims[4].id);
+  g_assert_cmpuint (ignored->len, ==, 2);
+  g_assert_true (g_strcmp0 (((HearthTrustEntry *)g_ptr_array_index (ignored, 0))->device_id,
+                            fixture->sims[4].id)
+                     == 0
+                 || g_strcmp0 (((HearthTrustEntry *)g_ptr_array_index (ignored, 1))->device_id,
+                               fixture->sims[4].id)
+                        == 0);
 }
 
 int
