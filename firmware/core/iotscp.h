@@ -279,6 +279,12 @@ extern "C"
  * socket is ready; UINT64_MAX if none. May be in the past: then process at once. */
   uint64_t iotscp_device_next_deadline (const iotscp_device *dev);
 
+  /* How many changes and events wait in the device's ring for the subscriber furthest behind,
+ * those of a NOTIFY in flight included (0 without subscriptions). An application that can
+ * choose when to sample keeps this well below IOTSCP_EVENT_RING_ENTRIES, so that no entry is
+ * dropped and no subscriber has to re-read the state (the simulator's --emit-rate max). */
+  size_t iotscp_device_pending_entries (const iotscp_device *dev);
+
   /* ---- State changes from the application ------------------------------------------------------ */
 
   /* Sets property `index` (validated against its schema; a read-only property can be set here),

@@ -512,6 +512,21 @@ iotscp_device_next_deadline (const iotscp_device *dev)
   return next;
 }
 
+size_t
+iotscp_device_pending_entries (const iotscp_device *dev)
+{
+  uint32_t most = 0;
+  for (size_t i = 0; i < IOTSCP_MAX_SUBSCRIPTIONS; i++)
+    {
+      const iotscp_subscription *sub = &dev->subscriptions[i];
+      /* Unsigned difference: right when the counters wrap around. */
+      uint32_t behind = (uint32_t)(dev->ring.next - sub->cursor);
+      if (sub->active && behind > most)
+        most = behind;
+    }
+  return most;
+}
+
 /* ---- Changes ---- */
 
 static bool

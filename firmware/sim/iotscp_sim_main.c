@@ -6,7 +6,7 @@
  *
  *   iotscp-device [--profile light|switch|keypad|thermometer|motion|lock | --description FILE]
  *                 [--name NAME] [--port N] [--state-dir DIR] [--count N]
- *                 [--allow-controller SHA256]... [--emit-rate HZ]
+ *                 [--allow-controller SHA256]... [--emit-rate HZ|max]
  *   iotscp-device get-cert --state-dir DIR [--force]
  *
  * With --count 1 the device keeps its state in DIR itself; with --count N device i uses DIR/i.
@@ -56,7 +56,7 @@ on_signal (int signum)
 static const char usage_text[]
     = "usage: iotscp-device [--profile light|switch|keypad|thermometer|motion|lock | "
       "--description FILE] [--name NAME] [--port N] [--state-dir DIR] [--count N] "
-      "[--allow-controller SHA256]... [--emit-rate HZ]\n"
+      "[--allow-controller SHA256]... [--emit-rate HZ|max]\n"
       "       iotscp-device get-cert --state-dir DIR [--force]\n"
       "       iotscp-device --help\n"
       "\n"
@@ -68,6 +68,8 @@ static const char usage_text[]
       "  --count N                 host N devices in this process\n"
       "  --allow-controller SHA256 add a controller key fingerprint (repeatable)\n"
       "  --emit-rate HZ            how often each device changes a value or emits an event\n"
+      "  --emit-rate max           as often as the subscriptions carry the changes away: up to\n"
+      "                            1000 Hz, paused while the event ring is three quarters full\n"
       "  -h, --help                print this help and exit\n"
       "  get-cert [--force]        print the device id and key fingerprint (--force: new key)\n";
 
@@ -472,6 +474,7 @@ main (int argc, char **argv)
   size_t allowed_count = 0;
   long port_base = IOTSCP_DEFAULT_TCP_PORT, count = 1;
   double emit_rate = 0;
+  bool emit_paced = false;
   const sim_model *model;
   static sim_model loaded;
   static iotscp_port port;
@@ -533,9 +536,10 @@ main (int argc, char **argv)
       else if (strcmp (opt, "--emit-rate") == 0)
         {
           char *end;
-          emit_rate = strtod (val, &end);
-          if (end == val || *end != '\0' || !(emit_rate >= 0 && emit_rate <= 1000))
-            usage_error ("--emit-rate needs a rate in Hz from 0 to 1000, not \"%s\"", val);
+          emit_paced = strcmp (val, "max") == 0;
+          emit_rate = emit_paced ? 1000 : strtod (val, &end);
+          if (!emit_paced && (end == val || *end != '\0' || !(emit_rate >= 0 && emit_rate <= 1000)))
+            usage_error ("--emit-rate needs a rate in Hz from 0 to 1000 or max, not \"%s\"", val);
         }
     }
   if (profile != NULL && description != NULL)
@@ -696,7 +700,13 @@ main (int argc, char **argv)
             iotscp_device_process (&sd->dev, ifds + slice_start[i], slice_len[i], now);
           if (emit_rate > 0 && now >= sd->next_emit_ms)
             {
-              simulate_tick (sd);
+              /* With max, a tick waits while the ring is three quarters full: the device then
+               * changes values as fast as one NOTIFY in flight per subscription carries them
+               * (protocol.md 7.5), and drops none (a drop costs every subscriber a re-read). */
+              if (!emit_paced
+                  || iotscp_device_pending_entries (&sd->dev) + 4
+                         <= IOTSCP_EVENT_RING_ENTRIES * 3 / 4)
+                simulate_tick (sd);
               sd->next_emit_ms += (uint64_t)(1000.0 / emit_rate);
               if (sd->next_emit_ms < now)
                 sd->next_emit_ms = now + (uint64_t)(1000.0 / emit_rate);
