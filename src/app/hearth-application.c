@@ -256,6 +256,8 @@ hearth_application_attach_window (HearthApplication *self, HearthWindow *window)
   hearth_devices_page_set_history (devices_page, hearth_hub_get_history (self->hub));
   hearth_devices_page_set_bus (devices_page, hearth_hub_get_bus (self->hub));
   hearth_devices_page_set_registry (devices_page, hearth_hub_get_registry (self->hub));
+  /* Pair adopts through the hub, as `hearthctl adopt` does (pin, saved address, connect). */
+  hearth_devices_page_set_hub (devices_page, self->hub);
   if (discovery != NULL)
     hearth_devices_page_set_sightings (devices_page, G_LIST_MODEL (discovery));
 

@@ -172,6 +172,7 @@ adopted_device_goes_online (Fixture *fixture)
   g_assert_true (hearth_devices_page_get_registry (devices_page) == hearth_hub_get_registry (hub));
   g_assert_true (hearth_devices_page_get_trust_store (devices_page)
                  == hearth_hub_get_trust_store (hub));
+  g_assert_true (hearth_devices_page_get_hub (devices_page) == hub);
   g_assert_true (
       hearth_events_page_get_event_bus (hearth_window_get_events_page (HEARTH_WINDOW (window)))
       == hearth_hub_get_bus (hub));
