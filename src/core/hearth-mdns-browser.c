@@ -27,6 +27,17 @@
  * failure that is not a disconnection (for example no system bus at all) is retried every
  * RETRY_SECONDS; the multicast probe keeps discovery going meanwhile.
  *
+ * avahi_client_new() talks to the system bus with blocking D-Bus calls (25 s timeout each),
+ * so a bus that accepts connections but answers slowly or never would freeze the GLib main
+ * loop, and with it the hub. Before every avahi_client_new() the browser therefore opens a
+ * private connection to the system bus asynchronously and waits (without blocking) for the
+ * bus's answer to Hello, at most BUS_PROBE_SECONDS. Only a bus that just answered is handed to
+ * Avahi, which makes the blocking calls short; a bus that does not answer is retried every
+ * RETRY_SECONDS while the multicast probe keeps discovery going. (This narrows the window to
+ * a bus that stalls between its answer and Avahi's calls; it does not close it. Running the
+ * Avahi client on a thread of its own would close it, at the price of marshalling every
+ * callback.)
+ *
  * Every service gets a resolver that stays alive while the service exists, because Avahi then
  * reports TXT changes (the pair flag, a new name) as they happen. Everything a service says is
  * validated before it leaves this file, and the number of services followed is bounded
@@ -36,6 +47,7 @@
  * interface is gone) and "reset" (the daemon went away: everything learnt through it is gone). */
 
 #define RETRY_SECONDS 5
+#define BUS_PROBE_SECONDS 3
 #define MAX_SERVICES 1024
 #define NAME_MAX_BYTES 128
 #define PATH_MAX_BYTES 128
@@ -78,6 +90,8 @@ struct _HearthMdnsBrowser
   char *last_error;
   guint restart_source;
   guint n_restarts;
+  GCancellable *bus_probe; /* the asynchronous check of the system bus under way */
+  guint bus_probe_timeout;
   HearthMdnsState state;
 };
 
@@ -154,6 +168,8 @@ drop_services (HearthMdnsBrowser *self)
     g_signal_emit (self, signals[RESET], 0);
 }
 
+static gboolean restart_cb (gpointer user_data);
+
 static void
 make_client (HearthMdnsBrowser *self)
 {
@@ -174,6 +190,90 @@ make_client (HearthMdnsBrowser *self)
     }
 }
 
+static void
+end_bus_probe (HearthMdnsBrowser *self)
+{
+  g_clear_handle_id (&self->bus_probe_timeout, g_source_remove);
+  if (self->bus_probe != NULL)
+    g_cancellable_cancel (self->bus_probe);
+  g_clear_object (&self->bus_probe);
+}
+
+static void
+bus_probe_failed (HearthMdnsBrowser *self, const char *reason)
+{
+  g_autofree char *message
+      = g_strdup_printf ("The system bus does not answer (%s); retrying every %d s, multicast "
+                         "probe only meanwhile",
+                         reason, RETRY_SECONDS);
+
+  end_bus_probe (self);
+  set_last_error (self, message);
+  set_state (self, HEARTH_MDNS_STATE_CONNECTING);
+  g_clear_handle_id (&self->restart_source, g_source_remove);
+  self->restart_source = g_timeout_add_seconds (RETRY_SECONDS, restart_cb, self);
+}
+
+static void
+bus_probe_connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  HearthMdnsBrowser *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDBusConnection) connection
+      = g_dbus_connection_new_for_address_finish (result, &error);
+
+  /* Cancelled: the browser is gone or the probe timed out (reported there). */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (connection == NULL)
+    {
+      bus_probe_failed (self, error->message);
+      return;
+    }
+  /* The bus answered Hello just now: Avahi's own blocking calls will be answered too. */
+  g_dbus_connection_close (connection, NULL, NULL, NULL);
+  end_bus_probe (self);
+  make_client (self);
+  if (self->client == NULL)
+    {
+      g_clear_handle_id (&self->restart_source, g_source_remove);
+      self->restart_source = g_timeout_add_seconds (RETRY_SECONDS, restart_cb, self);
+    }
+}
+
+static gboolean
+bus_probe_timeout_cb (gpointer user_data)
+{
+  HearthMdnsBrowser *self = user_data;
+  g_autofree char *reason = g_strdup_printf ("no answer within %d s", BUS_PROBE_SECONDS);
+
+  self->bus_probe_timeout = 0;
+  bus_probe_failed (self, reason);
+  return G_SOURCE_REMOVE;
+}
+
+/* Checks without blocking that the system bus answers, then makes the Avahi client. */
+static void
+probe_bus_then_make_client (HearthMdnsBrowser *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
+
+  end_bus_probe (self);
+  set_state (self, HEARTH_MDNS_STATE_CONNECTING);
+  if (address == NULL)
+    {
+      bus_probe_failed (self, error->message);
+      return;
+    }
+  self->bus_probe = g_cancellable_new ();
+  self->bus_probe_timeout = g_timeout_add_seconds (BUS_PROBE_SECONDS, bus_probe_timeout_cb, self);
+  g_dbus_connection_new_for_address (address,
+                                     G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+                                         | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                     NULL, self->bus_probe, bus_probe_connected_cb, self);
+}
+
 static gboolean
 restart_cb (gpointer user_data)
 {
@@ -183,9 +283,7 @@ restart_cb (gpointer user_data)
   drop_services (self);
   g_clear_pointer (&self->client, avahi_client_free);
   self->n_restarts++;
-  make_client (self);
-  if (self->client == NULL)
-    self->restart_source = g_timeout_add_seconds (RETRY_SECONDS, restart_cb, self);
+  probe_bus_then_make_client (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -523,6 +621,7 @@ hearth_mdns_browser_dispose (GObject *object)
   HearthMdnsBrowser *self = HEARTH_MDNS_BROWSER (object);
 
   g_clear_handle_id (&self->restart_source, g_source_remove);
+  end_bus_probe (self);
   /* Resolvers and the browser belong to the client: free them first, without signals. */
   if (self->services != NULL)
     g_hash_table_remove_all (self->services);
@@ -600,9 +699,7 @@ hearth_mdns_browser_start (HearthMdnsBrowser *self)
   if (self->glib_poll != NULL)
     return;
   self->glib_poll = avahi_glib_poll_new (NULL, G_PRIORITY_DEFAULT);
-  make_client (self);
-  if (self->client == NULL)
-    self->restart_source = g_timeout_add_seconds (RETRY_SECONDS, restart_cb, self);
+  probe_bus_then_make_client (self);
 }
 
 HearthMdnsState
