@@ -261,6 +261,9 @@ probe_bus_then_make_client (HearthMdnsBrowser *self)
 
   end_bus_probe (self);
   set_state (self, HEARTH_MDNS_STATE_CONNECTING);
+  /* Until the bus answers, this is all there is to say (the interface report shows it). */
+  set_last_error (self, "Connecting to avahi-daemon over the system bus; multicast probe only "
+                        "meanwhile");
   if (address == NULL)
     {
       bus_probe_failed (self, error->message);
