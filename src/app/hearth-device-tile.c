@@ -72,9 +72,11 @@ struct _HearthDeviceTile
   PangoLayout *badge_layout;
   PangoLayout *value_layout;
   GdkPaintable *icon;
-  GdkTexture *icon_texture;   /* from the shared cache, for this icon and these colours */
-  GdkTexture *corner_texture; /* from the shared cache, for these colours */
-  const char *icon_name;      /* static string from hearth_device_tile_icon_name() */
+  GdkTexture *icon_texture;       /* from the shared cache, for this icon and these colours */
+  GdkTexture *corner_textures[4]; /* from the shared cache, for these colours */
+  GdkTexture *badge_texture;      /* from the shared cache, for this state */
+  int badge_width, badge_height;
+  const char *icon_name; /* static string from hearth_device_tile_icon_name() */
   HearthDeviceState state;
   char *name;
   char *value_text;
@@ -229,6 +231,7 @@ hearth_device_tile_update (HearthDeviceTile *self)
     {
       self->state = state;
       pango_layout_set_text (self->badge_layout, hearth_device_tile_state_label (state), -1);
+      g_clear_object (&self->badge_texture);
     }
   gtk_widget_queue_draw (GTK_WIDGET (self));
   hearth_device_tile_update_value (self);
@@ -311,51 +314,64 @@ texture_cache (GHashTable **cache)
   return *cache;
 }
 
-/* The corners of the card: a 2R × 2R card (background and outline) whose four quarters are drawn
- * in the tile's corners. Software renderers (cairo, and GL on llvmpipe) spend most of a
+/* The corners of the card: a 2R × 2R card (background and outline) cut into four R × R
+ * textures, one per corner. Software renderers (cairo, and GL on llvmpipe) spend most of a
  * scrolling frame clipping to rounded rectangles when every tile clips its own card; with the
  * corners shared and the rest drawn as plain rectangles, a card is a few fills and copies. */
-static GdkTexture *
-hearth_device_tile_corner_texture (HearthDeviceTile *self)
+static void
+hearth_device_tile_corner_textures (HearthDeviceTile *self, GdkTexture *corners[4])
 {
-  static GHashTable *corners;
+  static GHashTable *cache_table;
   int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
   int size = 2 * TILE_RADIUS;
   g_autofree char *background = gdk_rgba_to_string (&self->card_background);
   g_autofree char *outline = gdk_rgba_to_string (&self->card_outline);
-  g_autofree char *key = g_strdup_printf ("@%d %s %s", scale, background, outline);
-  GHashTable *cache = texture_cache (&corners);
-  GdkTexture *texture = g_hash_table_lookup (cache, key);
-  cairo_surface_t *surface;
-  cairo_t *cr;
+  GHashTable *cache = texture_cache (&cache_table);
+  cairo_surface_t *surface = NULL;
   g_autoptr (GBytes) bytes = NULL;
+  gsize stride = 0;
 
-  if (texture != NULL)
-    return texture;
+  for (guint corner = 0; corner < 4; corner++)
+    {
+      g_autofree char *key = g_strdup_printf ("%u@%d %s %s", corner, scale, background, outline);
+      g_autoptr (GBytes) part = NULL;
+      gsize x = corner % 2 == 0 ? 0 : TILE_RADIUS * scale;
+      gsize y = corner < 2 ? 0 : TILE_RADIUS * scale;
 
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, size * scale, size * scale);
-  cr = cairo_create (surface);
-  cairo_scale (cr, scale, scale);
-  cairo_arc (cr, TILE_RADIUS, TILE_RADIUS, TILE_RADIUS, 0, 2 * G_PI);
-  gdk_cairo_set_source_rgba (cr, &self->card_background);
-  cairo_fill (cr);
-  /* The outline is inside the card, as a CSS border is: a 1 px line centred 0.5 px in. */
-  cairo_arc (cr, TILE_RADIUS, TILE_RADIUS, TILE_RADIUS - 0.5, 0, 2 * G_PI);
-  cairo_set_line_width (cr, 1);
-  gdk_cairo_set_source_rgba (cr, &self->card_outline);
-  cairo_stroke (cr);
-  cairo_destroy (cr);
-  cairo_surface_flush (surface);
+      corners[corner] = g_hash_table_lookup (cache, key);
+      if (corners[corner] != NULL)
+        continue;
+      if (surface == NULL)
+        {
+          cairo_t *cr;
 
-  /* Cairo's ARGB32 is premultiplied and native-endian, which is GDK_MEMORY_DEFAULT. */
-  bytes
-      = g_bytes_new_with_free_func (cairo_image_surface_get_data (surface),
-                                    (gsize)cairo_image_surface_get_stride (surface) * size * scale,
-                                    (GDestroyNotify)cairo_surface_destroy, surface);
-  texture = gdk_memory_texture_new (size * scale, size * scale, GDK_MEMORY_DEFAULT, bytes,
-                                    (gsize)cairo_image_surface_get_stride (surface));
-  g_hash_table_insert (cache, g_steal_pointer (&key), texture);
-  return texture;
+          surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, size * scale, size * scale);
+          cr = cairo_create (surface);
+          cairo_scale (cr, scale, scale);
+          cairo_arc (cr, TILE_RADIUS, TILE_RADIUS, TILE_RADIUS, 0, 2 * G_PI);
+          gdk_cairo_set_source_rgba (cr, &self->card_background);
+          cairo_fill (cr);
+          /* The outline is inside the card, as a CSS border is: a 1 px line centred 0.5 px in. */
+          cairo_arc (cr, TILE_RADIUS, TILE_RADIUS, TILE_RADIUS - 0.5, 0, 2 * G_PI);
+          cairo_set_line_width (cr, 1);
+          gdk_cairo_set_source_rgba (cr, &self->card_outline);
+          cairo_stroke (cr);
+          cairo_destroy (cr);
+          cairo_surface_flush (surface);
+          stride = (gsize)cairo_image_surface_get_stride (surface);
+          /* Cairo's ARGB32 is premultiplied and native-endian, which is GDK_MEMORY_DEFAULT. */
+          bytes = g_bytes_new_with_free_func (
+              cairo_image_surface_get_data (surface), stride * size * scale,
+              (GDestroyNotify)cairo_surface_destroy, cairo_surface_reference (surface));
+        }
+      /* A quarter of the image: the same rows (stride), starting at the corner's first pixel. */
+      part = g_bytes_new_from_bytes (bytes, y * stride + x * 4,
+                                     (TILE_RADIUS * scale - 1) * stride + TILE_RADIUS * scale * 4);
+      corners[corner] = gdk_memory_texture_new (TILE_RADIUS * scale, TILE_RADIUS * scale,
+                                                GDK_MEMORY_DEFAULT, part, stride);
+      g_hash_table_insert (cache, g_steal_pointer (&key), corners[corner]);
+    }
+  g_clear_pointer (&surface, cairo_surface_destroy);
 }
 
 /* The card: shared corners, and rectangles for the rest of the background and the outline. */
@@ -367,22 +383,20 @@ hearth_device_tile_snapshot_card (HearthDeviceTile *self, GtkSnapshot *snapshot,
 
   if (width < 2 * radius || height < 2 * radius)
     return;
-  if (self->corner_texture == NULL)
-    g_set_object (&self->corner_texture, hearth_device_tile_corner_texture (self));
+  if (self->corner_textures[0] == NULL)
+    {
+      GdkTexture *corners[4];
+
+      hearth_device_tile_corner_textures (self, corners);
+      for (guint corner = 0; corner < 4; corner++)
+        g_set_object (&self->corner_textures[corner], corners[corner]);
+    }
 
   for (guint corner = 0; corner < 4; corner++)
-    {
-      float x = corner % 2 == 0 ? 0 : width - radius;
-      float y = corner < 2 ? 0 : height - radius;
-
-      /* Each corner shows the matching quarter of the 2R × 2R texture. */
-      gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (x, y, radius, radius));
-      gtk_snapshot_append_texture (snapshot, self->corner_texture,
-                                   &GRAPHENE_RECT_INIT (corner % 2 == 0 ? 0 : width - 2 * radius,
-                                                        corner < 2 ? 0 : height - 2 * radius,
-                                                        2 * radius, 2 * radius));
-      gtk_snapshot_pop (snapshot);
-    }
+    gtk_snapshot_append_texture (snapshot, self->corner_textures[corner],
+                                 &GRAPHENE_RECT_INIT (corner % 2 == 0 ? 0 : width - radius,
+                                                      corner < 2 ? 0 : height - radius, radius,
+                                                      radius));
   gtk_snapshot_append_color (snapshot, &self->card_background,
                              &GRAPHENE_RECT_INIT (radius, 0, width - 2 * radius, height));
   gtk_snapshot_append_color (snapshot, &self->card_background,
@@ -400,6 +414,36 @@ hearth_device_tile_snapshot_card (HearthDeviceTile *self, GtkSnapshot *snapshot,
                              &GRAPHENE_RECT_INIT (width - 1, radius, 1, height - 2 * radius));
 }
 
+/* Rasterizes @node (in the tile's coordinates, @width × @height) at @scale into a texture the
+ * tiles share, with an offscreen cairo renderer of its own: the result does not depend on the
+ * window's renderer or GL context. */
+static GdkTexture *
+rasterize (GskRenderNode *node, int width, int height, int scale)
+{
+  static GskRenderer *rasterizer;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GskRenderNode) scaled = NULL;
+  g_autoptr (GskTransform) transform = NULL;
+
+  if (rasterizer == NULL)
+    {
+      rasterizer = gsk_cairo_renderer_new ();
+      if (!gsk_renderer_realize (rasterizer, NULL, &error))
+        {
+          g_warning ("Cannot rasterize tile content: %s", error->message);
+          g_clear_object (&rasterizer);
+          return NULL;
+        }
+    }
+  /* A scale transform, not a general matrix: cairo draws only 2D affine transforms. At scale 1
+   * there is no transform (GSK represents the identity as NULL). */
+  transform = gsk_transform_scale (NULL, scale, scale);
+  scaled
+      = transform != NULL ? gsk_transform_node_new (node, transform) : gsk_render_node_ref (node);
+  return gsk_renderer_render_texture (rasterizer, scaled,
+                                      &GRAPHENE_RECT_INIT (0, 0, width * scale, height * scale));
+}
+
 /* The device type's icon in the tile's colours. A symbolic icon is recoloured on every draw
  * (a colour-matrix node, an offscreen pass for software renderers); tiles of one type share
  * one recoloured texture instead, rasterized once by an offscreen cairo renderer. */
@@ -407,7 +451,6 @@ static GdkTexture *
 hearth_device_tile_icon_texture (HearthDeviceTile *self)
 {
   static GHashTable *icons;
-  static GskRenderer *rasterizer;
   int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
   g_autofree char *theme_name = NULL;
   g_autofree char *colors = NULL;
@@ -416,7 +459,6 @@ hearth_device_tile_icon_texture (HearthDeviceTile *self)
   GdkTexture *texture;
   g_autoptr (GtkSnapshot) snapshot = NULL;
   g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GError) error = NULL;
 
   if (self->icon == NULL)
     return NULL;
@@ -438,18 +480,7 @@ hearth_device_tile_icon_texture (HearthDeviceTile *self)
   if (texture != NULL)
     return texture;
 
-  if (rasterizer == NULL)
-    {
-      rasterizer = gsk_cairo_renderer_new ();
-      if (!gsk_renderer_realize (rasterizer, NULL, &error))
-        {
-          g_warning ("Cannot rasterize icons: %s", error->message);
-          g_clear_object (&rasterizer);
-          return NULL;
-        }
-    }
   snapshot = gtk_snapshot_new ();
-  gtk_snapshot_scale (snapshot, scale, scale);
   if (GTK_IS_SYMBOLIC_PAINTABLE (self->icon))
     gtk_symbolic_paintable_snapshot_symbolic (GTK_SYMBOLIC_PAINTABLE (self->icon), snapshot,
                                               TILE_ICON_SIZE, TILE_ICON_SIZE, self->symbolic_colors,
@@ -457,10 +488,53 @@ hearth_device_tile_icon_texture (HearthDeviceTile *self)
   else
     gdk_paintable_snapshot (self->icon, snapshot, TILE_ICON_SIZE, TILE_ICON_SIZE);
   node = gtk_snapshot_to_node (snapshot);
-  if (node == NULL)
+  if (node == NULL || (texture = rasterize (node, TILE_ICON_SIZE, TILE_ICON_SIZE, scale)) == NULL)
     return NULL;
-  texture = gsk_renderer_render_texture (
-      rasterizer, node, &GRAPHENE_RECT_INIT (0, 0, TILE_ICON_SIZE * scale, TILE_ICON_SIZE * scale));
+  g_hash_table_insert (cache, g_steal_pointer (&key), texture);
+  return texture;
+}
+
+/* The state badge: a pill with the state's word. Tiles in one state share one texture, so a
+ * badge costs a copy instead of a rounded clip and a line of text in every frame. */
+static GdkTexture *
+hearth_device_tile_badge_texture (HearthDeviceTile *self, int *width, int *height)
+{
+  static GHashTable *badges;
+  const BadgeColors *colors
+      = &self->badge_colors[MIN ((guint)self->state, G_N_ELEMENTS (self->badge_colors) - 1)];
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  int text_width, text_height;
+  g_autofree char *text_color = gdk_rgba_to_string (&colors->text);
+  g_autofree char *background = gdk_rgba_to_string (&colors->background);
+  g_autofree char *font
+      = self->font != NULL ? pango_font_description_to_string (self->font) : g_strdup ("");
+  g_autofree char *key = NULL;
+  GHashTable *cache = texture_cache (&badges);
+  GdkTexture *texture;
+  g_autoptr (GtkSnapshot) snapshot = NULL;
+  g_autoptr (GskRenderNode) node = NULL;
+  GskRoundedRect pill;
+
+  pango_layout_get_pixel_size (self->badge_layout, &text_width, &text_height);
+  *width = text_width + 2 * BADGE_PADDING_X;
+  *height = text_height + 2 * BADGE_PADDING_Y;
+  key = g_strdup_printf ("%s@%d %s %s %s", pango_layout_get_text (self->badge_layout), scale, font,
+                         text_color, background);
+  texture = g_hash_table_lookup (cache, key);
+  if (texture != NULL)
+    return texture;
+
+  snapshot = gtk_snapshot_new ();
+  gsk_rounded_rect_init_from_rect (&pill, &GRAPHENE_RECT_INIT (0, 0, *width, *height),
+                                   *height / 2.f);
+  gtk_snapshot_push_rounded_clip (snapshot, &pill);
+  gtk_snapshot_append_color (snapshot, &colors->background, &pill.bounds);
+  gtk_snapshot_pop (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (BADGE_PADDING_X, BADGE_PADDING_Y));
+  gtk_snapshot_append_layout (snapshot, self->badge_layout, &colors->text);
+  node = gtk_snapshot_to_node (snapshot);
+  if (node == NULL || (texture = rasterize (node, *width, *height, scale)) == NULL)
+    return NULL;
   g_hash_table_insert (cache, g_steal_pointer (&key), texture);
   return texture;
 }
@@ -542,11 +616,8 @@ hearth_device_tile_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   int tile_height = gtk_widget_get_height (widget);
   int width = tile_width - 2 * TILE_PADDING;
   int height = tile_height - 2 * TILE_PADDING;
-  int badge_width, badge_height, value_height;
-  float pill_width, pill_height;
+  int value_height;
   GdkRGBA dim = self->foreground;
-  const BadgeColors *badge
-      = &self->badge_colors[MIN ((guint)self->state, G_N_ELEMENTS (self->badge_colors) - 1)];
   int row_height = hearth_device_tile_bottom_row_height (self, NULL, NULL);
 
   if (self->device == NULL || tile_width <= 0 || tile_height <= 0)
@@ -564,23 +635,13 @@ hearth_device_tile_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
                                  &GRAPHENE_RECT_INIT (0, 0, TILE_ICON_SIZE, TILE_ICON_SIZE));
 
   /* The badge: a pill in the top right corner. */
-  pango_layout_get_pixel_size (self->badge_layout, &badge_width, &badge_height);
-  pill_width = badge_width + 2 * BADGE_PADDING_X;
-  pill_height = badge_height + 2 * BADGE_PADDING_Y;
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (width - pill_width, 0));
-  {
-    GskRoundedRect pill;
-
-    gsk_rounded_rect_init_from_rect (&pill, &GRAPHENE_RECT_INIT (0, 0, pill_width, pill_height),
-                                     pill_height / 2);
-    gtk_snapshot_push_rounded_clip (snapshot, &pill);
-    gtk_snapshot_append_color (snapshot, &badge->background, &pill.bounds);
-    gtk_snapshot_pop (snapshot);
-  }
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (BADGE_PADDING_X, BADGE_PADDING_Y));
-  gtk_snapshot_append_layout (snapshot, self->badge_layout, &badge->text);
-  gtk_snapshot_restore (snapshot);
+  if (self->badge_texture == NULL)
+    g_set_object (&self->badge_texture,
+                  hearth_device_tile_badge_texture (self, &self->badge_width, &self->badge_height));
+  if (self->badge_texture != NULL)
+    gtk_snapshot_append_texture (
+        snapshot, self->badge_texture,
+        &GRAPHENE_RECT_INIT (width - self->badge_width, 0, self->badge_width, self->badge_height));
 
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, TILE_ICON_SIZE + TILE_SPACING));
@@ -611,7 +672,9 @@ hearth_device_tile_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
   GTK_WIDGET_CLASS (hearth_device_tile_parent_class)->css_changed (widget, change);
   /* Colours or the icon theme may have changed (dark style, hover, another theme). */
   hearth_device_tile_update_colors (self);
-  g_clear_object (&self->corner_texture);
+  for (guint corner = 0; corner < 4; corner++)
+    g_clear_object (&self->corner_textures[corner]);
+  g_clear_object (&self->badge_texture);
   g_clear_object (&self->icon);
   if (self->icon_name != NULL)
     hearth_device_tile_set_icon_name (self, self->icon_name);
@@ -775,7 +838,9 @@ hearth_device_tile_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->icon);
   g_clear_object (&self->icon_texture);
-  g_clear_object (&self->corner_texture);
+  for (guint corner = 0; corner < 4; corner++)
+    g_clear_object (&self->corner_textures[corner]);
+  g_clear_object (&self->badge_texture);
   g_clear_object (&self->name_layout);
   g_clear_object (&self->badge_layout);
   g_clear_object (&self->value_layout);
