@@ -12,6 +12,7 @@
 #include "hearth-certificate-dialog-queue.h"
 #include "hearth-control-server.h"
 #include "hearth-hub.h"
+#include "hearth-kiosk-controller.h"
 #include "hearth-screenshot.h"
 #include "hearth-version.h"
 #include "hearth-window.h"
@@ -213,6 +214,7 @@ hearth_application_show_hub_error (HearthApplication *self, GtkWindow *parent)
          "this message; start it again afterwards."));
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "quit", _ ("_Quit"));
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "quit");
+  hearth_kiosk_size_dialog_responses (ADW_MESSAGE_DIALOG (dialog));
   gtk_widget_add_css_class (dialog, "hub-error");
   g_signal_connect_object (dialog, "response",
                            G_CALLBACK (hearth_application_on_hub_error_response), self, 0);

@@ -8,6 +8,7 @@
 #include "hearth-certificate-dialog.h"
 
 #include "hearth-fingerprint.h"
+#include "hearth-kiosk-controller.h"
 
 /*
  * HearthCertificateDialog asks about one certificate change: a pinned device that presented
@@ -20,8 +21,6 @@
  * pinned key above the new one puts the groups in the same columns, to compare column by column
  * (in a narrow dialog the label wraps further, at group boundaries). */
 #define GROUPS_PER_LINE 8
-/* Touch targets on a panel: the response buttons are at least this tall (GNOME HIG). */
-#define RESPONSE_MIN_HEIGHT_PX 48
 
 enum
 {
@@ -240,26 +239,12 @@ hearth_certificate_dialog_class_init (HearthCertificateDialogClass *klass)
                                         new_fingerprint_label);
 }
 
-/* The response buttons are AdwMessageDialog's own; they are found as the buttons labelled with
- * the responses, and given the height of a touch target (a dialog is a window of its own, so
- * the kiosk style of the main window does not reach them). */
-static void
-hearth_certificate_dialog_size_responses (GtkWidget *widget)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      if (GTK_IS_BUTTON (child) && gtk_button_get_use_underline (GTK_BUTTON (child)))
-        gtk_widget_set_size_request (child, -1, RESPONSE_MIN_HEIGHT_PX);
-      hearth_certificate_dialog_size_responses (child);
-    }
-}
-
 static void
 hearth_certificate_dialog_init (HearthCertificateDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  hearth_certificate_dialog_size_responses (GTK_WIDGET (self));
+  /* Touch targets on a panel (the dialog must be usable at 800×480). */
+  hearth_kiosk_size_dialog_responses (ADW_MESSAGE_DIALOG (self));
 }
 
 /**

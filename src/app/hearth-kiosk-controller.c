@@ -206,6 +206,34 @@ hearth_kiosk_controller_on_leave_response (AdwMessageDialog *dialog, const char 
 }
 
 static void
+size_buttons_for_touch (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child) && gtk_button_get_use_underline (GTK_BUTTON (child)))
+        gtk_widget_set_size_request (child, -1, HEARTH_KIOSK_TOUCH_TARGET_PX);
+      size_buttons_for_touch (child);
+    }
+}
+
+/**
+ * hearth_kiosk_size_dialog_responses:
+ * @dialog: a message dialog whose responses have been added
+ *
+ * Makes the dialog's response buttons at least %HEARTH_KIOSK_TOUCH_TARGET_PX tall. A dialog is
+ * a window of its own, so the kiosk style of the main window (ui/style.css) does not reach its
+ * buttons; they are AdwMessageDialog's own, found as the buttons with a mnemonic label.
+ */
+void
+hearth_kiosk_size_dialog_responses (AdwMessageDialog *dialog)
+{
+  g_return_if_fail (ADW_IS_MESSAGE_DIALOG (dialog));
+
+  size_buttons_for_touch (GTK_WIDGET (dialog));
+}
+
+static void
 hearth_kiosk_controller_ask_to_leave (HearthKioskController *self)
 {
   AdwMessageDialog *dialog;
@@ -222,6 +250,7 @@ hearth_kiosk_controller_ask_to_leave (HearthKioskController *self)
   adw_message_dialog_set_response_appearance (dialog, "leave", ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (dialog, "cancel");
   adw_message_dialog_set_close_response (dialog, "cancel");
+  hearth_kiosk_size_dialog_responses (dialog);
   g_signal_connect_object (dialog, "response",
                            G_CALLBACK (hearth_kiosk_controller_on_leave_response), self, 0);
   self->leave_dialog = dialog;

@@ -20,4 +20,9 @@ gboolean hearth_kiosk_controller_get_dimmed (HearthKioskController *self);
 GtkWidget *hearth_kiosk_controller_get_admin_area (HearthKioskController *self);
 AdwMessageDialog *hearth_kiosk_controller_get_leave_dialog (HearthKioskController *self);
 
+/* The GNOME HIG's minimum touch target. */
+#define HEARTH_KIOSK_TOUCH_TARGET_PX 48
+
+void hearth_kiosk_size_dialog_responses (AdwMessageDialog *dialog);
+
 G_END_DECLS

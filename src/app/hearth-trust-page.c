@@ -8,6 +8,7 @@
 #include "hearth-trust-page.h"
 
 #include "hearth-fingerprint.h"
+#include "hearth-kiosk-controller.h"
 
 /*
  * HearthTrustPage is Settings → Trust: the hub's own key and "Regenerate hub key…" (a key
@@ -468,6 +469,7 @@ hearth_trust_page_on_regenerate_clicked (HearthTrustPage *self)
   adw_message_dialog_set_response_appearance (dialog, "regenerate", ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (dialog, "cancel");
   adw_message_dialog_set_close_response (dialog, "cancel");
+  hearth_kiosk_size_dialog_responses (dialog);
   g_signal_connect_object (dialog, "response",
                            G_CALLBACK (hearth_trust_page_on_regenerate_response), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));

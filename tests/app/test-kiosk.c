@@ -231,6 +231,29 @@ test_long_press_leaves_after_confirmation (KioskFixture *fixture, gconstpointer 
   dialog = hearth_kiosk_controller_get_leave_dialog (fixture->kiosk);
   g_assert_nonnull (dialog);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+  /* Its two answers are touch targets too, although the dialog is a window of its own. */
+  app_test_wait_for (app_test_is_drawn, dialog);
+  app_test_settle ();
+  {
+    g_autoptr (GPtrArray) buttons = g_ptr_array_new ();
+
+    collect_mapped (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, buttons);
+    g_assert_cmpuint (buttons->len, ==, 2);
+    for (guint i = 0; i < buttons->len; i++)
+      {
+        GtkWidget *button = g_ptr_array_index (buttons, i);
+
+        graphene_rect_t bounds;
+
+        /* The bounds, not gtk_widget_get_height (): a response button's area to touch includes
+         * its padding (the dialog's buttons are padded, the main window's are not). */
+        g_assert_true (gtk_widget_compute_bounds (button, GTK_WIDGET (dialog), &bounds));
+        g_test_message ("leave dialog: %s %.0f×%.0f", gtk_button_get_label (GTK_BUTTON (button)),
+                        bounds.size.width, bounds.size.height);
+        g_assert_cmpfloat (bounds.size.height, >=, TOUCH_TARGET_PX);
+        g_assert_cmpfloat (bounds.size.width, >=, TOUCH_TARGET_PX);
+      }
+  }
   g_assert_true (hearth_window_get_kiosk (HEARTH_WINDOW (fixture->window)));
   /* What the dialog's button does: answer, then close. */
   adw_message_dialog_response (dialog, "cancel");
