@@ -5,9 +5,15 @@
  * the frame clock's view of scrolling through the whole grid (the work of each frame, from its
  * update phase to the end of its paint, and the interval between frames), against a peer in the
  * same run: the same GtkGridView over the same 1,000 items with a plain GtkLabel per cell. Prints
- * p50/p99 and the ratios; never fails on timing.
+ * p50/p99 and the ratios; never fails on timing. Each frame's work is split into layout
+ * (scrolling, binding tiles, measuring) and paint (snapshot and rendering), and its CPU time is
+ * given too: on a busy machine the wall times include waiting for a CPU, the CPU time does not.
  *
  *   xvfb-run -a _build/tests/bench/bench-device-grid [N_DEVICES]
+ *
+ * Xvfb has no GPU: GTK picks its GL renderer on Mesa's llvmpipe (software GL); set
+ * GSK_RENDERER=cairo for the cairo renderer. On a shared machine `nice -n -15` keeps other
+ * processes from dominating the wall times.
  */
 
 #include <adwaita.h>
