@@ -47,11 +47,8 @@
 #define DEFAULT_RETENTION_DAYS 30
 #define DEFAULT_RAW_HOURS 24
 #define DEFAULT_FLUSH_INTERVAL 250
-#define FLUSH_AT_QUEUE_LENGTH 10000
-#define BACKPRESSURE_QUEUE_LENGTH (4 * FLUSH_AT_QUEUE_LENGTH)
-/* Rows per INSERT statement: the end of each statement's execution costs as much as a row, so
- * batches are written 32 rows at a time. */
-#define ROWS_PER_INSERT 32
+#define FLUSH_AT_QUEUE_LENGTH 40000
+#define BACKPRESSURE_QUEUE_LENGTH (3 * FLUSH_AT_QUEUE_LENGTH)
 #define MAX_QUEUE_LENGTH 200000
 #define MAINTENANCE_INTERVAL_S (10 * 60)
 #define BUSY_TIMEOUT_MS 5000
@@ -110,8 +107,6 @@ struct _HearthHistory
   sqlite3 *db;
   sqlite3_stmt *insert_event;
   sqlite3_stmt *insert_sample;
-  sqlite3_stmt *insert_events; /* ROWS_PER_INSERT rows at once */
-  sqlite3_stmt *insert_samples;
   GArray *queue; /* QueuedRow */
   /* The strings of the queued rows. At tens of thousands of rows a second, a malloc and free
    * per string cost more than SQLite's insert; here they are appended to a few large blocks,
@@ -229,8 +224,6 @@ close_database (HearthHistory *self)
 {
   g_clear_pointer (&self->insert_event, sqlite3_finalize);
   g_clear_pointer (&self->insert_sample, sqlite3_finalize);
-  g_clear_pointer (&self->insert_events, sqlite3_finalize);
-  g_clear_pointer (&self->insert_samples, sqlite3_finalize);
   g_clear_pointer (&self->db, sqlite3_close);
 }
 
@@ -388,27 +381,6 @@ open_database (HearthHistory *self, gboolean *corrupt, GError **error)
   if (ret != SQLITE_OK)
     goto sqlite_failed;
 
-  {
-    g_autoptr (GString) events_sql
-        = g_string_new ("INSERT INTO events (time_us, device_id, kind, name, data) VALUES ");
-    g_autoptr (GString) samples_sql
-        = g_string_new ("INSERT INTO samples (device_id, property, time_us, value) VALUES ");
-
-    for (guint i = 0; i < ROWS_PER_INSERT; i++)
-      {
-        g_string_append (events_sql, i > 0 ? ",(?,?,?,?,?)" : "(?,?,?,?,?)");
-        g_string_append (samples_sql, i > 0 ? ",(?,?,?,?)" : "(?,?,?,?)");
-      }
-    ret = sqlite3_prepare_v3 (self->db, events_sql->str, -1, SQLITE_PREPARE_PERSISTENT,
-                              &self->insert_events, NULL);
-    if (ret != SQLITE_OK)
-      goto sqlite_failed;
-    ret = sqlite3_prepare_v3 (self->db, samples_sql->str, -1, SQLITE_PREPARE_PERSISTENT,
-                              &self->insert_samples, NULL);
-    if (ret != SQLITE_OK)
-      goto sqlite_failed;
-  }
-
   return TRUE;
 
 sqlite_failed:
@@ -526,38 +498,20 @@ run_insert (sqlite3_stmt *stmt)
   return ret == SQLITE_DONE ? SQLITE_OK : ret;
 }
 
-/* Inserts the rows of one @type, in their order (so row ids follow the order of adding): full
- * groups with the many-row statement, the rest one by one. Events and samples are separate
- * tables, so writing all events before all samples changes nothing a query can see. */
+/* Inserts @rows in their order, so that row ids follow the order of adding. One row per
+ * statement on purpose: a statement that inserts several rows may fail halfway, so SQLite keeps
+ * a statement journal for it, which cost 25 times the writes (measured). */
 static int
-insert_rows_of_type (HearthHistory *self, GArray *rows, RowType type)
+insert_rows (HearthHistory *self, GArray *rows)
 {
-  sqlite3_stmt *many = type == ROW_EVENT ? self->insert_events : self->insert_samples;
-  sqlite3_stmt *one = type == ROW_EVENT ? self->insert_event : self->insert_sample;
-  const QueuedRow *group[ROWS_PER_INSERT];
-  guint n = 0;
-  int ret;
-
   for (guint i = 0; i < rows->len; i++)
     {
       const QueuedRow *row = &g_array_index (rows, QueuedRow, i);
+      sqlite3_stmt *stmt = row->type == ROW_EVENT ? self->insert_event : self->insert_sample;
+      int ret;
 
-      if (row->type != type)
-        continue;
-      group[n++] = row;
-      if (n < ROWS_PER_INSERT)
-        continue;
-      for (guint k = 0; k < n; k++)
-        bind_row (many, (int)k, group[k]);
-      if ((ret = run_insert (many)) != SQLITE_OK)
-        return ret;
-      n = 0;
-    }
-
-  for (guint k = 0; k < n; k++)
-    {
-      bind_row (one, 0, group[k]);
-      if ((ret = run_insert (one)) != SQLITE_OK)
+      bind_row (stmt, 0, row);
+      if ((ret = run_insert (stmt)) != SQLITE_OK)
         return ret;
     }
   return SQLITE_OK;
@@ -576,8 +530,7 @@ write_rows (HearthHistory *self, GArray *rows, GStringChunk *strings)
   if (ret != SQLITE_OK)
     return ret;
 
-  if ((ret = insert_rows_of_type (self, rows, ROW_EVENT)) != SQLITE_OK
-      || (ret = insert_rows_of_type (self, rows, ROW_SAMPLE)) != SQLITE_OK)
+  if ((ret = insert_rows (self, rows)) != SQLITE_OK)
     {
       sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
       return ret;
