@@ -21,6 +21,7 @@ enum
   PROP_0,
   PROP_SETTINGS,
   PROP_HUB,
+  PROP_KIOSK_ACTIVE,
   N_PROPS
 };
 
@@ -31,6 +32,7 @@ struct _HearthGeneralSettings
   AdwPreferencesPage parent_instance;
 
   /* Template widgets */
+  AdwActionRow *kiosk_row;
   GtkSwitch *kiosk_switch;
   GtkSpinButton *dim_spin;
   GtkSpinButton *retention_spin;
@@ -42,6 +44,7 @@ struct _HearthGeneralSettings
   /* Owned */
   GSettings *settings;
   HearthHub *hub;
+  gboolean kiosk_active;
 };
 
 G_DEFINE_FINAL_TYPE (HearthGeneralSettings, hearth_general_settings, ADW_TYPE_PREFERENCES_PAGE)
@@ -69,6 +72,23 @@ hearth_general_settings_update_hub_rows (HearthGeneralSettings *self)
                                                        : _ ("The hub is not running"));
 }
 
+/* In kiosk mode the switch is out of reach: anyone at the panel can open Settings, and the
+ * issue's rule is that only the administrator's long press leaves kiosk mode, also for the next
+ * start. */
+static void
+hearth_general_settings_update_kiosk_row (HearthGeneralSettings *self)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (self->kiosk_switch),
+                            self->settings != NULL && !self->kiosk_active);
+  adw_action_row_set_subtitle (
+      self->kiosk_row,
+      self->kiosk_active
+          ? _ ("Hearth is in kiosk mode now. To change this, first leave it: hold the view "
+               "switcher at the top for 3 seconds.")
+          : _ ("Full screen without window controls, for a touch panel on the wall. To leave it, "
+               "hold the view switcher at the top for 3 seconds."));
+}
+
 static void
 hearth_general_settings_bind (HearthGeneralSettings *self)
 {
@@ -80,6 +100,7 @@ hearth_general_settings_bind (HearthGeneralSettings *self)
    * edit; greyed-out controls say so better than controls that forget their values. */
   for (gsize i = 0; i < G_N_ELEMENTS (controls); i++)
     gtk_widget_set_sensitive (controls[i], self->settings != NULL);
+  hearth_general_settings_update_kiosk_row (self);
   if (self->settings == NULL)
     return;
 
@@ -121,6 +142,9 @@ hearth_general_settings_get_property (GObject *object, guint prop_id, GValue *va
       case PROP_HUB:
         g_value_set_object (value, self->hub);
         break;
+      case PROP_KIOSK_ACTIVE:
+        g_value_set_boolean (value, self->kiosk_active);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -139,6 +163,9 @@ hearth_general_settings_set_property (GObject *object, guint prop_id, const GVal
         break;
       case PROP_HUB:
         hearth_general_settings_set_hub (self, g_value_get_object (value));
+        break;
+      case PROP_KIOSK_ACTIVE:
+        hearth_general_settings_set_kiosk_active (self, g_value_get_boolean (value));
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -185,10 +212,20 @@ hearth_general_settings_class_init (HearthGeneralSettingsClass *klass)
    */
   properties[PROP_HUB] = g_param_spec_object ("hub", NULL, NULL, HEARTH_TYPE_HUB,
                                               G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * HearthGeneralSettings:kiosk-active:
+   *
+   * Whether the window shows Hearth in kiosk mode now; the kiosk switch is then insensitive.
+   */
+  properties[PROP_KIOSK_ACTIVE]
+      = g_param_spec_boolean ("kiosk-active", NULL, NULL, FALSE,
+                              G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/hearth/Hearth/hearth-general-settings.ui");
+  gtk_widget_class_bind_template_child (widget_class, HearthGeneralSettings, kiosk_row);
   gtk_widget_class_bind_template_child (widget_class, HearthGeneralSettings, kiosk_switch);
   gtk_widget_class_bind_template_child (widget_class, HearthGeneralSettings, dim_spin);
   gtk_widget_class_bind_template_child (widget_class, HearthGeneralSettings, retention_spin);
@@ -255,4 +292,25 @@ hearth_general_settings_set_hub (HearthGeneralSettings *self, HearthHub *hub)
       hearth_general_settings_update_hub_rows (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HUB]);
     }
+}
+
+gboolean
+hearth_general_settings_get_kiosk_active (HearthGeneralSettings *self)
+{
+  g_return_val_if_fail (HEARTH_IS_GENERAL_SETTINGS (self), FALSE);
+
+  return self->kiosk_active;
+}
+
+void
+hearth_general_settings_set_kiosk_active (HearthGeneralSettings *self, gboolean kiosk_active)
+{
+  g_return_if_fail (HEARTH_IS_GENERAL_SETTINGS (self));
+
+  kiosk_active = !!kiosk_active;
+  if (self->kiosk_active == kiosk_active)
+    return;
+  self->kiosk_active = kiosk_active;
+  hearth_general_settings_update_kiosk_row (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KIOSK_ACTIVE]);
 }

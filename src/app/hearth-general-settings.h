@@ -17,5 +17,7 @@ GSettings *hearth_general_settings_get_settings (HearthGeneralSettings *self);
 void hearth_general_settings_set_settings (HearthGeneralSettings *self, GSettings *settings);
 HearthHub *hearth_general_settings_get_hub (HearthGeneralSettings *self);
 void hearth_general_settings_set_hub (HearthGeneralSettings *self, HearthHub *hub);
+gboolean hearth_general_settings_get_kiosk_active (HearthGeneralSettings *self);
+void hearth_general_settings_set_kiosk_active (HearthGeneralSettings *self, gboolean kiosk_active);
 
 G_END_DECLS

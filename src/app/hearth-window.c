@@ -222,6 +222,8 @@ hearth_window_init (HearthWindow *self)
       GTK_WINDOW (self), GTK_WIDGET (self->switcher_title), self->dim_layer);
   g_signal_connect_object (self->kiosk_controller, "leave-confirmed",
                            G_CALLBACK (hearth_window_on_leave_kiosk_confirmed), self, 0);
+  g_object_bind_property (self, "kiosk", self->general_settings, "kiosk-active",
+                          G_BINDING_SYNC_CREATE);
 
   if (DEVELOPMENT_BUILD)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

@@ -163,6 +163,13 @@ test_controls_follow_keys (SettingsFixture *fixture, gconstpointer user_data)
   g_assert_cmpint (gtk_spin_button_get_value_as_int (dim), ==, 0);
   g_assert_false (gtk_switch_get_active (kiosk));
 
+  /* In kiosk mode nobody at the panel may switch it off for the next start: only the
+   * administrator's long press leaves kiosk mode. */
+  hearth_general_settings_set_kiosk_active (fixture->page, TRUE);
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (kiosk)));
+  hearth_general_settings_set_kiosk_active (fixture->page, FALSE);
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (kiosk)));
+
   /* Taking the settings away unbinds them: the controls no longer write. */
   hearth_general_settings_set_settings (fixture->page, NULL);
   g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (kiosk)));

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "hearth-screenshot.h"
+#include "hearth-general-settings.h"
 #include "hearth-window.h"
 
 /* The smallest panel Hearth must fit: the official 7-inch Raspberry Pi touch display. */
@@ -186,6 +187,9 @@ test_window_kiosk_property (void)
   g_assert_true (hearth_window_get_kiosk (window));
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (window), "kiosk"));
   g_assert_cmpuint (notifications, ==, 1);
+  /* Settings → General follows, so that its kiosk switch is out of reach at the panel. */
+  g_assert_true (
+      hearth_general_settings_get_kiosk_active (hearth_window_get_general_settings (window)));
   {
     /* Kiosk mode sizes the window to the monitor, so that its first frame covers the panel
      * even where the compositor leaves the full-screen size to the window (cage 0.1.4). */
