@@ -76,6 +76,7 @@ struct _HearthDeviceTile
   GdkTexture *corner_textures[4]; /* from the shared cache, for these colours */
   GdkTexture *badge_texture;      /* from the shared cache, for this state */
   int badge_width, badge_height;
+  int switch_width;      /* as allocated; 0 when the switch is hidden */
   const char *icon_name; /* static string from hearth_device_tile_icon_name() */
   HearthDeviceState state;
   char *name;
@@ -591,7 +592,11 @@ hearth_device_tile_size_allocate (GtkWidget *widget, int width, int height, int 
   HearthDeviceTile *self = HEARTH_DEVICE_TILE (widget);
   int switch_width, switch_height;
   int row_height = hearth_device_tile_bottom_row_height (self, &switch_width, &switch_height);
+  gboolean rtl = gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL;
 
+  self->switch_width = switch_width;
+  pango_layout_set_alignment (self->name_layout, rtl ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
+  pango_layout_set_alignment (self->value_layout, rtl ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
   /* From here on, the content box. */
   width -= 2 * TILE_PADDING;
   height -= 2 * TILE_PADDING;
@@ -602,7 +607,7 @@ hearth_device_tile_size_allocate (GtkWidget *widget, int width, int height, int 
   if (switch_width > 0)
     gtk_widget_size_allocate (
         GTK_WIDGET (self->primary_switch),
-        &(GtkAllocation){ TILE_PADDING + width - switch_width,
+        &(GtkAllocation){ TILE_PADDING + (rtl ? 0 : width - switch_width),
                           TILE_PADDING + height - row_height + (row_height - switch_height) / 2,
                           switch_width, switch_height },
         -1);
@@ -619,6 +624,9 @@ hearth_device_tile_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   int value_height;
   GdkRGBA dim = self->foreground;
   int row_height = hearth_device_tile_bottom_row_height (self, NULL, NULL);
+  /* Right to left, the icon and the read-out start on the right, the badge and switch end on
+   * the left, as boxes of labels would mirror them. */
+  gboolean rtl = gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL;
 
   if (self->device == NULL || tile_width <= 0 || tile_height <= 0)
     return;
@@ -631,17 +639,18 @@ hearth_device_tile_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (self->icon_texture == NULL)
     g_set_object (&self->icon_texture, hearth_device_tile_icon_texture (self));
   if (self->icon_texture != NULL)
-    gtk_snapshot_append_texture (snapshot, self->icon_texture,
-                                 &GRAPHENE_RECT_INIT (0, 0, TILE_ICON_SIZE, TILE_ICON_SIZE));
+    gtk_snapshot_append_texture (
+        snapshot, self->icon_texture,
+        &GRAPHENE_RECT_INIT (rtl ? width - TILE_ICON_SIZE : 0, 0, TILE_ICON_SIZE, TILE_ICON_SIZE));
 
   /* The badge: a pill in the top right corner. */
   if (self->badge_texture == NULL)
     g_set_object (&self->badge_texture,
                   hearth_device_tile_badge_texture (self, &self->badge_width, &self->badge_height));
   if (self->badge_texture != NULL)
-    gtk_snapshot_append_texture (
-        snapshot, self->badge_texture,
-        &GRAPHENE_RECT_INIT (width - self->badge_width, 0, self->badge_width, self->badge_height));
+    gtk_snapshot_append_texture (snapshot, self->badge_texture,
+                                 &GRAPHENE_RECT_INIT (rtl ? 0 : width - self->badge_width, 0,
+                                                      self->badge_width, self->badge_height));
 
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, TILE_ICON_SIZE + TILE_SPACING));
@@ -652,7 +661,9 @@ hearth_device_tile_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   dim.alpha *= DIM_ALPHA;
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (
-      snapshot, &GRAPHENE_POINT_INIT (0, height - row_height + (row_height - value_height) / 2));
+      snapshot,
+      &GRAPHENE_POINT_INIT (rtl && self->switch_width > 0 ? self->switch_width + TILE_SPACING : 0,
+                            height - row_height + (row_height - value_height) / 2));
   gtk_snapshot_append_layout (snapshot, self->value_layout, &dim);
   gtk_snapshot_restore (snapshot);
 
@@ -895,6 +906,20 @@ hearth_device_tile_class_init (HearthDeviceTileClass *klass)
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
+/* Moved to a monitor of another scale: the shared textures are rasterized again at the new one. */
+static void
+hearth_device_tile_on_scale_factor (HearthDeviceTile *self, GParamSpec *pspec, gpointer user_data)
+{
+  for (guint corner = 0; corner < 4; corner++)
+    g_clear_object (&self->corner_textures[corner]);
+  g_clear_object (&self->badge_texture);
+  g_clear_object (&self->icon);
+  g_clear_object (&self->icon_texture);
+  if (self->icon_name != NULL)
+    hearth_device_tile_set_icon_name (self, self->icon_name);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 static PangoLayout *
 hearth_device_tile_new_layout (HearthDeviceTile *self, PangoAttrList *attributes)
 {
@@ -903,6 +928,9 @@ hearth_device_tile_new_layout (HearthDeviceTile *self, PangoAttrList *attributes
   pango_layout_set_attributes (layout, attributes);
   pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
   pango_layout_set_single_paragraph_mode (layout, TRUE);
+  /* Aligned to the widget's start (size_allocate), like a label with xalign 0, whatever the
+   * text's script. */
+  pango_layout_set_auto_dir (layout, FALSE);
   return layout;
 }
 
@@ -931,6 +959,8 @@ hearth_device_tile_init (HearthDeviceTile *self)
   pango_layout_set_text (self->badge_layout, hearth_device_tile_state_label (self->state), -1);
   gtk_widget_add_css_class (GTK_WIDGET (self), "device-tile");
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  g_signal_connect (self, "notify::scale-factor", G_CALLBACK (hearth_device_tile_on_scale_factor),
+                    NULL);
   hearth_device_tile_update_colors (self);
 }
 
