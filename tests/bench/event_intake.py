@@ -107,7 +107,9 @@ def measure_hearth(hearth, hearthctl, device_exe, tmp, devices, hz, seconds):
         print(f"hearth: {online} of {devices} devices paired and online after "
               f"{time.monotonic() - started:.1f} s")
 
-        time.sleep(2)  # let the rate settle
+        # Let the rate settle: right after the last device comes online the hub still makes the
+        # first NOTIFY connections' TLS handshakes and reads their state.
+        time.sleep(5)
         lost0, resyncs0 = gap_counters(client)
         status0, rows0, cpu0, sim_cpu0, t0 = (client.call("GET", "/v1/status"),
                                               stored_rows(hub.data_dir),
@@ -197,7 +199,7 @@ def main():
     hearth, hearthctl, device_exe, mqtt_bench = sys.argv[1:5]
     devices = int(sys.argv[5]) if len(sys.argv) > 5 else 100
     hz = sys.argv[6] if len(sys.argv) > 6 else "max"
-    seconds = float(sys.argv[7]) if len(sys.argv) > 7 else 10
+    seconds = float(sys.argv[7]) if len(sys.argv) > 7 else 15
     with tempfile.TemporaryDirectory(prefix="hearth-intake-") as tmp:
         hearth_rate, hub_cpu, sim_cpu = measure_hearth(hearth, hearthctl, device_exe, tmp,
                                                        devices, hz, seconds)
