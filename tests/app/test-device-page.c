@@ -496,6 +496,29 @@ on_write_done (GObject *source, GAsyncResult *result, gpointer user_data)
   *done = TRUE;
 }
 
+/* An hour of the light's readings, as a real evening leaves them: dimmed in steps from full to
+ * 30 % and warmed from 4000 K to 2700 K, one sample a minute. The page's plots then show a
+ * shape (and the screenshots something to look at), not the one sample this test writes. */
+static void
+seed_evening_history (HearthHistory *history, const char *device_id)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 now = g_get_real_time ();
+
+  for (int minute = 60; minute >= 1; minute--)
+    {
+      gint64 time_us = now - (gint64)minute * 60 * G_USEC_PER_SEC;
+      double brightness = minute > 45 ? 100 : minute > 30 ? 70 : minute > 12 ? 45 : 30;
+      double kelvin = 2700 + (4000 - 2700) * (minute / 60.0);
+
+      hearth_history_add_sample (history, time_us, device_id, "brightness", brightness);
+      hearth_history_add_sample (history, time_us, device_id, "colour-temperature",
+                                 100 * (int)(kelvin / 100));
+    }
+  g_assert_true (hearth_history_flush (history, &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_light_page (Fixture *fixture, gconstpointer user_data)
 {
@@ -515,6 +538,7 @@ test_light_page (Fixture *fixture, gconstpointer user_data)
     return;
   device = add_paired_device (fixture, 0, "light", NULL);
   proxy = hearth_device_registry_get_proxy (fixture->registry, hearth_device_get_id (device));
+  seed_evening_history (fixture->history, hearth_device_get_id (device));
   page = open_page (fixture, device);
   brightness = hearth_device_page_get_property_row (page, "brightness");
   power = hearth_device_page_get_property_row (page, "on");
