@@ -124,6 +124,8 @@ sync_with_trust_store (HearthDeviceRegistry *self)
       HearthTrustPin *pin = g_ptr_array_index (pins, i);
       HearthDevice *device = add_device (self, pin->device_id);
 
+      /* The area is the user's, changed on the hub at any time, so it follows every change. */
+      hearth_device_set_area (device, pin->area);
       if (hearth_device_get_state (device) == HEARTH_DEVICE_STATE_NEW)
         {
           hearth_device_set_name (device, pin->name);
@@ -142,6 +144,7 @@ sync_with_trust_store (HearthDeviceRegistry *self)
 
       if (pin != NULL)
         continue;
+      hearth_device_set_area (device, NULL);
       proxy = g_hash_table_lookup (self->proxies, hearth_device_get_id (device));
       if (proxy != NULL)
         {

@@ -24,6 +24,7 @@ enum
   PROP_RESUBSCRIBE_COUNT,
   PROP_DESCRIPTION,
   PROP_PROBLEM,
+  PROP_AREA,
   N_PROPS
 };
 
@@ -45,6 +46,7 @@ struct _HearthDevice
   guint resubscribe_count;
   HearthDescription *description;
   char *problem;
+  char *area;
 };
 
 G_DEFINE_FINAL_TYPE (HearthDevice, hearth_device, G_TYPE_OBJECT)
@@ -125,6 +127,9 @@ hearth_device_get_property (GObject *object, guint prop_id, GValue *value, GPara
       case PROP_PROBLEM:
         g_value_set_string (value, self->problem);
         break;
+      case PROP_AREA:
+        g_value_set_string (value, self->area);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -164,6 +169,7 @@ hearth_device_finalize (GObject *object)
   g_free (self->host);
   g_free (self->fingerprint_hint);
   g_free (self->problem);
+  g_free (self->area);
   G_OBJECT_CLASS (hearth_device_parent_class)->finalize (object);
 }
 
@@ -197,6 +203,8 @@ hearth_device_class_init (HearthDeviceClass *klass)
   properties[PROP_DESCRIPTION]
       = g_param_spec_boxed ("description", NULL, NULL, HEARTH_TYPE_DESCRIPTION, read_only);
   properties[PROP_PROBLEM] = g_param_spec_string ("problem", NULL, NULL, NULL, read_only);
+  /* The room or place the user put the device in ("Kitchen"); kept with the pin on the hub. */
+  properties[PROP_AREA] = g_param_spec_string ("area", NULL, NULL, NULL, read_only);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -418,4 +426,26 @@ hearth_device_set_problem (HearthDevice *self, const char *problem)
 {
   g_return_if_fail (HEARTH_IS_DEVICE (self));
   set_string (self, &self->problem, problem, PROP_PROBLEM);
+}
+
+/**
+ * hearth_device_get_area:
+ *
+ * Returns: (nullable): the area the user assigned to the device on the hub ("Kitchen"), or
+ *   %NULL when it has none; it comes from the device's pin in the trust store, never from the
+ *   device
+ */
+const char *
+hearth_device_get_area (HearthDevice *self)
+{
+  g_return_val_if_fail (HEARTH_IS_DEVICE (self), NULL);
+  return self->area;
+}
+
+void
+hearth_device_set_area (HearthDevice *self, const char *area)
+{
+  g_return_if_fail (HEARTH_IS_DEVICE (self));
+  /* An empty area and no area are the same to people: both list under "No area". */
+  set_string (self, &self->area, area != NULL && *area != '\0' ? area : NULL, PROP_AREA);
 }

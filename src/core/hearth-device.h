@@ -61,5 +61,7 @@ HearthDescription *hearth_device_get_description (HearthDevice *self);
 void hearth_device_set_description (HearthDevice *self, HearthDescription *description);
 const char *hearth_device_get_problem (HearthDevice *self);
 void hearth_device_set_problem (HearthDevice *self, const char *problem);
+const char *hearth_device_get_area (HearthDevice *self);
+void hearth_device_set_area (HearthDevice *self, const char *area);
 
 G_END_DECLS

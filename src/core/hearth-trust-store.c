@@ -96,6 +96,7 @@ hearth_trust_pin_copy (const HearthTrustPin *pin)
   copy->fingerprint = g_strdup (pin->fingerprint);
   copy->name = g_strdup (pin->name);
   copy->pinned_at = pin->pinned_at;
+  copy->area = g_strdup (pin->area);
   return copy;
 }
 
@@ -107,6 +108,7 @@ hearth_trust_pin_free (HearthTrustPin *pin)
   g_free (pin->device_id);
   g_free (pin->fingerprint);
   g_free (pin->name);
+  g_free (pin->area);
   g_free (pin);
 }
 
@@ -365,6 +367,12 @@ trust_state_serialize (TrustState *state)
       json_builder_set_member_name (builder, "name");
       json_builder_add_string_value (builder, pin->name);
       add_time_member (builder, "pinned", pin->pinned_at);
+      /* Optional, so that a store without areas reads as before and older files still load. */
+      if (pin->area != NULL)
+        {
+          json_builder_set_member_name (builder, "area");
+          json_builder_add_string_value (builder, pin->area);
+        }
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -622,11 +630,14 @@ trust_state_parse (GBytes *bytes, const char *path, GError **error)
       const char *device_id;
       const char *fingerprint;
       const char *name;
+      const char *area;
 
       if (object == NULL || !read_device_id (object, TRUE, path, "pinned", i, &device_id, error)
           || !read_fingerprint (object, "fingerprint", TRUE, path, "pinned", i, &fingerprint, error)
           || !read_string (object, "name", TRUE, NAME_MAX_BYTES, path, "pinned", i, &name, error)
-          || !read_time (object, "pinned", path, "pinned", i, &pin->pinned_at, error))
+          || !read_time (object, "pinned", path, "pinned", i, &pin->pinned_at, error)
+          || !read_string (object, "area", FALSE, HEARTH_TRUST_AREA_MAX_BYTES, path, "pinned", i,
+                           &area, error))
         return NULL;
 
       if (g_hash_table_contains (state->pins, device_id))
@@ -638,6 +649,8 @@ trust_state_parse (GBytes *bytes, const char *path, GError **error)
       pin->device_id = g_strdup (device_id);
       pin->fingerprint = g_strdup (fingerprint);
       pin->name = g_strdup (name);
+      /* The setter never stores an empty area; a hand-edited file's "" means none as well. */
+      pin->area = area != NULL && *area != '\0' ? g_strdup (area) : NULL;
       g_hash_table_insert (state->pins, pin->device_id, pin);
       pin = NULL;
     }
@@ -1577,6 +1590,81 @@ hearth_trust_store_unblock (HearthTrustStore *self, const char *device_id, const
   before = trust_state_copy (self->state);
   g_ptr_array_remove_index (self->state->blocked, (guint)index);
 
+  return commit (self, before, NULL, error);
+}
+
+/**
+ * hearth_trust_store_set_area:
+ * @self: a #HearthTrustStore
+ * @device_id: a pinned device
+ * @area: (nullable): the area, e.g. "Kitchen"; %NULL or only white space clears it
+ * @error: return location for a #GError
+ *
+ * Puts a pinned device in an area. The area is the user's, kept on the hub with the pin: the
+ * device never announces it, so it survives restarts and a certificate change of the same
+ * device id, and is gone only when the device is forgotten. White space around @area is
+ * dropped; what is left must be UTF-8 of at most %HEARTH_TRUST_AREA_MAX_BYTES bytes without
+ * control characters.
+ *
+ * Returns: %TRUE when the area is stored (also when it was already the device's area)
+ */
+gboolean
+hearth_trust_store_set_area (HearthTrustStore *self, const char *device_id, const char *area,
+                             GError **error)
+{
+  g_autofree char *trimmed = NULL;
+  HearthTrustPin *pin;
+  TrustState *before;
+
+  g_return_val_if_fail (HEARTH_IS_TRUST_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_device_id (device_id, error))
+    return FALSE;
+
+  if (area != NULL)
+    {
+      if (!g_utf8_validate (area, -1, NULL))
+        {
+          g_set_error_literal (error, HEARTH_ERROR, HEARTH_ERROR_INVALID_ARGUMENT,
+                               "An area must be UTF-8 text");
+          return FALSE;
+        }
+      trimmed = g_strstrip (g_strdup (area));
+      if (strlen (trimmed) > HEARTH_TRUST_AREA_MAX_BYTES)
+        {
+          g_set_error (error, HEARTH_ERROR, HEARTH_ERROR_INVALID_ARGUMENT,
+                       "An area may be at most %d bytes long", HEARTH_TRUST_AREA_MAX_BYTES);
+          return FALSE;
+        }
+      /* Control characters (a newline, say) would break the one-line listings of hearthctl and
+       * the drop-down of the Devices page. */
+      for (const char *c = trimmed; *c != '\0'; c = g_utf8_next_char (c))
+        if (g_unichar_iscntrl (g_utf8_get_char (c)))
+          {
+            g_set_error_literal (error, HEARTH_ERROR, HEARTH_ERROR_INVALID_ARGUMENT,
+                                 "An area may not contain control characters");
+            return FALSE;
+          }
+      if (*trimmed == '\0')
+        g_clear_pointer (&trimmed, g_free);
+    }
+
+  pin = g_hash_table_lookup (self->state->pins, device_id);
+  if (pin == NULL)
+    {
+      g_set_error (error, HEARTH_ERROR, HEARTH_ERROR_INVALID_ARGUMENT,
+                   "Device “%s” is not paired; only a paired device can be put in an area",
+                   device_id);
+      return FALSE;
+    }
+
+  if (g_strcmp0 (pin->area, trimmed) == 0)
+    return TRUE;
+
+  before = trust_state_copy (self->state);
+  g_free (pin->area);
+  pin->area = g_steal_pointer (&trimmed);
   return commit (self, before, NULL, error);
 }
 

@@ -11,6 +11,9 @@ G_DECLARE_FINAL_TYPE (HearthTrustStore, hearth_trust_store, HEARTH, TRUST_STORE,
 
 #define HEARTH_TRUST_STORE_FILE "trust.json"
 
+/* The longest area name the store keeps, in bytes of UTF-8. */
+#define HEARTH_TRUST_AREA_MAX_BYTES 64
+
 /**
  * HearthTrustVerdict:
  * @HEARTH_TRUST_VERDICT_UNKNOWN: the device id is not pinned: a new device
@@ -39,6 +42,8 @@ typedef struct
   char *fingerprint;
   char *name;
   gint64 pinned_at;
+  /* The area the user put the device in ("Kitchen"), or NULL; see hearth_trust_store_set_area() */
+  char *area;
 } HearthTrustPin;
 
 typedef struct
@@ -109,6 +114,8 @@ gboolean hearth_trust_store_block (HearthTrustStore *self, const char *device_id
                                    const char *fingerprint, GError **error);
 gboolean hearth_trust_store_unblock (HearthTrustStore *self, const char *device_id,
                                      const char *fingerprint, GError **error);
+gboolean hearth_trust_store_set_area (HearthTrustStore *self, const char *device_id,
+                                      const char *area, GError **error);
 gboolean hearth_trust_store_forget (HearthTrustStore *self, const char *device_id, GError **error);
 gboolean hearth_trust_store_ignore (HearthTrustStore *self, const char *device_id,
                                     const char *fingerprint, GError **error);
