@@ -626,8 +626,8 @@ request_sent_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* The request has not ended within REQUEST_DEADLINE_S. It is cancelled, but libsoup may take
  * its time to notice (a request that waits for GLib's thread pool to run its TLS handshake
- * ignores its cancellable until then; this is how 2 of 100 devices once stayed offline for
- * good), so the caller is answered now, and libsoup's late answer is dropped. */
+ * ignores its cancellable until then, and before this deadline nothing bounded that wait), so
+ * the caller is answered now, and libsoup's late answer is dropped. */
 static gboolean
 request_deadline_cb (gpointer user_data)
 {

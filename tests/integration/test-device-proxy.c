@@ -436,10 +436,10 @@ test_liveness (Fixture *fixture, gconstpointer user_data)
 }
 
 /* A request that cannot get through must end all the same. glib-networking runs each TLS
- * handshake on GLib's shared thread pool; under full emission a handshake once waited there
- * for good, libsoup's I/O timeout does not cover that wait and its cancellable is not looked
- * at, and 2 of 100 devices stayed offline with no problem recorded and no retry. Here the pool
- * is made busy with real blocked tasks that sort before the handshake: the device must be
+ * handshake on GLib's shared thread pool; libsoup's I/O timeout does not cover the wait there
+ * and the request's cancellable is not looked at meanwhile, so before the request deadline a
+ * device whose handshake waited stayed offline with no problem recorded and no retry (the
+ * symptom reported from the event-intake bench). Here the pool is made busy with real blocked tasks that sort before the handshake: the device must be
  * reported offline with the reason within the request deadline (15 s), and come online once
  * the pool is free again. */
 
