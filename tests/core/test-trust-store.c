@@ -519,6 +519,181 @@ test_failed_write_changes_nothing (Fixture *fixture, gconstpointer user_data)
   core_test_remove_tree (fixture->path);
 }
 
+/* The area is the user's, kept with the pin: set, trimmed, cleared, reloaded, kept through a
+ * certificate change of the same device id, gone with the pin. */
+static void
+test_area (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *fp_a = fp ("a");
+  g_autofree char *fp_b = fp ("b");
+  g_autoptr (GError) error = NULL;
+  HearthTrustPin *pinned;
+  guint changed = 0;
+
+  pin (fixture, "dev-a", fp_a);
+  pinned = hearth_trust_store_get_pin (fixture->store, "dev-a");
+  g_assert_null (pinned->area);
+  hearth_trust_pin_free (pinned);
+
+  g_signal_connect_swapped (fixture->store, "changed", G_CALLBACK (count_signal), &changed);
+  g_assert_true (hearth_trust_store_set_area (fixture->store, "dev-a", "  Küche ☀\t", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (changed, ==, 1);
+  /* Setting the same area again is no change: nothing written, no signal. */
+  g_assert_true (hearth_trust_store_set_area (fixture->store, "dev-a", "Küche ☀", &error));
+  g_assert_cmpuint (changed, ==, 1);
+
+  reload (fixture);
+  pinned = hearth_trust_store_get_pin (fixture->store, "dev-a");
+  g_assert_cmpstr (pinned->area, ==, "Küche ☀");
+  hearth_trust_pin_free (pinned);
+
+  /* A certificate change of the same device id keeps the area: it belongs to the pin. */
+  g_assert_true (hearth_trust_store_report_certificate_change (fixture->store, "dev-a", fp_b,
+                                                               "127.0.0.1", &error));
+  g_assert_no_error (error);
+  g_assert_true (hearth_trust_store_approve (fixture->store, "dev-a", fp_b, &error));
+  g_assert_no_error (error);
+  reload (fixture);
+  pinned = hearth_trust_store_get_pin (fixture->store, "dev-a");
+  g_assert_cmpstr (pinned->fingerprint, ==, fp_b);
+  g_assert_cmpstr (pinned->area, ==, "Küche ☀");
+  hearth_trust_pin_free (pinned);
+
+  /* Renaming by pinning again keeps it too. */
+  g_assert_true (hearth_trust_store_pin (fixture->store, "dev-a", fp_b, "Lamp", &error));
+  pinned = hearth_trust_store_get_pin (fixture->store, "dev-a");
+  g_assert_cmpstr (pinned->area, ==, "Küche ☀");
+  hearth_trust_pin_free (pinned);
+
+  /* Only white space, an empty string and NULL all clear it. */
+  g_assert_true (hearth_trust_store_set_area (fixture->store, "dev-a", " \t ", &error));
+  g_assert_no_error (error);
+  pinned = hearth_trust_store_get_pin (fixture->store, "dev-a");
+  g_assert_null (pinned->area);
+  hearth_trust_pin_free (pinned);
+  g_assert_true (hearth_trust_store_set_area (fixture->store, "dev-a", "Hallway", &error));
+  g_assert_true (hearth_trust_store_set_area (fixture->store, "dev-a", NULL, &error));
+  g_assert_no_error (error);
+  reload (fixture);
+  pinned = hearth_trust_store_get_pin (fixture->store, "dev-a");
+  g_assert_null (pinned->area);
+  hearth_trust_pin_free (pinned);
+
+  /* Forgetting the device forgets its area: pinned again, it starts without one. */
+  g_assert_true (hearth_trust_store_set_area (fixture->store, "dev-a", "Hallway", &error));
+  g_assert_true (hearth_trust_store_forget (fixture->store, "dev-a", &error));
+  g_assert_no_error (error);
+  pin (fixture, "dev-a", fp_a);
+  pinned = hearth_trust_store_get_pin (fixture->store, "dev-a");
+  g_assert_null (pinned->area);
+  hearth_trust_pin_free (pinned);
+}
+
+static void
+test_area_refused (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *fp_a = fp ("a");
+  g_autofree char *longest = g_strnfill (HEARTH_TRUST_AREA_MAX_BYTES, 'x');
+  g_autofree char *too_long = g_strnfill (HEARTH_TRUST_AREA_MAX_BYTES + 1, 'x');
+  /* 22 three-byte characters: 66 bytes although only 22 characters. */
+  g_autoptr (GString) too_long_utf8 = g_string_new (NULL);
+  g_autofree char *padded = g_strdup_printf ("   %s   ", longest);
+  g_autoptr (GError) error = NULL;
+  HearthTrustPin *pinned;
+  guint changed = 0;
+
+  for (guint i = 0; i < 22; i++)
+    g_string_append (too_long_utf8, "☀");
+
+  /* Only a paired device has an area. */
+  g_assert_false (hearth_trust_store_set_area (fixture->store, "dev-a", "Kitchen", &error));
+  g_assert_error (error, HEARTH_ERROR, HEARTH_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "not paired"));
+  g_clear_error (&error);
+  g_assert_false (g_file_test (fixture->path, G_FILE_TEST_EXISTS));
+
+  pin (fixture, "dev-a", fp_a);
+  g_assert_true (hearth_trust_store_set_area (fixture->store, "dev-a", "Kitchen", &error));
+  g_signal_connect_swapped (fixture->store, "changed", G_CALLBACK (count_signal), &changed);
+
+  g_assert_false (hearth_trust_store_set_area (fixture->store, "dev-a", too_long, &error));
+  g_assert_error (error, HEARTH_ERROR, HEARTH_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (
+      hearth_trust_store_set_area (fixture->store, "dev-a", too_long_utf8->str, &error));
+  g_assert_error (error, HEARTH_ERROR, HEARTH_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (hearth_trust_store_set_area (fixture->store, "dev-a", "Kit\xff", &error));
+  g_assert_error (error, HEARTH_ERROR, HEARTH_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (hearth_trust_store_set_area (fixture->store, "dev-a", "Kit\nchen", &error));
+  g_assert_error (error, HEARTH_ERROR, HEARTH_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (hearth_trust_store_set_area (fixture->store, "Dev A", "Kitchen", &error));
+  g_assert_error (error, HEARTH_ERROR, HEARTH_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_cmpuint (changed, ==, 0);
+
+  pinned = hearth_trust_store_get_pin (fixture->store, "dev-a");
+  g_assert_cmpstr (pinned->area, ==, "Kitchen");
+  hearth_trust_pin_free (pinned);
+
+  /* The limit counts the trimmed area. */
+  g_assert_true (hearth_trust_store_set_area (fixture->store, "dev-a", padded, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (changed, ==, 1);
+  reload (fixture);
+  pinned = hearth_trust_store_get_pin (fixture->store, "dev-a");
+  g_assert_cmpstr (pinned->area, ==, longest);
+  hearth_trust_pin_free (pinned);
+}
+
+/* A trust file written before areas existed loads, and its devices have no area; an area in the
+ * file beyond the limit is damage. */
+static void
+test_area_older_file (Fixture *fixture, gconstpointer user_data)
+{
+  g_autofree char *fp_a = fp ("a");
+  g_autofree char *older = g_strdup_printf (
+      "{\"format\": \"hearth-trust-store\", \"version\": 1, \"pinned\": [{\"id\": \"dev-a\","
+      " \"fingerprint\": \"%s\", \"name\": \"Lamp\", \"pinned\": \"2024-01-01T00:00:00Z\"}],"
+      " \"pending\": [], \"blocked\": [], \"ignored\": []}",
+      fp_a);
+  g_autofree char *too_long = g_strnfill (HEARTH_TRUST_AREA_MAX_BYTES + 1, 'x');
+  g_autofree char *long_area = g_strdup_printf (
+      "{\"format\": \"hearth-trust-store\", \"version\": 1, \"pinned\": [{\"id\": \"dev-a\","
+      " \"fingerprint\": \"%s\", \"name\": \"Lamp\", \"pinned\": \"2024-01-01T00:00:00Z\","
+      " \"area\": \"%s\"}], \"pending\": [], \"blocked\": [], \"ignored\": []}",
+      fp_a, too_long);
+  g_autofree char *number_area = g_strdup_printf (
+      "{\"format\": \"hearth-trust-store\", \"version\": 1, \"pinned\": [{\"id\": \"dev-a\","
+      " \"fingerprint\": \"%s\", \"name\": \"Lamp\", \"pinned\": \"2024-01-01T00:00:00Z\","
+      " \"area\": 7}], \"pending\": [], \"blocked\": [], \"ignored\": []}",
+      fp_a);
+  g_autoptr (GError) error = NULL;
+  HearthTrustPin *pinned;
+
+  g_clear_object (&fixture->store);
+  g_assert_true (g_file_set_contents (fixture->path, older, -1, NULL));
+  fixture->store = load (fixture);
+  pinned = hearth_trust_store_get_pin (fixture->store, "dev-a");
+  g_assert_nonnull (pinned);
+  g_assert_cmpstr (pinned->name, ==, "Lamp");
+  g_assert_null (pinned->area);
+  hearth_trust_pin_free (pinned);
+
+  g_assert_true (hearth_trust_store_set_area (fixture->store, "dev-a", "Hallway", &error));
+  g_assert_no_error (error);
+  reload (fixture);
+  pinned = hearth_trust_store_get_pin (fixture->store, "dev-a");
+  g_assert_cmpstr (pinned->area, ==, "Hallway");
+  hearth_trust_pin_free (pinned);
+
+  assert_refused (fixture, long_area, HEARTH_ERROR, HEARTH_ERROR_INVALID_DATA);
+  assert_refused (fixture, number_area, HEARTH_ERROR, HEARTH_ERROR_INVALID_DATA);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -544,6 +719,11 @@ main (int argc, char *argv[])
               test_damaged_file_refused, fixture_tear_down);
   g_test_add ("/trust-store/failed-write-changes-nothing", Fixture, NULL, fixture_set_up,
               test_failed_write_changes_nothing, fixture_tear_down);
+  g_test_add ("/trust-store/area", Fixture, NULL, fixture_set_up, test_area, fixture_tear_down);
+  g_test_add ("/trust-store/area-refused", Fixture, NULL, fixture_set_up, test_area_refused,
+              fixture_tear_down);
+  g_test_add ("/trust-store/area-older-file", Fixture, NULL, fixture_set_up, test_area_older_file,
+              fixture_tear_down);
 
   return g_test_run ();
 }
