@@ -18,6 +18,11 @@
  * through a GtkSortListModel. Activating a tile slides in its HearthDevicePage (an AdwLeaflet
  * that never unfolds, so it works as a navigation stack on every width, with swipe back).
  *
+ * Areas ("Kitchen") are the user's, kept with the pins in the trust store and mirrored on each
+ * HearthDevice by the registry. The area drop-down lists the areas in use, collected from the
+ * devices (never from the trust store per item, so filtering 1,000 tiles stays a string compare
+ * each), once per main-loop turn after the device list or the trust store changed.
+ *
  * The list models do not watch their items' properties, so the filter and sorter are told to
  * look again when the bus reports a change of liveness or trust — coalesced into one refilter
  * per main-loop turn, which keeps a burst of 1,000 devices coming online cheap.
@@ -71,6 +76,8 @@ struct _HearthDevicesPage
   GtkSearchEntry *search_entry;
   GtkDropDown *state_filter;
   GtkDropDown *type_filter;
+  GtkDropDown *area_filter;
+  GtkStringList *area_names;
   GtkWidget *new_devices_box;
   GtkListBox *new_devices_list;
   GtkStack *grid_stack;
@@ -93,9 +100,16 @@ struct _HearthDevicesPage
   GtkFilterListModel *new_sightings;
   GHashTable *known_ids; /* ids the trust store has an opinion on: pinned, ignored, blocked */
   char *search_casefold;
+  /* The area filter's choice: none, "No area" (a device without one), or this area. */
+  gboolean area_filter_any;
+  char *area_wanted;
+  gboolean updating_areas;
   gulong bus_handler;
   gulong trust_handler;
+  gulong trust_area_handler;
+  gulong devices_handler;
   guint refilter_id;
+  guint refresh_areas_id;
 };
 
 G_DEFINE_FINAL_TYPE (HearthDevicesPage, hearth_devices_page, ADW_TYPE_BIN)
@@ -157,6 +171,9 @@ hearth_devices_page_device_matches (gpointer item, gpointer user_data)
         return FALSE;
     }
 
+  if (!self->area_filter_any && g_strcmp0 (hearth_device_get_area (device), self->area_wanted) != 0)
+    return FALSE;
+
   if (self->search_casefold != NULL)
     {
       HearthDescription *description = hearth_device_get_description (device);
@@ -164,6 +181,7 @@ hearth_devices_page_device_matches (gpointer item, gpointer user_data)
         device_name (device),
         hearth_device_get_id (device),
         description != NULL ? hearth_description_get_model (description) : NULL,
+        hearth_device_get_area (device),
       };
 
       for (guint i = 0; i < G_N_ELEMENTS (haystacks); i++)
@@ -205,10 +223,26 @@ static void
 hearth_devices_page_on_filters_changed (HearthDevicesPage *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  guint area_index = gtk_drop_down_get_selected (self->area_filter);
+  guint n_area_entries = g_list_model_get_n_items (G_LIST_MODEL (self->area_names));
+
+  /* While the areas are being replaced the drop-down's selection moves about; the refresh
+   * selects the right entry and calls this once at the end. */
+  if (self->updating_areas)
+    return;
 
   g_clear_pointer (&self->search_casefold, g_free);
   if (text != NULL && text[0] != '\0')
     self->search_casefold = g_utf8_casefold (text, -1);
+
+  /* The first entry is "All areas", the last "No area" (wanted area NULL). */
+  g_clear_pointer (&self->area_wanted, g_free);
+  self->area_filter_any = area_index == 0 || area_index >= n_area_entries;
+  if (!self->area_filter_any && area_index < n_area_entries - 1)
+    self->area_wanted = g_strdup (gtk_string_list_get_string (self->area_names, area_index));
+
+  if (self->device_filter == NULL)
+    return;
   gtk_filter_changed (GTK_FILTER (self->device_filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
@@ -232,6 +266,80 @@ hearth_devices_page_on_event (HearthEventBus *bus, HearthEvent *event, HearthDev
     return;
   if (self->refilter_id == 0)
     self->refilter_id = g_idle_add (hearth_devices_page_refilter, self);
+}
+
+/* Areas */
+
+static int
+compare_areas (gconstpointer a, gconstpointer b)
+{
+  return g_utf8_collate (*(const char *const *)a, *(const char *const *)b);
+}
+
+static gboolean
+hearth_devices_page_refresh_areas (gpointer user_data)
+{
+  HearthDevicesPage *self = user_data;
+  g_autoptr (GHashTable) in_use = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) areas = g_ptr_array_new ();
+  guint n_entries = g_list_model_get_n_items (G_LIST_MODEL (self->area_names));
+  guint n_devices = self->devices != NULL ? g_list_model_get_n_items (self->devices) : 0;
+  g_autofree char *wanted = g_strdup (self->area_wanted);
+  gboolean wanted_any = self->area_filter_any;
+  gboolean same = FALSE;
+  guint selected = 0;
+
+  self->refresh_areas_id = 0;
+
+  /* The devices hold their area strings for the length of this function: the list keeps a
+   * reference to each. */
+  for (guint i = 0; i < n_devices; i++)
+    {
+      g_autoptr (HearthDevice) device = g_list_model_get_item (self->devices, i);
+      const char *area = hearth_device_get_area (device);
+
+      if (area != NULL && g_hash_table_add (in_use, (gpointer)area))
+        g_ptr_array_add (areas, (gpointer)area);
+    }
+  g_ptr_array_sort (areas, compare_areas);
+
+  if (areas->len == n_entries - 2)
+    {
+      same = TRUE;
+      for (guint i = 0; same && i < areas->len; i++)
+        same = g_str_equal (g_ptr_array_index (areas, i),
+                            gtk_string_list_get_string (self->area_names, i + 1));
+    }
+
+  if (!same)
+    {
+      g_ptr_array_add (areas, NULL);
+      self->updating_areas = TRUE;
+      gtk_string_list_splice (self->area_names, 1, n_entries - 2,
+                              (const char *const *)areas->pdata);
+      g_ptr_array_set_size (areas, areas->len - 1);
+      /* Keep the user's choice; an area no device is in any more falls back to all areas. */
+      if (!wanted_any && wanted == NULL)
+        selected = areas->len + 1;
+      for (guint i = 0; !wanted_any && wanted != NULL && i < areas->len; i++)
+        if (g_str_equal (g_ptr_array_index (areas, i), wanted))
+          selected = i + 1;
+      gtk_drop_down_set_selected (self->area_filter, selected);
+      self->updating_areas = FALSE;
+    }
+
+  /* A device may have moved between areas that stay in use: look again whenever what is
+   * shown depends on areas. */
+  if (!same || !self->area_filter_any || self->search_casefold != NULL)
+    hearth_devices_page_on_filters_changed (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hearth_devices_page_queue_refresh_areas (HearthDevicesPage *self)
+{
+  if (self->refresh_areas_id == 0)
+    self->refresh_areas_id = g_idle_add (hearth_devices_page_refresh_areas, self);
 }
 
 /* New devices */
@@ -571,6 +679,11 @@ hearth_devices_page_dispose (GObject *object)
   HearthDevicesPage *self = HEARTH_DEVICES_PAGE (object);
 
   g_clear_handle_id (&self->refilter_id, g_source_remove);
+  g_clear_handle_id (&self->refresh_areas_id, g_source_remove);
+  if (self->devices != NULL)
+    g_clear_signal_handler (&self->devices_handler, self->devices);
+  if (self->trust_store != NULL)
+    g_clear_signal_handler (&self->trust_area_handler, self->trust_store);
   if (self->bus != NULL)
     g_clear_signal_handler (&self->bus_handler, self->bus);
   if (self->trust_store != NULL)
@@ -603,6 +716,7 @@ hearth_devices_page_finalize (GObject *object)
   HearthDevicesPage *self = HEARTH_DEVICES_PAGE (object);
 
   g_free (self->search_casefold);
+  g_free (self->area_wanted);
 
   G_OBJECT_CLASS (hearth_devices_page_parent_class)->finalize (object);
 }
@@ -644,6 +758,8 @@ hearth_devices_page_class_init (HearthDevicesPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, search_entry);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, state_filter);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, type_filter);
+  gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, area_filter);
+  gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, area_names);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, new_devices_box);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, new_devices_list);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, grid_stack);
@@ -661,6 +777,7 @@ hearth_devices_page_init (HearthDevicesPage *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->area_filter_any = TRUE;
   self->known_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->device_filter = gtk_custom_filter_new (hearth_devices_page_device_matches, self, NULL);
   self->filtered_devices
@@ -724,8 +841,15 @@ hearth_devices_page_set_devices (HearthDevicesPage *self, GListModel *devices)
   g_return_if_fail (HEARTH_IS_DEVICES_PAGE (self));
   g_return_if_fail (devices == NULL || G_IS_LIST_MODEL (devices));
 
-  if (!g_set_object (&self->devices, devices))
+  if (self->devices == devices)
     return;
+  if (self->devices != NULL)
+    g_clear_signal_handler (&self->devices_handler, self->devices);
+  g_set_object (&self->devices, devices);
+  if (devices != NULL)
+    self->devices_handler = g_signal_connect_swapped (
+        devices, "items-changed", G_CALLBACK (hearth_devices_page_queue_refresh_areas), self);
+  hearth_devices_page_queue_refresh_areas (self);
   gtk_filter_list_model_set_model (self->filtered_devices, devices);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEVICES]);
 }
@@ -766,11 +890,21 @@ hearth_devices_page_set_trust_store (HearthDevicesPage *self, HearthTrustStore *
   if (self->trust_store == trust_store)
     return;
   if (self->trust_store != NULL)
-    g_clear_signal_handler (&self->trust_handler, self->trust_store);
+    {
+      g_clear_signal_handler (&self->trust_handler, self->trust_store);
+      g_clear_signal_handler (&self->trust_area_handler, self->trust_store);
+    }
   g_set_object (&self->trust_store, trust_store);
   if (trust_store != NULL)
-    self->trust_handler = g_signal_connect_swapped (
-        trust_store, "changed", G_CALLBACK (hearth_devices_page_update_known_ids), self);
+    {
+      self->trust_handler = g_signal_connect_swapped (
+          trust_store, "changed", G_CALLBACK (hearth_devices_page_update_known_ids), self);
+      /* The registry copies areas to the devices on the same signal, maybe after this handler:
+       * the refresh waits for the next main-loop turn. */
+      self->trust_area_handler = g_signal_connect_swapped (
+          trust_store, "changed", G_CALLBACK (hearth_devices_page_queue_refresh_areas), self);
+    }
+  hearth_devices_page_queue_refresh_areas (self);
   hearth_devices_page_update_known_ids (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRUST_STORE]);
 }
@@ -889,6 +1023,20 @@ hearth_devices_page_get_type_filter (HearthDevicesPage *self)
   g_return_val_if_fail (HEARTH_IS_DEVICES_PAGE (self), NULL);
 
   return self->type_filter;
+}
+
+/**
+ * hearth_devices_page_get_area_filter:
+ *
+ * Returns: (transfer none): the area drop-down: "All areas", the areas in use sorted, then
+ *   "No area"
+ */
+GtkDropDown *
+hearth_devices_page_get_area_filter (HearthDevicesPage *self)
+{
+  g_return_val_if_fail (HEARTH_IS_DEVICES_PAGE (self), NULL);
+
+  return self->area_filter;
 }
 
 /**

@@ -39,6 +39,7 @@ GtkGridView *hearth_devices_page_get_grid_view (HearthDevicesPage *self);
 GtkEditable *hearth_devices_page_get_search_entry (HearthDevicesPage *self);
 GtkDropDown *hearth_devices_page_get_state_filter (HearthDevicesPage *self);
 GtkDropDown *hearth_devices_page_get_type_filter (HearthDevicesPage *self);
+GtkDropDown *hearth_devices_page_get_area_filter (HearthDevicesPage *self);
 guint hearth_devices_page_get_n_shown (HearthDevicesPage *self);
 guint hearth_devices_page_get_n_new_devices (HearthDevicesPage *self);
 HearthDevice *hearth_devices_page_get_shown_device (HearthDevicesPage *self, guint position);

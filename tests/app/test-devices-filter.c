@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-devices-filter"
+
+/* The Devices page's area filter (issue 4, item 2: "filter by state, area or type") with a real
+ * HearthHub: devices pinned in its trust store, put in areas through
+ * hearth_trust_store_set_area(), listed by the hub's registry as HearthDevices whose "area"
+ * follows the pins. The drop-down lists the areas in use, sorted, between "All areas" and "No
+ * area", and follows changes; the filter combines with the search (which also matches the area)
+ * and with the state filter; the user's choice survives a change of the list. Renders
+ * devices-area-filter.png into this directory. */
+
+#include "app-test-util.h"
+#include "hearth-devices-page.h"
+#include "hearth-hub.h"
+
+typedef struct
+{
+  char *dir;
+  HearthHub *hub;
+  HearthTrustStore *trust_store;
+  GtkWidget *window;
+  HearthDevicesPage *page;
+} Fixture;
+
+static const struct
+{
+  const char *id;
+  const char *name;
+  const char *area;
+} pinned_devices[] = {
+  { "lamp-1", "Desk Lamp", "Kitchen" },  { "lamp-2", "Ceiling Light", "Hallway" },
+  { "lamp-3", "Porch Lamp", NULL },      { "thermo-1", "Thermometer", "Kitchen" },
+  { "lock-1", "Front Door", "Hallway" },
+};
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+set_area (Fixture *fixture, const char *device_id, const char *area)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (hearth_trust_store_set_area (fixture->trust_store, device_id, area, &error));
+  g_assert_no_error (error);
+}
+
+static void
+fixture_set_up (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *hub_dir = NULL;
+  GtkWidget *overlay;
+
+  fixture->dir = app_test_make_data_dir ();
+  hub_dir = g_build_filename (fixture->dir, "hub", NULL);
+  /* No discovery, and the pinned devices have no address: nothing leaves this process. */
+  fixture->hub = hearth_hub_new (hub_dir, 0, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  fixture->trust_store = hearth_hub_get_trust_store (fixture->hub);
+
+  for (guint i = 0; i < G_N_ELEMENTS (pinned_devices); i++)
+    {
+      g_autofree char *fingerprint
+          = g_compute_checksum_for_string (G_CHECKSUM_SHA256, pinned_devices[i].id, -1);
+
+      g_assert_true (hearth_trust_store_pin (fixture->trust_store, pinned_devices[i].id,
+                                             fingerprint, pinned_devices[i].name, &error));
+      g_assert_no_error (error);
+      if (pinned_devices[i].area != NULL)
+        set_area (fixture, pinned_devices[i].id, pinned_devices[i].area);
+    }
+
+  fixture->window = g_object_ref_sink (gtk_window_new ());
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), PANEL_WIDTH, PANEL_HEIGHT);
+  overlay = adw_toast_overlay_new ();
+  fixture->page = HEARTH_DEVICES_PAGE (hearth_devices_page_new (
+      NULL, hearth_hub_get_registry (fixture->hub), fixture->trust_store,
+      hearth_hub_get_history (fixture->hub), hearth_hub_get_bus (fixture->hub), NULL));
+  adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (overlay), GTK_WIDGET (fixture->page));
+  gtk_window_set_child (GTK_WINDOW (fixture->window), overlay);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  app_test_settle ();
+}
+
+static void
+fixture_tear_down (Fixture *fixture, gconstpointer user_data)
+{
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  g_clear_object (&fixture->window);
+  hearth_hub_stop (fixture->hub);
+  g_clear_object (&fixture->hub);
+  app_test_settle ();
+  remove_tree (fixture->dir);
+  g_free (fixture->dir);
+}
+
+/* The drop-down's entries joined with "|", e.g. "All areas|Hallway|Kitchen|No area". */
+static char *
+area_entries (Fixture *fixture)
+{
+  GListModel *model = gtk_drop_down_get_model (hearth_devices_page_get_area_filter (fixture->page));
+  g_autoptr (GString) joined = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    g_string_append_printf (joined, "%s%s", i > 0 ? "|" : "",
+                            gtk_string_list_get_string (GTK_STRING_LIST (model), i));
+  return g_string_free (g_steal_pointer (&joined), FALSE);
+}
+
+/* The ids of the tiles shown, sorted by name as the grid is, joined with " ". */
+static char *
+shown_ids (Fixture *fixture)
+{
+  g_autoptr (GString) joined = g_string_new (NULL);
+
+  for (guint i = 0; i < hearth_devices_page_get_n_shown (fixture->page); i++)
+    g_string_append_printf (
+        joined, "%s%s", i > 0 ? " " : "",
+        hearth_device_get_id (hearth_devices_page_get_shown_device (fixture->page, i)));
+  return g_string_free (g_steal_pointer (&joined), FALSE);
+}
+
+static void
+select_area (Fixture *fixture, guint position)
+{
+  gtk_drop_down_set_selected (hearth_devices_page_get_area_filter (fixture->page), position);
+  app_test_settle ();
+}
+
+static void
+search (Fixture *fixture, const char *text)
+{
+  GtkEditable *entry = hearth_devices_page_get_search_entry (fixture->page);
+
+  gtk_editable_set_text (entry, text);
+  /* GtkSearchEntry reports typing after a pause; the test does not wait for it. */
+  g_signal_emit_by_name (entry, "search-changed");
+  app_test_settle ();
+}
+
+#define assert_strings(actual_expression, expected)                                                \
+  G_STMT_START                                                                                     \
+  {                                                                                                \
+    g_autofree char *actual = (actual_expression);                                                 \
+    g_assert_cmpstr (actual, ==, (expected));                                                      \
+  }                                                                                                \
+  G_STMT_END
+
+static HearthDevice *
+registry_device (Fixture *fixture, const char *device_id)
+{
+  GListModel *registry = G_LIST_MODEL (hearth_hub_get_registry (fixture->hub));
+
+  for (guint i = 0; i < g_list_model_get_n_items (registry); i++)
+    {
+      g_autoptr (HearthDevice) device = g_list_model_get_item (registry, i);
+
+      if (g_str_equal (hearth_device_get_id (device), device_id))
+        return device;
+    }
+  return NULL;
+}
+
+/* The registry mirrors each pin's area on its HearthDevice, and follows changes. */
+static void
+test_registry_mirrors_area (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpstr (hearth_device_get_area (registry_device (fixture, "lamp-1")), ==, "Kitchen");
+  g_assert_null (hearth_device_get_area (registry_device (fixture, "lamp-3")));
+  set_area (fixture, "lamp-3", "Porch");
+  g_assert_cmpstr (hearth_device_get_area (registry_device (fixture, "lamp-3")), ==, "Porch");
+  set_area (fixture, "lamp-3", NULL);
+  g_assert_null (hearth_device_get_area (registry_device (fixture, "lamp-3")));
+
+  /* Forgotten, the device is new again and has no area. */
+  g_assert_true (hearth_trust_store_forget (fixture->trust_store, "lamp-1", &error));
+  g_assert_no_error (error);
+  g_assert_null (hearth_device_get_area (registry_device (fixture, "lamp-1")));
+}
+
+static void
+test_area_filter (Fixture *fixture, gconstpointer user_data)
+{
+  GtkDropDown *area_filter = hearth_devices_page_get_area_filter (fixture->page);
+  GtkDropDown *state_filter = hearth_devices_page_get_state_filter (fixture->page);
+
+  /* Sorted areas in use, between "All areas" and "No area"; all devices shown at first. */
+  assert_strings (area_entries (fixture), "All areas|Hallway|Kitchen|No area");
+  g_assert_cmpuint (gtk_drop_down_get_selected (area_filter), ==, 0);
+  g_assert_cmpuint (hearth_devices_page_get_n_shown (fixture->page), ==, 5);
+
+  select_area (fixture, 2);
+  assert_strings (shown_ids (fixture), "lamp-1 thermo-1");
+  {
+    g_autoptr (GdkTexture) texture = app_test_render (fixture->window);
+
+    app_test_save (texture, "devices-area-filter.png");
+  }
+  select_area (fixture, 1);
+  assert_strings (shown_ids (fixture), "lamp-2 lock-1");
+  select_area (fixture, 3);
+  assert_strings (shown_ids (fixture), "lamp-3");
+
+  /* Combined with the search ... */
+  select_area (fixture, 2);
+  search (fixture, "lamp");
+  assert_strings (shown_ids (fixture), "lamp-1");
+  /* ... which matches the area too. */
+  select_area (fixture, 0);
+  search (fixture, "hall");
+  assert_strings (shown_ids (fixture), "lamp-2 lock-1");
+  search (fixture, "");
+
+  /* Combined with the state filter: the pinned devices have no address, so they are offline. */
+  select_area (fixture, 2);
+  gtk_drop_down_set_selected (state_filter, 2);
+  app_test_settle ();
+  assert_strings (shown_ids (fixture), "lamp-1 thermo-1");
+  gtk_drop_down_set_selected (state_filter, 1);
+  app_test_settle ();
+  g_assert_cmpuint (hearth_devices_page_get_n_shown (fixture->page), ==, 0);
+  gtk_drop_down_set_selected (state_filter, 0);
+  app_test_settle ();
+
+  /* A device moving between areas still in use: the list stays, the tiles follow. */
+  set_area (fixture, "lamp-1", "Hallway");
+  app_test_settle ();
+  assert_strings (area_entries (fixture), "All areas|Hallway|Kitchen|No area");
+  g_assert_cmpuint (gtk_drop_down_get_selected (area_filter), ==, 2);
+  assert_strings (shown_ids (fixture), "thermo-1");
+
+  /* A new area joins the list in order and the chosen area stays chosen. */
+  set_area (fixture, "lamp-3", "Attic");
+  app_test_settle ();
+  assert_strings (area_entries (fixture), "All areas|Attic|Hallway|Kitchen|No area");
+  g_assert_cmpuint (gtk_drop_down_get_selected (area_filter), ==, 3);
+  assert_strings (shown_ids (fixture), "thermo-1");
+
+  /* The last device leaves the chosen area: the area goes, and all devices show. */
+  set_area (fixture, "thermo-1", NULL);
+  app_test_settle ();
+  assert_strings (area_entries (fixture), "All areas|Attic|Hallway|No area");
+  g_assert_cmpuint (gtk_drop_down_get_selected (area_filter), ==, 0);
+  g_assert_cmpuint (hearth_devices_page_get_n_shown (fixture->page), ==, 5);
+
+  /* "No area" stays chosen while the list around it changes. */
+  select_area (fixture, 3);
+  assert_strings (shown_ids (fixture), "thermo-1");
+  set_area (fixture, "lamp-2", "Bedroom");
+  app_test_settle ();
+  assert_strings (area_entries (fixture), "All areas|Attic|Bedroom|Hallway|No area");
+  g_assert_cmpuint (gtk_drop_down_get_selected (area_filter), ==, 4);
+  assert_strings (shown_ids (fixture), "thermo-1");
+  set_area (fixture, "thermo-1", "Kitchen");
+  app_test_settle ();
+  g_assert_cmpuint (hearth_devices_page_get_n_shown (fixture->page), ==, 0);
+}
+
+int
+main (int argc, char *argv[])
+{
+  if (!app_test_init (&argc, &argv))
+    return 77;
+
+  g_test_add ("/app/devices-filter/registry-mirrors-area", Fixture, NULL, fixture_set_up,
+              test_registry_mirrors_area, fixture_tear_down);
+  g_test_add ("/app/devices-filter/area", Fixture, NULL, fixture_set_up, test_area_filter,
+              fixture_tear_down);
+  return g_test_run ();
+}
