@@ -58,6 +58,7 @@ struct _HearthDevicePage
   GtkBox *generated_box;
   AdwPreferencesGroup *events_group;
   GtkListBox *events_list;
+  AdwEntryRow *area_row;
   AdwActionRow *last_heard_row;
   AdwActionRow *heartbeat_row;
   AdwActionRow *resubscribes_row;
@@ -80,6 +81,7 @@ struct _HearthDevicePage
   guint plot_refresh_id;
   guint n_log_rows;
   guint n_unsupported_rows;
+  char *shown_area; /* the pin's area as last put in area_row, so typing is not overwritten */
 };
 
 G_DEFINE_FINAL_TYPE (HearthDevicePage, hearth_device_page, ADW_TYPE_BIN)
@@ -335,6 +337,16 @@ hearth_device_page_update_liveness (HearthDevicePage *self)
   adw_action_row_set_subtitle (self->fingerprint_row,
                                fingerprint != NULL ? fingerprint : _ ("Unknown"));
 
+  /* Only a paired device has an area: it is kept with the pin. The entry is refreshed only when
+   * the stored area changes, so liveness updates do not undo the user's typing. */
+  gtk_widget_set_visible (GTK_WIDGET (self->area_row), pin != NULL);
+  if (pin != NULL && g_strcmp0 (pin->area != NULL ? pin->area : "", self->shown_area) != 0)
+    {
+      g_free (self->shown_area);
+      self->shown_area = g_strdup (pin->area != NULL ? pin->area : "");
+      gtk_editable_set_text (GTK_EDITABLE (self->area_row), self->shown_area);
+    }
+
   if (state == HEARTH_DEVICE_STATE_ONLINE)
     adw_action_row_set_subtitle (self->controllers_row,
                                  _ ("This hub (the device accepts its key; other controllers are "
@@ -348,6 +360,39 @@ hearth_device_page_update_liveness (HearthDevicePage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->problem_row), problem != NULL);
   if (problem != NULL)
     adw_action_row_set_subtitle (self->problem_row, problem);
+}
+
+/* Enter, the apply button and leaving the entry all land here; applying what is already stored
+ * does nothing, so the three may follow each other. */
+static void
+hearth_device_page_on_area_apply (HearthDevicePage *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *wanted = NULL;
+
+  if (self->device == NULL || self->trust_store == NULL
+      || !gtk_widget_get_visible (GTK_WIDGET (self->area_row)))
+    return;
+  wanted = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->area_row))));
+  if (g_strcmp0 (wanted, self->shown_area) == 0)
+    return;
+
+  if (!hearth_trust_store_set_area (self->trust_store, hearth_device_get_id (self->device), wanted,
+                                    &error))
+    {
+      g_autofree char *title = NULL;
+
+      /* TRANSLATORS: %s is why, e.g. "An area may be at most 64 bytes long" */
+      title = g_strdup_printf (_ ("Could not change the area: %s"), error->message);
+      hearth_device_page_toast (self, title);
+      /* Show what is stored again, so that leaving the entry does not repeat the toast. */
+      gtk_editable_set_text (GTK_EDITABLE (self->area_row),
+                             self->shown_area != NULL ? self->shown_area : "");
+      return;
+    }
+  /* The store trims; show what it keeps (the "changed" signal has updated shown_area). */
+  gtk_editable_set_text (GTK_EDITABLE (self->area_row),
+                         self->shown_area != NULL ? self->shown_area : "");
 }
 
 static void
@@ -595,6 +640,7 @@ hearth_device_page_dispose (GObject *object)
   g_clear_object (&self->bus);
   g_clear_object (&self->history);
   g_clear_object (&self->trust_store);
+  g_clear_pointer (&self->shown_area, g_free);
 
   G_OBJECT_CLASS (hearth_device_page_parent_class)->dispose (object);
 }
@@ -646,7 +692,9 @@ hearth_device_page_class_init (HearthDevicePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HearthDevicePage, generated_box);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicePage, events_group);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicePage, events_list);
+  gtk_widget_class_bind_template_child (widget_class, HearthDevicePage, area_row);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicePage, last_heard_row);
+  gtk_widget_class_bind_template_callback (widget_class, hearth_device_page_on_area_apply);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicePage, heartbeat_row);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicePage, resubscribes_row);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicePage, address_row);
@@ -739,4 +787,17 @@ hearth_device_page_get_n_unsupported_rows (HearthDevicePage *self)
   g_return_val_if_fail (HEARTH_IS_DEVICE_PAGE (self), 0);
 
   return self->n_unsupported_rows;
+}
+
+/**
+ * hearth_device_page_get_area_row:
+ *
+ * Returns: (transfer none): the entry for the device's area (visible for a paired device)
+ */
+AdwEntryRow *
+hearth_device_page_get_area_row (HearthDevicePage *self)
+{
+  g_return_val_if_fail (HEARTH_IS_DEVICE_PAGE (self), NULL);
+
+  return self->area_row;
 }

@@ -29,5 +29,6 @@ HearthPropertyRow *hearth_device_page_get_property_row (HearthDevicePage *self,
 GtkWidget *hearth_device_page_get_action_form (HearthDevicePage *self, const char *action_name);
 guint hearth_device_page_get_n_log_rows (HearthDevicePage *self);
 guint hearth_device_page_get_n_unsupported_rows (HearthDevicePage *self);
+AdwEntryRow *hearth_device_page_get_area_row (HearthDevicePage *self);
 
 G_END_DECLS

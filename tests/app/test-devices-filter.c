@@ -6,8 +6,9 @@
  * hearth_trust_store_set_area(), listed by the hub's registry as HearthDevices whose "area"
  * follows the pins. The drop-down lists the areas in use, sorted, between "All areas" and "No
  * area", and follows changes; the filter combines with the search (which also matches the area)
- * and with the state filter; the user's choice survives a change of the list. Renders
- * devices-area-filter.png into this directory. */
+ * and with the state filter; the user's choice survives a change of the list. The device
+ * page's Area row sets the area through the trust store. Renders devices-area-filter.png and
+ * device-page-area.png into this directory. */
 
 #include "app-test-util.h"
 #include "hearth-devices-page.h"
@@ -274,6 +275,100 @@ test_area_filter (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (hearth_devices_page_get_n_shown (fixture->page), ==, 0);
 }
 
+static void
+count_toast (HearthDevicePage *page, AdwToast *toast, GPtrArray *titles)
+{
+  g_ptr_array_add (titles, g_strdup (adw_toast_get_title (toast)));
+}
+
+static char *
+pinned_area (Fixture *fixture, const char *device_id)
+{
+  g_autoptr (HearthTrustPin) pin = hearth_trust_store_get_pin (fixture->trust_store, device_id);
+
+  g_assert_nonnull (pin);
+  return g_strdup (pin->area);
+}
+
+/* The device page's Area row: shows the pin's area, applies on Enter and on leaving the entry
+ * through the trust store, says why in a toast when the store refuses, and is hidden for a
+ * device that is not paired. */
+static void
+test_device_page_area (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GPtrArray) toasts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *too_long = g_strnfill (HEARTH_TRUST_AREA_MAX_BYTES + 1, 'x');
+  g_autoptr (GError) error = NULL;
+  HearthDevicesPage *page = fixture->page;
+  HearthDevicePage *device_page;
+  AdwEntryRow *row;
+  GtkWidget *other;
+
+  hearth_devices_page_open_device (page, registry_device (fixture, "lamp-1"));
+  app_test_settle ();
+  device_page = hearth_devices_page_get_device_page (page);
+  g_assert_nonnull (device_page);
+  g_signal_connect (device_page, "add-toast", G_CALLBACK (count_toast), toasts);
+  row = hearth_device_page_get_area_row (device_page);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (row)));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "Kitchen");
+
+  /* Enter applies, trimmed; the tile's device follows through the registry. */
+  gtk_editable_set_text (GTK_EDITABLE (row), "  Garage ");
+  g_signal_emit_by_name (row, "entry-activated");
+  assert_strings (pinned_area (fixture, "lamp-1"), "Garage");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "Garage");
+  g_assert_cmpstr (hearth_device_get_area (registry_device (fixture, "lamp-1")), ==, "Garage");
+  app_test_settle ();
+  {
+    g_autoptr (GdkTexture) texture = app_test_render (fixture->window);
+
+    app_test_save (texture, "device-page-area.png");
+  }
+
+  /* Leaving the entry applies too. */
+  gtk_widget_grab_focus (GTK_WIDGET (row));
+  app_test_settle ();
+  gtk_editable_set_text (GTK_EDITABLE (row), "Office");
+  other = GTK_WIDGET (hearth_devices_page_get_search_entry (page));
+  hearth_devices_page_go_back (page);
+  app_test_settle ();
+  gtk_widget_grab_focus (other);
+  app_test_settle ();
+  assert_strings (pinned_area (fixture, "lamp-1"), "Office");
+  g_assert_cmpuint (toasts->len, ==, 0);
+
+  /* A refusal shows the store's reason and puts the stored area back. */
+  hearth_devices_page_open_device (page, registry_device (fixture, "lamp-1"));
+  app_test_settle ();
+  device_page = hearth_devices_page_get_device_page (page);
+  g_signal_connect (device_page, "add-toast", G_CALLBACK (count_toast), toasts);
+  row = hearth_device_page_get_area_row (device_page);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "Office");
+  gtk_editable_set_text (GTK_EDITABLE (row), too_long);
+  g_signal_emit_by_name (row, "entry-activated");
+  g_assert_cmpuint (toasts->len, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (toasts, 0), "64 bytes"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "Office");
+  assert_strings (pinned_area (fixture, "lamp-1"), "Office");
+
+  /* An empty entry clears the area. */
+  gtk_editable_set_text (GTK_EDITABLE (row), "");
+  g_signal_emit_by_name (row, "entry-activated");
+  assert_strings (pinned_area (fixture, "lamp-1"), NULL);
+  g_assert_null (hearth_device_get_area (registry_device (fixture, "lamp-1")));
+
+  /* A change made elsewhere (hearthctl) shows in the entry. */
+  set_area (fixture, "lamp-1", "Cellar");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "Cellar");
+
+  /* Forgotten, the device has no pin and so no area row. */
+  g_assert_true (hearth_trust_store_forget (fixture->trust_store, "lamp-1", &error));
+  g_assert_no_error (error);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (row)));
+  g_assert_cmpuint (toasts->len, ==, 1);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -284,5 +379,7 @@ main (int argc, char *argv[])
               test_registry_mirrors_area, fixture_tear_down);
   g_test_add ("/app/devices-filter/area", Fixture, NULL, fixture_set_up, test_area_filter,
               fixture_tear_down);
+  g_test_add ("/app/devices-filter/device-page-area", Fixture, NULL, fixture_set_up,
+              test_device_page_area, fixture_tear_down);
   return g_test_run ();
 }
