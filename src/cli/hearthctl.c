@@ -355,14 +355,20 @@ command_devices (Context *ctx)
                   "address with “hearthctl add-address HOST:PORT”.\n"));
       return EXIT_OK;
     }
-  g_print ("%-24s %-20s %-24s %s\n", _ ("ID"), _ ("STATE"), _ ("ADDRESS"), _ ("NAME"));
+  g_print ("%-24s %-20s %-24s %-16s %s\n", _ ("ID"), _ ("STATE"), _ ("ADDRESS"), _ ("AREA"),
+           _ ("NAME"));
   for (guint i = 0; i < json_array_get_length (devices); i++)
     {
       JsonObject *device = json_array_get_object_element (devices, i);
 
-      g_print ("%-24s %-20s %-24s %s\n", member_string (device, "id"),
+      const char *area = member_string (device, "area") ? member_string (device, "area") : "-";
+      /* printf pads bytes; an area is people's text ("Küche"), so pad it by characters. */
+      glong area_padding = MAX (0, 16 - g_utf8_strlen (area, -1));
+
+      g_print ("%-24s %-20s %-24s %s%*s %s\n", member_string (device, "id"),
                member_string (device, "state"),
-               member_string (device, "address") ? member_string (device, "address") : "-",
+               member_string (device, "address") ? member_string (device, "address") : "-", area,
+               (int)area_padding, "",
                member_string (device, "name") ? member_string (device, "name") : "");
     }
   return EXIT_OK;
@@ -416,6 +422,8 @@ command_show (Context *ctx, const char *device_id)
   g_print (_ ("Device:       %s\n"), member_string (device, "id"));
   g_print (_ ("Name:         %s\n"),
            member_string (device, "name") ? member_string (device, "name") : "-");
+  g_print (_ ("Area:         %s\n"),
+           member_string (device, "area") ? member_string (device, "area") : "-");
   g_print (_ ("State:        %s\n"), member_string (device, "state"));
   if (member_string (device, "problem") != NULL)
     g_print (_ ("Problem:      %s\n"), member_string (device, "problem"));
@@ -895,6 +903,37 @@ command_rotate_key (Context *ctx)
   return EXIT_OK;
 }
 
+/* Puts a paired device in an area, or takes it out of its area when @area is NULL. The area is
+ * the user's, kept with the pin on the hub. */
+static int
+command_area (Context *ctx, const char *device_id, const char *area)
+{
+  g_autofree char *escaped = escape_segment (device_id);
+  g_autofree char *path = g_strconcat ("/v1/devices/", escaped, "/area", NULL);
+  g_autoptr (JsonNode) body = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autoptr (JsonNode) answer = NULL;
+  const char *stored;
+  int result;
+
+  if (area != NULL)
+    json_object_set_string_member (json_node_get_object (body), "area", area);
+  else
+    json_object_set_null_member (json_node_get_object (body), "area");
+  if ((result = request (ctx, "PUT", path, body, &answer)) != EXIT_OK)
+    return result;
+  if (ctx->json)
+    {
+      print_json (answer);
+      return EXIT_OK;
+    }
+  stored = member_string (json_node_get_object (answer), "area");
+  if (stored != NULL)
+    g_print (_ ("%s is in the area “%s”\n"), device_id, stored);
+  else
+    g_print (_ ("%s is in no area\n"), device_id);
+  return EXIT_OK;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 
 static int
@@ -963,6 +1002,11 @@ run_command (Context *ctx, int argc, char **argv)
       return usage_error (_ ("usage: hearthctl trust list|approve ID|reject ID|block ID|"
                              "unblock ID|forget ID"));
     }
+  if (strcmp (command, "area") == 0)
+    {
+      NEED (1, 2, "area ID [AREA]");
+      return command_area (ctx, argv[2], argc > 3 ? argv[3] : NULL);
+    }
   if (strcmp (command, "add-address") == 0)
     {
       NEED (1, 1, "add-address HOST:PORT");
@@ -1028,6 +1072,7 @@ main (int argc, char *argv[])
                   "  events [--follow]          recent events; --follow streams new ones\n"
                   "  trust list                 pinned keys, key changes waiting, blocks\n"
                   "  trust approve|reject|block|unblock|forget ID\n"
+                  "  area ID [AREA]             put a paired device in an area (no AREA: none)\n"
                   "  add-address HOST:PORT      add a device that discovery does not find\n"
                   "  adopt ID FINGERPRINT       pin a device by the fingerprint it shows "
                   "(--wait)\n"

@@ -313,6 +313,8 @@ add_device (HearthControlServer *self, JsonBuilder *builder, HearthDevice *devic
   json_builder_begin_object (builder);
   add_string_or_null (builder, "id", device_id);
   add_string_or_null (builder, "name", hearth_device_get_name (device));
+  /* The user's area, kept with the pin on the hub; null when none (or not paired). */
+  add_string_or_null (builder, "area", pin != NULL ? pin->area : NULL);
   add_string_or_null (builder, "state",
                       hearth_device_state_to_string (hearth_device_get_state (device)));
   add_string_or_null (builder, "address", address);
@@ -819,6 +821,39 @@ handle_device (HearthControlServer *self, SoupServerMessage *msg, const char *me
           add_string_or_null (builder, "id", device_id);
           json_builder_end_object (builder);
         }
+      respond_builder (msg, 200, builder);
+      return;
+    }
+
+  if (n_segments == 4 && strcmp (kind, "area") == 0 && strcmp (method, "PUT") == 0)
+    {
+      g_autoptr (JsonNode) root = NULL;
+      JsonObject *body = read_body_object (msg, &root);
+      JsonNode *area_node;
+      const char *area = NULL;
+      gboolean failed = FALSE;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+      if (body == NULL)
+        return;
+      /* {"area": "Kitchen"} sets it; {"area": null} or no member clears it. */
+      area_node = json_object_get_member (body, "area");
+      if (area_node != NULL && !JSON_NODE_HOLDS_NULL (area_node))
+        {
+          area = get_string_member (msg, body, "area", FALSE, &failed);
+          if (failed)
+            return;
+        }
+      if ((device = lookup_device (self, msg, device_id)) == NULL)
+        return;
+      if (!hearth_trust_store_set_area (hearth_hub_get_trust_store (self->hub), device_id, area,
+                                        &error))
+        {
+          respond_gerror (msg, error);
+          return;
+        }
+      add_device (self, builder, device, FALSE);
       respond_builder (msg, 200, builder);
       return;
     }

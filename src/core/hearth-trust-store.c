@@ -1606,7 +1606,8 @@ hearth_trust_store_unblock (HearthTrustStore *self, const char *device_id, const
  * dropped; what is left must be UTF-8 of at most %HEARTH_TRUST_AREA_MAX_BYTES bytes without
  * control characters.
  *
- * Returns: %TRUE when the area is stored (also when it was already the device's area)
+ * Returns: %TRUE when the area is stored (also when it was already the device's area);
+ *   %HEARTH_ERROR_NOT_TRUSTED for a device that is not pinned
  */
 gboolean
 hearth_trust_store_set_area (HearthTrustStore *self, const char *device_id, const char *area,
@@ -1653,7 +1654,7 @@ hearth_trust_store_set_area (HearthTrustStore *self, const char *device_id, cons
   pin = g_hash_table_lookup (self->state->pins, device_id);
   if (pin == NULL)
     {
-      g_set_error (error, HEARTH_ERROR, HEARTH_ERROR_INVALID_ARGUMENT,
+      g_set_error (error, HEARTH_ERROR, HEARTH_ERROR_NOT_TRUSTED,
                    "Device “%s” is not paired; only a paired device can be put in an area",
                    device_id);
       return FALSE;

@@ -608,7 +608,7 @@ test_area_refused (Fixture *fixture, gconstpointer user_data)
 
   /* Only a paired device has an area. */
   g_assert_false (hearth_trust_store_set_area (fixture->store, "dev-a", "Kitchen", &error));
-  g_assert_error (error, HEARTH_ERROR, HEARTH_ERROR_INVALID_ARGUMENT);
+  g_assert_error (error, HEARTH_ERROR, HEARTH_ERROR_NOT_TRUSTED);
   g_assert_nonnull (strstr (error->message, "not paired"));
   g_clear_error (&error);
   g_assert_false (g_file_test (fixture->path, G_FILE_TEST_EXISTS));
