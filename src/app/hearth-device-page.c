@@ -719,7 +719,7 @@ hearth_device_page_init (HearthDevicePage *self)
  * @proxy: (nullable): its proxy, when the hub talks to it
  * @bus: (nullable): where property changes and events arrive
  * @history: (nullable): for the plots and the start of the event log
- * @trust_store: (nullable): for the pinned key fingerprint
+ * @trust_store: (nullable): for the pinned key fingerprint and the Area row
  */
 GtkWidget *
 hearth_device_page_new (HearthDevice *device, HearthDeviceProxy *proxy, HearthEventBus *bus,

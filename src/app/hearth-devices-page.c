@@ -335,6 +335,31 @@ hearth_devices_page_refresh_areas (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The area drop-down's button shows the chosen area ellipsized: an area may be 64 bytes long,
+ * and the filter bar must still fit an 800 px panel. */
+static void
+hearth_devices_page_setup_area_label (GtkSignalListItemFactory *factory, GtkListItem *item,
+                                      gpointer user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 14);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+hearth_devices_page_bind_area_label (GtkSignalListItemFactory *factory, GtkListItem *item,
+                                     gpointer user_data)
+{
+  GtkStringObject *entry = gtk_list_item_get_item (item);
+  const char *text = gtk_string_object_get_string (entry);
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), text);
+  gtk_widget_set_tooltip_text (gtk_list_item_get_child (item), text);
+}
+
 static void
 hearth_devices_page_queue_refresh_areas (HearthDevicesPage *self)
 {
@@ -778,6 +803,19 @@ hearth_devices_page_init (HearthDevicesPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->area_filter_any = TRUE;
+  {
+    GtkListItemFactory *popup_factory = gtk_drop_down_get_factory (self->area_filter);
+    g_autoptr (GtkListItemFactory) button_factory = gtk_signal_list_item_factory_new ();
+
+    /* The popup keeps GTK's rows (whole names, a check mark on the chosen one). */
+    if (popup_factory != NULL)
+      gtk_drop_down_set_list_factory (self->area_filter, popup_factory);
+    g_signal_connect (button_factory, "setup", G_CALLBACK (hearth_devices_page_setup_area_label),
+                      NULL);
+    g_signal_connect (button_factory, "bind", G_CALLBACK (hearth_devices_page_bind_area_label),
+                      NULL);
+    gtk_drop_down_set_factory (self->area_filter, button_factory);
+  }
   self->known_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->device_filter = gtk_custom_filter_new (hearth_devices_page_device_matches, self, NULL);
   self->filtered_devices

@@ -273,6 +273,32 @@ test_area_filter (Fixture *fixture, gconstpointer user_data)
   set_area (fixture, "thermo-1", "Kitchen");
   app_test_settle ();
   g_assert_cmpuint (hearth_devices_page_get_n_shown (fixture->page), ==, 0);
+
+  /* The longest area, chosen, still lets the page fit the smallest panel. */
+  {
+    g_autofree char *longest = g_strnfill (HEARTH_TRUST_AREA_MAX_BYTES, 'W');
+    /* thermo-1 was the only device in the Kitchen. */
+    g_autofree char *expected
+        = g_strdup_printf ("All areas|Attic|Bedroom|Hallway|%s|No area", longest);
+    int minimum = 0;
+
+    set_area (fixture, "thermo-1", longest);
+    app_test_settle ();
+    assert_strings (area_entries (fixture), expected);
+    g_assert_cmpstr (
+        gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (area_filter)), 4), ==,
+        longest);
+    select_area (fixture, 4);
+    assert_strings (shown_ids (fixture), "thermo-1");
+    gtk_widget_measure (GTK_WIDGET (fixture->page), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL,
+                        NULL, NULL);
+    g_assert_cmpint (minimum, <=, PANEL_WIDTH);
+    {
+      g_autoptr (GdkTexture) texture = app_test_render (fixture->window);
+
+      app_test_save (texture, "devices-area-filter-long.png");
+    }
+  }
 }
 
 static void
