@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <gio/gunixsocketaddress.h>
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -290,7 +291,7 @@ command_status (Context *ctx)
   devices = json_object_get_object_member (status, "devices");
   discovery = json_object_get_object_member (status, "discovery");
   fingerprint = display_fingerprint (member_string (status, "fingerprint"));
-  g_print (_ ("Hub:                 running (pid %" G_GINT64_FORMAT ", version %s)\n"),
+  g_print (_ ("Hub:                 running (pid %" PRId64 ", version %s)\n"),
            json_object_get_int_member (status, "pid"), member_string (status, "version"));
   g_print (_ ("Hub key fingerprint: %s\n"), fingerprint);
   if (member_string (status, "previous_fingerprint") != NULL)
@@ -300,22 +301,21 @@ command_status (Context *ctx)
 
       g_print (_ ("Previous key:        %s (rotation under way)\n"), previous);
     }
-  g_print (_ ("Event server port:   %" G_GINT64_FORMAT "\n"),
+  g_print (_ ("Event server port:   %" PRId64 "\n"),
            json_object_get_int_member (status, "event_port"));
   g_print (_ ("Control socket:      %s\n"), member_string (status, "control_socket"));
   g_print (_ ("Data directory:      %s\n"), member_string (status, "data_dir"));
   g_print (
-      _ ("Devices:             %" G_GINT64_FORMAT " (%" G_GINT64_FORMAT " online, %" G_GINT64_FORMAT
-         " offline, %" G_GINT64_FORMAT " new, %" G_GINT64_FORMAT
-         " certificate changed, %" G_GINT64_FORMAT " blocked, %" G_GINT64_FORMAT " unusable)\n"),
+      _ ("Devices:             %" PRId64 " (%" PRId64 " online, %" PRId64 " offline, %" PRId64
+         " new, %" PRId64 " certificate changed, %" PRId64 " blocked, %" PRId64 " unusable)\n"),
       json_object_get_int_member (devices, "total"), json_object_get_int_member (devices, "online"),
       json_object_get_int_member (devices, "offline"), json_object_get_int_member (devices, "new"),
       json_object_get_int_member_with_default (devices, "certificate-changed", 0),
       json_object_get_int_member (devices, "blocked"),
       json_object_get_int_member (devices, "unusable"));
-  g_print (_ ("Pending key changes: %" G_GINT64_FORMAT "\n"),
+  g_print (_ ("Pending key changes: %" PRId64 "\n"),
            json_object_get_int_member (status, "pending_trust"));
-  g_print (_ ("Events accepted:     %" G_GINT64_FORMAT "\n"),
+  g_print (_ ("Events accepted:     %" PRId64 "\n"),
            json_object_get_int_member (status, "events_accepted"));
   if (json_object_get_boolean_member (discovery, "running"))
     g_print (_ ("Discovery:           running\n"));
@@ -443,7 +443,7 @@ command_show (Context *ctx, const char *device_id)
   if (member_string (device, "firmware") != NULL)
     g_print (_ ("Firmware:     %s\n"), member_string (device, "firmware"));
   g_print (_ ("Last heard:   %s\n"), last_heard);
-  g_print (_ ("Heartbeat:    %" G_GINT64_FORMAT " s; resubscribed %" G_GINT64_FORMAT " times\n"),
+  g_print (_ ("Heartbeat:    %" PRId64 " s; resubscribed %" PRId64 " times\n"),
            json_object_get_int_member (device, "heartbeat_s"),
            json_object_get_int_member (device, "resubscribes"));
 
@@ -706,7 +706,7 @@ command_trust_list (Context *ctx)
       g_autofree char *old_fp = display_fingerprint (member_string (change, "old_fingerprint"));
       g_autofree char *new_fp = display_fingerprint (member_string (change, "new_fingerprint"));
 
-      g_print (_ ("  %s%s (from %s, seen %" G_GINT64_FORMAT " times)\n"
+      g_print (_ ("  %s%s (from %s, seen %" PRId64 " times)\n"
                   "    pinned key: %s\n"
                   "    new key:    %s\n"),
                member_string (change, "id"),
