@@ -54,7 +54,7 @@ struct _HearthDevicePage
   GtkLabel *name_label;
   GtkLabel *model_label;
   GtkLabel *state_label;
-  AdwStatusPage *no_description_page;
+  GtkWidget *no_description_page;
   GtkBox *generated_box;
   AdwPreferencesGroup *events_group;
   GtkListBox *events_list;
