@@ -73,7 +73,7 @@ format_time (gint64 time_us)
 /* A value as a person reads it: text without quotes, switches as on and off, anything else as
  * compact JSON, cut to SUMMARY_MAX_CHARS. */
 static char *
-format_value (const char *data_json)
+format_value (const char *data_json, const HearthSchema *schema)
 {
   g_autoptr (JsonNode) node = NULL;
   g_autofree char *text = NULL;
@@ -86,7 +86,21 @@ format_value (const char *data_json)
   if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
     text = g_strdup (json_node_get_string (node));
   else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
-    text = g_strdup (json_node_get_boolean (node) ? _ ("on") : _ ("off"));
+    {
+      /* A switch is on or off; a read-out such as "Locked" or "Motion" reads as yes or no. */
+      if (schema != NULL && schema->read_only)
+        text = g_strdup (json_node_get_boolean (node) ? _ ("yes") : _ ("no"));
+      else
+        text = g_strdup (json_node_get_boolean (node) ? _ ("on") : _ ("off"));
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && schema != NULL && schema->unit != NULL
+           && schema->unit[0] != '\0')
+    {
+      g_autofree char *number = json_to_string (node, FALSE);
+
+      /* Translators: a value and its unit, e.g. "80 %" or "21.5 °C" */
+      text = g_strdup_printf (_ ("%s %s"), number, schema->unit);
+    }
   else
     text = json_to_string (node, FALSE);
 
@@ -99,22 +113,36 @@ format_value (const char *data_json)
   return g_steal_pointer (&text);
 }
 
+/* With the device's description, properties and events are named by their titles and values
+ * carry their units ("Brightness changed to 80 %"); without it (a device not described yet, or
+ * history of a device since removed) by the names the device sent. */
 static char *
-make_summary (const char *kind, const char *name, const char *data_json)
+make_summary (const char *kind, const char *name, const char *data_json,
+              HearthDescription *description)
 {
-  g_autofree char *value = format_value (data_json);
-
   if (g_strcmp0 (kind, "property") == 0)
     {
-      /* Translators: a property got a new value, e.g. "brightness changed to 80" */
-      return g_strdup_printf (_ ("%s changed to %s"), name, value != NULL ? value : "—");
+      const HearthSchema *schema = description != NULL && name != NULL
+                                       ? hearth_description_lookup_property (description, name)
+                                       : NULL;
+      g_autofree char *value = format_value (data_json, schema);
+      const char *title = schema != NULL && schema->title != NULL ? schema->title : name;
+
+      /* Translators: a property got a new value, e.g. "Brightness changed to 80 %" */
+      return g_strdup_printf (_ ("%s changed to %s"), title, value != NULL ? value : "—");
     }
   if (g_strcmp0 (kind, "event") == 0)
     {
+      const HearthEventInfo *info = description != NULL && name != NULL
+                                        ? hearth_description_lookup_event (description, name)
+                                        : NULL;
+      g_autofree char *value = format_value (data_json, NULL);
+      const char *title = info != NULL && info->title != NULL ? info->title : name;
+
       if (value == NULL)
-        return g_strdup (name);
-      /* Translators: a device event and its data, e.g. "key-down: {"key":60}" */
-      return g_strdup_printf (_ ("%s: %s"), name, value);
+        return g_strdup (title);
+      /* Translators: a device event and its data, e.g. "Key down: {"key":60}" */
+      return g_strdup_printf (_ ("%s: %s"), title, value);
     }
   if (g_strcmp0 (kind, "online") == 0)
     return g_strdup (_ ("Came online"));
@@ -262,7 +290,7 @@ hearth_event_item_new (gint64 time_us, gint64 history_id, const char *device_id,
   self->name = g_strdup (name != NULL ? name : "");
   self->data = data;
   self->time_text = format_time (time_us);
-  self->summary = make_summary (self->kind, self->name, self->data);
+  self->summary = make_summary (self->kind, self->name, self->data, NULL);
   return self;
 }
 
@@ -455,4 +483,23 @@ hearth_event_item_get_device_title (HearthEventItem *self)
 {
   g_return_val_if_fail (HEARTH_IS_EVENT_ITEM (self), NULL);
   return self->device_name != NULL ? self->device_name : self->device_id;
+}
+
+/**
+ * hearth_event_item_set_description:
+ * @description: (nullable): the device's description, for titles and units in the summary
+ */
+void
+hearth_event_item_set_description (HearthEventItem *self, HearthDescription *description)
+{
+  g_autofree char *summary = NULL;
+
+  g_return_if_fail (HEARTH_IS_EVENT_ITEM (self));
+
+  summary = make_summary (self->kind, self->name, self->data, description);
+  if (g_strcmp0 (summary, self->summary) == 0)
+    return;
+  g_free (self->summary);
+  self->summary = g_steal_pointer (&summary);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUMMARY]);
 }

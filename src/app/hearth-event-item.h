@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "hearth-description.h"
 #include "hearth-event.h"
 #include "hearth-history.h"
 
@@ -26,6 +27,7 @@ const char *hearth_event_item_get_icon_name (HearthEventItem *self);
 const char *hearth_event_item_get_type_text (HearthEventItem *self);
 const char *hearth_event_item_get_device_name (HearthEventItem *self);
 void hearth_event_item_set_device_name (HearthEventItem *self, const char *device_name);
+void hearth_event_item_set_description (HearthEventItem *self, HearthDescription *description);
 const char *hearth_event_item_get_device_title (HearthEventItem *self);
 
 G_END_DECLS

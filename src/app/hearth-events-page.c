@@ -155,6 +155,19 @@ hearth_events_page_lookup_device_name (HearthEventsPage *self, const char *devic
   return name != NULL && name[0] != '\0' ? name : NULL;
 }
 
+/* The device's description as the registry knows it, or NULL: rows use it for the titles and
+ * units of properties and events. */
+static HearthDescription *
+hearth_events_page_lookup_description (HearthEventsPage *self, const char *device_id)
+{
+  HearthDevice *device;
+
+  if (self->registry == NULL || device_id == NULL || device_id[0] == '\0')
+    return NULL;
+  device = hearth_device_registry_lookup (self->registry, device_id);
+  return device != NULL ? hearth_device_get_description (device) : NULL;
+}
+
 static HearthEventItem *
 hearth_events_page_make_history_item (HearthEventsPage *self, const HearthHistoryEvent *row)
 {
@@ -162,6 +175,8 @@ hearth_events_page_make_history_item (HearthEventsPage *self, const HearthHistor
 
   hearth_event_item_set_device_name (item,
                                      hearth_events_page_lookup_device_name (self, row->device_id));
+  hearth_event_item_set_description (item,
+                                     hearth_events_page_lookup_description (self, row->device_id));
   return item;
 }
 
@@ -272,6 +287,7 @@ hearth_events_page_on_event (HearthEventBus *event_bus, HearthEvent *event, gpoi
 
   item = hearth_event_item_new_from_event (event);
   hearth_event_item_set_device_name (item, hearth_events_page_lookup_device_name (self, device_id));
+  hearth_event_item_set_description (item, hearth_events_page_lookup_description (self, device_id));
   adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
   was_at_top = gtk_adjustment_get_value (adjustment) <= gtk_adjustment_get_lower (adjustment);
   g_list_store_insert (self->items, 0, item);
@@ -625,7 +641,10 @@ hearth_events_page_on_device_name (HearthDevice *device, GParamSpec *pspec, gpoi
       g_autoptr (HearthEventItem) item = g_list_model_get_item (G_LIST_MODEL (self->items), i);
 
       if (g_strcmp0 (hearth_event_item_get_device_id (item), device_id) == 0)
-        hearth_event_item_set_device_name (item, name);
+        {
+          hearth_event_item_set_device_name (item, name);
+          hearth_event_item_set_description (item, hearth_device_get_description (device));
+        }
     }
   /* The drop-down binds its entries once; telling it the entry changed binds it again. */
   for (guint i = 1; i < n_names; i++)
@@ -644,6 +663,9 @@ hearth_events_page_on_devices_changed (GListModel *devices, guint position, guin
       g_autoptr (HearthDevice) device = g_list_model_get_item (devices, i);
 
       g_signal_connect_object (device, "notify::name",
+                               G_CALLBACK (hearth_events_page_on_device_name), self, 0);
+      /* Titles and units arrive with the description, often after the first events. */
+      g_signal_connect_object (device, "notify::description",
                                G_CALLBACK (hearth_events_page_on_device_name), self, 0);
     }
 }

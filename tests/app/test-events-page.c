@@ -504,6 +504,65 @@ test_screenshot (EventsFixture *fixture, gconstpointer user_data)
   app_test_save (texture, "events.png");
 }
 
+static HearthDescription *
+load_golden_description (const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("HEARTH_SOURCE_DIR"), "tests", "data",
+                                            "protocol", "descriptions", name, NULL);
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  HearthDescription *description;
+
+  g_assert_true (g_file_get_contents (path, &data, &length, &error));
+  description = hearth_description_parse (data, length, &error);
+  g_assert_no_error (error);
+  return description;
+}
+
+static HearthEventItem *
+make_history_item (const char *kind, const char *name, const char *data_json)
+{
+  HearthHistoryEvent row = { .id = 1,
+                             .time_us = g_get_real_time (),
+                             .device_id = (char *)"device-1",
+                             .kind = (char *)kind,
+                             .name = (char *)name,
+                             .data = (char *)data_json };
+
+  return hearth_event_item_new_from_history (&row);
+}
+
+/* With the device's description, rows say what a person reads on the device page: titles,
+ * units, yes/no for read-outs; without it, the names the device sent. */
+static void
+test_titles_and_units (void)
+{
+  g_autoptr (HearthDescription) light = load_golden_description ("light.json");
+  g_autoptr (HearthDescription) motion = load_golden_description ("motion.json");
+  g_autoptr (HearthEventItem) brightness = make_history_item ("property", "brightness", "80");
+  g_autoptr (HearthEventItem) power = make_history_item ("property", "on", "true");
+  g_autoptr (HearthEventItem) seen = make_history_item ("property", "motion", "true");
+  g_autoptr (HearthEventItem) detected = make_history_item ("event", "motion", "{\"strength\":40}");
+  g_autoptr (HearthEventItem) unknown = make_history_item ("property", "mystery", "1");
+
+  g_assert_cmpstr (hearth_event_item_get_summary (brightness), ==, "brightness changed to 80");
+  hearth_event_item_set_description (brightness, light);
+  g_assert_cmpstr (hearth_event_item_get_summary (brightness), ==, "Brightness changed to 80 %");
+  hearth_event_item_set_description (power, light);
+  g_assert_cmpstr (hearth_event_item_get_summary (power), ==, "Power changed to on");
+  hearth_event_item_set_description (seen, motion);
+  g_assert_cmpstr (hearth_event_item_get_summary (seen), ==, "Motion changed to yes");
+  hearth_event_item_set_description (detected, motion);
+  g_assert_cmpstr (hearth_event_item_get_summary (detected), ==,
+                   "Motion detected: {\"strength\":40}");
+  hearth_event_item_set_description (unknown, light);
+  g_assert_cmpstr (hearth_event_item_get_summary (unknown), ==, "mystery changed to 1");
+  /* Losing the description goes back to the device's names. */
+  hearth_event_item_set_description (brightness, NULL);
+  g_assert_cmpstr (hearth_event_item_get_summary (brightness), ==, "brightness changed to 80");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -515,6 +574,7 @@ main (int argc, char *argv[])
   g_test_add ("/app/events-page/history-paging", EventsFixture, GINT_TO_POINTER (TRUE),
               events_fixture_set_up, test_history_paging, events_fixture_tear_down);
   g_test_add_func ("/app/events-page/device-names", test_device_names);
+  g_test_add_func ("/app/events-page/titles-and-units", test_titles_and_units);
   g_test_add_func ("/app/events-page/history-same-time", test_history_same_time);
   g_test_add ("/app/events-page/screenshot", EventsFixture, GINT_TO_POINTER (FALSE),
               events_fixture_set_up, test_screenshot, events_fixture_tear_down);
