@@ -15,7 +15,31 @@
 #include "hearth-trust-store.h"
 
 /* HearthMdnsBrowser finds `_iotscp._tcp` services (docs/protocol.md §2) through avahi-daemon
- * on the system bus, with avahi-glib driving Avahi from the GLib main loop.
+ * on the system bus.
+ *
+ * Threading. avahi-client talks to the daemon with blocking D-Bus calls (25 s timeout each):
+ * avahi_client_new(), every browser and resolver made or freed. A daemon that is stopped
+ * (SIGSTOP), swapped out or simply slow would therefore freeze whichever main loop drives Avahi,
+ * and the hub with it. So the whole Avahi side (client, browser, resolvers, the table of
+ * services, the retry timers) lives on a thread of its own, the "Avahi thread", which runs a
+ * private GMainContext driven by avahi-glib. Nothing Avahi owns is touched from any other
+ * thread. What the Avahi thread learns (a resolved report, a removal, a reset, a new state or
+ * error text) is posted as an Event to the main context the browser was started in
+ * (g_main_context_invoke_full(), which dispatches same-priority sources in the order they were
+ * added, so events keep their order); there the signals and property notifications are emitted,
+ * so every HearthMdnsBrowser signal still comes from the caller's main context, as before. A
+ * stalled daemon now only stalls the Avahi thread: sightings from the multicast probe, the
+ * timers and everything else of the hub go on.
+ *
+ * Shutdown. dispose asks the Avahi thread to stop (an atomic flag and a wake-up of its
+ * context) and waits for it at most SHUTDOWN_DEADLINE_MS. The thread then frees the browser,
+ * the resolvers and the client, which are D-Bus calls too. If it finishes in time it is
+ * joined. If it does not (the daemon is stalled and a call is waiting for its 25 s timeout),
+ * dispose gives up waiting, detaches the thread and returns; the thread keeps its own reference
+ * to the shared state, finishes its cleanup when the call times out and exits, and its events
+ * are dropped because the browser is gone. If the process exits first, the thread dies with it.
+ * Either way dispose never blocks for longer than the deadline and never deadlocks: the main
+ * thread holds no lock the Avahi thread needs while it waits.
  *
  * It must outlive avahi-daemon (story 5: the daemon restarts, the hub does not notice beyond a
  * few seconds). The client is made with AVAHI_CLIENT_NO_FAIL, so that a missing daemon is the
@@ -27,16 +51,11 @@
  * failure that is not a disconnection (for example no system bus at all) is retried every
  * RETRY_SECONDS; the multicast probe keeps discovery going meanwhile.
  *
- * avahi_client_new() talks to the system bus with blocking D-Bus calls (25 s timeout each),
- * so a bus that accepts connections but answers slowly or never would freeze the GLib main
- * loop, and with it the hub. Before every avahi_client_new() the browser therefore opens a
- * private connection to the system bus asynchronously and waits (without blocking) for the
- * bus's answer to Hello, at most BUS_PROBE_SECONDS. Only a bus that just answered is handed to
- * Avahi, which makes the blocking calls short; a bus that does not answer is retried every
- * RETRY_SECONDS while the multicast probe keeps discovery going. (This narrows the window to
- * a bus that stalls between its answer and Avahi's calls; it does not close it. Running the
- * Avahi client on a thread of its own would close it, at the price of marshalling every
- * callback.)
+ * Before every avahi_client_new() the Avahi thread opens a private connection to the system
+ * bus asynchronously and waits for the bus's answer to Hello, at most BUS_PROBE_SECONDS. This
+ * no longer protects the main loop (the thread does), but it turns a bus that does not answer
+ * into a clear error within seconds ("The system bus does not answer") instead of a client
+ * that hangs for 25 s, and it keeps the Avahi thread responsive to shutdown in that case.
  *
  * Every service gets a resolver that stays alive while the service exists, because Avahi then
  * reports TXT changes (the pair flag, a new name) as they happen. Everything a service says is
@@ -48,6 +67,7 @@
 
 #define RETRY_SECONDS 5
 #define BUS_PROBE_SECONDS 3
+#define SHUTDOWN_DEADLINE_MS 2000
 #define MAX_SERVICES 1024
 #define NAME_MAX_BYTES 128
 #define PATH_MAX_BYTES 128
@@ -78,20 +98,65 @@ typedef struct
   AvahiIfIndex interface_index;
 } Service;
 
-struct _HearthMdnsBrowser
+/* The state shared by the browser (main thread) and the Avahi thread. Reference counted
+ * (g_atomic_rc_box), because the Avahi thread may outlive the browser (see Shutdown above). */
+typedef struct
 {
-  GObject parent_instance;
+  /* Set before the thread starts, then read-only. */
+  GMainContext *main_context;  /* where events are delivered */
+  GMainContext *avahi_context; /* the Avahi thread's own */
 
-  /* Owned */
+  /* Main thread only: NULL once the browser is disposed, so late events are dropped. */
+  HearthMdnsBrowser *owner;
+
+  /* Shared, atomic. */
+  gint quit_requested;
+  gint n_restarts;
+
+  /* Shared, under lock. */
+  GMutex lock;
+  GCond finished_cond;
+  gboolean finished;
+
+  /* Avahi thread only. */
   AvahiGLibPoll *glib_poll;
   AvahiClient *client;
   AvahiServiceBrowser *browser;
   GHashTable *services; /* "interface/protocol/domain/name" → Service */
-  char *last_error;
-  guint restart_source;
-  guint n_restarts;
+  GSource *restart_source;
   GCancellable *bus_probe; /* the asynchronous check of the system bus under way */
-  guint bus_probe_timeout;
+  GSource *bus_probe_timeout;
+  guint bus_probes_pending; /* probes whose callback has not run yet */
+  HearthMdnsState posted_state;
+  char *posted_error;
+} Worker;
+
+typedef enum
+{
+  EVENT_RESOLVED,
+  EVENT_REMOVED,
+  EVENT_RESET,
+  EVENT_STATE,
+  EVENT_ERROR,
+} EventKind;
+
+/* One thing the Avahi thread tells the main thread. */
+typedef struct
+{
+  Worker *worker; /* a reference */
+  EventKind kind;
+  HearthSightingReport *report; /* EVENT_RESOLVED */
+  char *text;                   /* device id (EVENT_REMOVED) or error text (EVENT_ERROR) */
+  guint number;                 /* interface index (EVENT_REMOVED) or state (EVENT_STATE) */
+} Event;
+
+struct _HearthMdnsBrowser
+{
+  GObject parent_instance;
+
+  Worker *worker; /* NULL until started */
+  GThread *thread;
+  char *last_error;
   HearthMdnsState state;
 };
 
@@ -118,16 +183,7 @@ hearth_mdns_state_get_type (void)
   return type_id;
 }
 
-static void client_callback (AvahiClient *client, AvahiClientState state, void *user_data);
-
-static void
-service_free (Service *service)
-{
-  if (service->resolver != NULL)
-    avahi_service_resolver_free (service->resolver);
-  g_free (service->device_id);
-  g_free (service);
-}
+/* Main thread: the browser's own state, as seen by its users. */
 
 static void
 set_state (HearthMdnsBrowser *self, HearthMdnsState state)
@@ -149,6 +205,146 @@ set_last_error (HearthMdnsBrowser *self, const char *message)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
 }
 
+/* The shared state. */
+
+static void
+worker_clear (gpointer data)
+{
+  Worker *worker = data;
+
+  /* Everything Avahi owns was freed by the Avahi thread before it let go of its reference. */
+  g_assert (worker->client == NULL && worker->glib_poll == NULL);
+  g_clear_pointer (&worker->services, g_hash_table_unref);
+  g_free (worker->posted_error);
+  g_mutex_clear (&worker->lock);
+  g_cond_clear (&worker->finished_cond);
+  g_main_context_unref (worker->avahi_context);
+  g_main_context_unref (worker->main_context);
+}
+
+static Worker *
+worker_ref (Worker *worker)
+{
+  return g_atomic_rc_box_acquire (worker);
+}
+
+static void
+worker_unref (Worker *worker)
+{
+  g_atomic_rc_box_release_full (worker, worker_clear);
+}
+
+static void
+event_free (gpointer data)
+{
+  Event *event = data;
+
+  g_clear_pointer (&event->report, hearth_sighting_report_free);
+  g_free (event->text);
+  worker_unref (event->worker);
+  g_free (event);
+}
+
+/* Main thread: turns one event into the signal or property change it stands for. */
+static gboolean
+deliver_event_cb (gpointer data)
+{
+  Event *event = data;
+  HearthMdnsBrowser *self = event->worker->owner;
+
+  if (self == NULL)
+    return G_SOURCE_REMOVE;
+  switch (event->kind)
+    {
+      case EVENT_RESOLVED:
+        g_signal_emit (self, signals[RESOLVED], 0, event->report);
+        break;
+      case EVENT_REMOVED:
+        g_signal_emit (self, signals[REMOVED], 0, event->text, event->number);
+        break;
+      case EVENT_RESET:
+        g_signal_emit (self, signals[RESET], 0);
+        break;
+      case EVENT_STATE:
+        set_state (self, (HearthMdnsState)event->number);
+        break;
+      case EVENT_ERROR:
+        set_last_error (self, event->text);
+        break;
+      default:
+        g_assert_not_reached ();
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Avahi thread: hands an event to the main context, which owns @report and @text from now. */
+static void
+post_event (Worker *worker, EventKind kind, HearthSightingReport *report, char *text, guint number)
+{
+  Event *event = g_new0 (Event, 1);
+
+  event->worker = worker_ref (worker);
+  event->kind = kind;
+  event->report = report;
+  event->text = text;
+  event->number = number;
+  g_main_context_invoke_full (worker->main_context, G_PRIORITY_DEFAULT, deliver_event_cb, event,
+                              event_free);
+}
+
+/* Avahi thread from here on, up to the GObject part. */
+
+static void client_callback (AvahiClient *client, AvahiClientState state, void *user_data);
+
+static void
+service_free (Service *service)
+{
+  if (service->resolver != NULL)
+    avahi_service_resolver_free (service->resolver);
+  g_free (service->device_id);
+  g_free (service);
+}
+
+static void
+worker_set_state (Worker *worker, HearthMdnsState state)
+{
+  if (worker->posted_state == state)
+    return;
+  worker->posted_state = state;
+  post_event (worker, EVENT_STATE, NULL, NULL, state);
+}
+
+static void
+worker_set_error (Worker *worker, const char *message)
+{
+  if (g_strcmp0 (worker->posted_error, message) == 0)
+    return;
+  g_free (worker->posted_error);
+  worker->posted_error = g_strdup (message);
+  post_event (worker, EVENT_ERROR, NULL, g_strdup (message), 0);
+}
+
+static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+/* Timers of the Avahi thread live on its own context (g_timeout_add() would put them on the
+ * global default context, which is the main thread's). */
+static GSource *
+add_timeout (Worker *worker, guint milliseconds, GSourceFunc callback)
+{
+  GSource *source = milliseconds == 0 ? g_idle_source_new () : g_timeout_source_new (milliseconds);
+
+  g_source_set_callback (source, callback, worker, NULL);
+  g_source_attach (source, worker->avahi_context);
+  return source;
+}
+
 static char *
 service_key (AvahiIfIndex interface, AvahiProtocol protocol, const char *name, const char *domain)
 {
@@ -158,148 +354,148 @@ service_key (AvahiIfIndex interface, AvahiProtocol protocol, const char *name, c
 /* Forgets every service and tells the discovery that nothing learnt from this daemon holds any
  * more. The resolvers and the browser belong to the client and must be freed before it. */
 static void
-drop_services (HearthMdnsBrowser *self)
+drop_services (Worker *worker)
 {
-  gboolean had_services = g_hash_table_size (self->services) > 0;
+  gboolean had_services = g_hash_table_size (worker->services) > 0;
 
-  g_hash_table_remove_all (self->services);
-  g_clear_pointer (&self->browser, avahi_service_browser_free);
+  g_hash_table_remove_all (worker->services);
+  g_clear_pointer (&worker->browser, avahi_service_browser_free);
   if (had_services)
-    g_signal_emit (self, signals[RESET], 0);
+    post_event (worker, EVENT_RESET, NULL, NULL, 0);
 }
 
 static gboolean restart_cb (gpointer user_data);
 
 static void
-make_client (HearthMdnsBrowser *self)
+make_client (Worker *worker)
 {
   int error = 0;
 
-  set_state (self, HEARTH_MDNS_STATE_CONNECTING);
+  worker_set_state (worker, HEARTH_MDNS_STATE_CONNECTING);
   /* avahi_client_new() may call client_callback() before it returns; the callback therefore
-   * uses the client it is given, never self->client. */
-  self->client = avahi_client_new (avahi_glib_poll_get (self->glib_poll), AVAHI_CLIENT_NO_FAIL,
-                                   client_callback, self, &error);
-  if (self->client == NULL)
+   * uses the client it is given, never worker->client. */
+  worker->client = avahi_client_new (avahi_glib_poll_get (worker->glib_poll), AVAHI_CLIENT_NO_FAIL,
+                                     client_callback, worker, &error);
+  if (worker->client == NULL)
     {
       g_autofree char *message = g_strdup_printf (
           "Cannot reach avahi-daemon: %s; retrying every %d s, multicast probe only meanwhile",
           avahi_strerror (error), RETRY_SECONDS);
 
-      set_last_error (self, message);
+      worker_set_error (worker, message);
     }
 }
 
 static void
-end_bus_probe (HearthMdnsBrowser *self)
+end_bus_probe (Worker *worker)
 {
-  g_clear_handle_id (&self->bus_probe_timeout, g_source_remove);
-  if (self->bus_probe != NULL)
-    g_cancellable_cancel (self->bus_probe);
-  g_clear_object (&self->bus_probe);
+  clear_source (&worker->bus_probe_timeout);
+  if (worker->bus_probe != NULL)
+    g_cancellable_cancel (worker->bus_probe);
+  g_clear_object (&worker->bus_probe);
 }
 
 static void
-bus_probe_failed (HearthMdnsBrowser *self, const char *reason)
+bus_probe_failed (Worker *worker, const char *reason)
 {
   g_autofree char *message
       = g_strdup_printf ("The system bus does not answer (%s); retrying every %d s, multicast "
                          "probe only meanwhile",
                          reason, RETRY_SECONDS);
 
-  end_bus_probe (self);
-  set_last_error (self, message);
-  set_state (self, HEARTH_MDNS_STATE_CONNECTING);
-  g_clear_handle_id (&self->restart_source, g_source_remove);
-  self->restart_source = g_timeout_add_seconds (RETRY_SECONDS, restart_cb, self);
+  end_bus_probe (worker);
+  worker_set_error (worker, message);
+  worker_set_state (worker, HEARTH_MDNS_STATE_CONNECTING);
+  clear_source (&worker->restart_source);
+  worker->restart_source = add_timeout (worker, RETRY_SECONDS * 1000, restart_cb);
 }
 
 static void
 bus_probe_connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  HearthMdnsBrowser *self = user_data;
+  Worker *worker = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (GDBusConnection) connection
       = g_dbus_connection_new_for_address_finish (result, &error);
 
-  /* Cancelled: the browser is gone or the probe timed out (reported there). */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  worker->bus_probes_pending--;
+  /* Cancelled: shutting down, or the probe timed out (reported there). */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      || g_atomic_int_get (&worker->quit_requested))
     return;
   if (connection == NULL)
     {
-      bus_probe_failed (self, error->message);
+      bus_probe_failed (worker, error->message);
       return;
     }
-  /* The bus answered Hello just now: Avahi's own blocking calls will be answered too. */
+  /* The bus answered Hello just now: Avahi's own calls will most likely be answered too. */
   g_dbus_connection_close (connection, NULL, NULL, NULL);
-  end_bus_probe (self);
-  make_client (self);
-  if (self->client == NULL)
+  end_bus_probe (worker);
+  make_client (worker);
+  if (worker->client == NULL)
     {
-      g_clear_handle_id (&self->restart_source, g_source_remove);
-      self->restart_source = g_timeout_add_seconds (RETRY_SECONDS, restart_cb, self);
+      clear_source (&worker->restart_source);
+      worker->restart_source = add_timeout (worker, RETRY_SECONDS * 1000, restart_cb);
     }
 }
 
 static gboolean
 bus_probe_timeout_cb (gpointer user_data)
 {
-  HearthMdnsBrowser *self = user_data;
+  Worker *worker = user_data;
   g_autofree char *reason = g_strdup_printf ("no answer within %d s", BUS_PROBE_SECONDS);
 
-  self->bus_probe_timeout = 0;
-  bus_probe_failed (self, reason);
+  bus_probe_failed (worker, reason);
   return G_SOURCE_REMOVE;
 }
 
 /* Checks without blocking that the system bus answers, then makes the Avahi client. */
 static void
-probe_bus_then_make_client (HearthMdnsBrowser *self)
+probe_bus_then_make_client (Worker *worker)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
 
-  end_bus_probe (self);
-  set_state (self, HEARTH_MDNS_STATE_CONNECTING);
+  end_bus_probe (worker);
+  worker_set_state (worker, HEARTH_MDNS_STATE_CONNECTING);
   /* Until the bus answers, this is all there is to say (the interface report shows it). */
-  set_last_error (self, "Connecting to avahi-daemon over the system bus; multicast probe only "
-                        "meanwhile");
+  worker_set_error (worker, "Connecting to avahi-daemon over the system bus; multicast probe only "
+                            "meanwhile");
   if (address == NULL)
     {
-      bus_probe_failed (self, error->message);
+      bus_probe_failed (worker, error->message);
       return;
     }
-  self->bus_probe = g_cancellable_new ();
-  self->bus_probe_timeout = g_timeout_add_seconds (BUS_PROBE_SECONDS, bus_probe_timeout_cb, self);
+  worker->bus_probe = g_cancellable_new ();
+  worker->bus_probe_timeout = add_timeout (worker, BUS_PROBE_SECONDS * 1000, bus_probe_timeout_cb);
+  worker->bus_probes_pending++;
+  /* The callback comes on the thread-default context, which is the Avahi thread's own. */
   g_dbus_connection_new_for_address (address,
                                      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
                                          | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                     NULL, self->bus_probe, bus_probe_connected_cb, self);
+                                     NULL, worker->bus_probe, bus_probe_connected_cb, worker);
 }
 
 static gboolean
 restart_cb (gpointer user_data)
 {
-  HearthMdnsBrowser *self = user_data;
+  Worker *worker = user_data;
 
-  self->restart_source = 0;
-  drop_services (self);
-  g_clear_pointer (&self->client, avahi_client_free);
-  self->n_restarts++;
-  probe_bus_then_make_client (self);
+  clear_source (&worker->restart_source);
+  drop_services (worker);
+  g_clear_pointer (&worker->client, avahi_client_free);
+  g_atomic_int_inc (&worker->n_restarts);
+  probe_bus_then_make_client (worker);
   return G_SOURCE_REMOVE;
 }
 
 static void
-schedule_restart (HearthMdnsBrowser *self, guint delay_ms)
+schedule_restart (Worker *worker, guint delay_ms)
 {
-  if (self->restart_source != 0)
+  if (worker->restart_source != NULL)
     return;
-  set_state (self, HEARTH_MDNS_STATE_CONNECTING);
-  if (delay_ms == 0)
-    self->restart_source = g_idle_add (restart_cb, self);
-  else
-    self->restart_source = g_timeout_add (delay_ms, restart_cb, self);
+  worker_set_state (worker, HEARTH_MDNS_STATE_CONNECTING);
+  worker->restart_source = add_timeout (worker, delay_ms, restart_cb);
 }
 
 /* TXT validation. Values are bounded by DNS (255 bytes per string) and checked again here. */
@@ -420,9 +616,9 @@ resolve_callback (AvahiServiceResolver *resolver, AvahiIfIndex interface, AvahiP
                   const char *host_name, const AvahiAddress *address, uint16_t port,
                   AvahiStringList *txt, AvahiLookupResultFlags flags, void *user_data)
 {
-  HearthMdnsBrowser *self = user_data;
+  Worker *worker = user_data;
   g_autofree char *key = service_key (interface, protocol, name, domain);
-  Service *service = g_hash_table_lookup (self->services, key);
+  Service *service = g_hash_table_lookup (worker->services, key);
   g_autoptr (HearthSightingReport) report = NULL;
   const char *why = NULL;
 
@@ -435,7 +631,7 @@ resolve_callback (AvahiServiceResolver *resolver, AvahiIfIndex interface, AvahiP
           "Resolving “%s” failed: %s", name,
           avahi_strerror (avahi_client_errno (avahi_service_resolver_get_client (resolver))));
 
-      set_last_error (self, message);
+      worker_set_error (worker, message);
       /* A failed resolver reports nothing more; the service is resolved again when the browser
        * announces it again. */
       avahi_service_resolver_free (service->resolver);
@@ -452,22 +648,21 @@ resolve_callback (AvahiServiceResolver *resolver, AvahiIfIndex interface, AvahiP
   if (service->device_id != NULL && strcmp (service->device_id, report->device_id) != 0)
     {
       /* The same instance now claims another id: the old one is gone from here. */
-      g_autofree char *old_id = g_steal_pointer (&service->device_id);
-
-      g_signal_emit (self, signals[REMOVED], 0, old_id, (guint)service->interface_index);
+      post_event (worker, EVENT_REMOVED, NULL, g_steal_pointer (&service->device_id),
+                  (guint)service->interface_index);
     }
   g_free (service->device_id);
   service->device_id = g_strdup (report->device_id);
-  g_signal_emit (self, signals[RESOLVED], 0, report);
+  post_event (worker, EVENT_RESOLVED, g_steal_pointer (&report), NULL, 0);
 }
 
 static gboolean
-device_still_on_interface (HearthMdnsBrowser *self, const char *device_id, AvahiIfIndex interface)
+device_still_on_interface (Worker *worker, const char *device_id, AvahiIfIndex interface)
 {
   GHashTableIter iter;
   gpointer value;
 
-  g_hash_table_iter_init (&iter, self->services);
+  g_hash_table_iter_init (&iter, worker->services);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       Service *service = value;
@@ -483,7 +678,7 @@ browse_callback (AvahiServiceBrowser *browser, AvahiIfIndex interface, AvahiProt
                  AvahiBrowserEvent event, const char *name, const char *type, const char *domain,
                  AvahiLookupResultFlags flags, void *user_data)
 {
-  HearthMdnsBrowser *self = user_data;
+  Worker *worker = user_data;
   g_autofree char *key = NULL;
 
   switch (event)
@@ -493,42 +688,44 @@ browse_callback (AvahiServiceBrowser *browser, AvahiIfIndex interface, AvahiProt
           Service *service;
 
           key = service_key (interface, protocol, name, domain);
-          service = g_hash_table_lookup (self->services, key);
+          service = g_hash_table_lookup (worker->services, key);
           if (service != NULL && service->resolver != NULL)
             return;
-          if (service == NULL && g_hash_table_size (self->services) >= MAX_SERVICES)
+          if (service == NULL && g_hash_table_size (worker->services) >= MAX_SERVICES)
             {
-              set_last_error (self, "Too many _iotscp._tcp services; ignoring the rest");
+              worker_set_error (worker, "Too many _iotscp._tcp services; ignoring the rest");
               return;
             }
           if (service == NULL)
             {
               service = g_new0 (Service, 1);
               service->interface_index = interface;
-              g_hash_table_insert (self->services, g_steal_pointer (&key), service);
+              g_hash_table_insert (worker->services, g_steal_pointer (&key), service);
             }
           /* The address family follows the protocol the service was found on, so a device seen
-         * over IPv4 and IPv6 mDNS gets an address of each family. */
+           * over IPv4 and IPv6 mDNS gets an address of each family. */
           service->resolver = avahi_service_resolver_new (
               avahi_service_browser_get_client (browser), interface, protocol, name, type, domain,
-              protocol, 0, resolve_callback, self);
+              protocol, 0, resolve_callback, worker);
           if (service->resolver == NULL)
-            set_last_error (self, "Cannot make an Avahi resolver");
+            worker_set_error (worker, "Cannot make an Avahi resolver");
           break;
         }
       case AVAHI_BROWSER_REMOVE:
         {
           Service *service;
-          g_autofree char *device_id = NULL;
+          char *device_id = NULL;
 
           key = service_key (interface, protocol, name, domain);
-          service = g_hash_table_lookup (self->services, key);
+          service = g_hash_table_lookup (worker->services, key);
           if (service == NULL)
             return;
           device_id = g_steal_pointer (&service->device_id);
-          g_hash_table_remove (self->services, key);
-          if (device_id != NULL && !device_still_on_interface (self, device_id, interface))
-            g_signal_emit (self, signals[REMOVED], 0, device_id, (guint)interface);
+          g_hash_table_remove (worker->services, key);
+          if (device_id != NULL && !device_still_on_interface (worker, device_id, interface))
+            post_event (worker, EVENT_REMOVED, NULL, device_id, (guint)interface);
+          else
+            g_free (device_id);
           break;
         }
       case AVAHI_BROWSER_FAILURE:
@@ -537,8 +734,8 @@ browse_callback (AvahiServiceBrowser *browser, AvahiIfIndex interface, AvahiProt
               "Avahi browser failed: %s",
               avahi_strerror (avahi_client_errno (avahi_service_browser_get_client (browser))));
 
-          set_last_error (self, message);
-          schedule_restart (self, RETRY_SECONDS * 1000);
+          worker_set_error (worker, message);
+          schedule_restart (worker, RETRY_SECONDS * 1000);
           break;
         }
       case AVAHI_BROWSER_ALL_FOR_NOW:
@@ -551,7 +748,7 @@ browse_callback (AvahiServiceBrowser *browser, AvahiIfIndex interface, AvahiProt
 static void
 client_callback (AvahiClient *client, AvahiClientState state, void *user_data)
 {
-  HearthMdnsBrowser *self = user_data;
+  Worker *worker = user_data;
 
   switch (state)
     {
@@ -559,29 +756,29 @@ client_callback (AvahiClient *client, AvahiClientState state, void *user_data)
       case AVAHI_CLIENT_S_REGISTERING:
       case AVAHI_CLIENT_S_COLLISION:
         /* Browsing works in all three server states; only the host name is in flux in the
-       * last two. */
-        if (self->browser == NULL)
+         * last two. */
+        if (worker->browser == NULL)
           {
-            self->browser = avahi_service_browser_new (client, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
-                                                       HEARTH_MDNS_SERVICE_TYPE, NULL, 0,
-                                                       browse_callback, self);
-            if (self->browser == NULL)
+            worker->browser = avahi_service_browser_new (
+                client, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, HEARTH_MDNS_SERVICE_TYPE, NULL, 0,
+                browse_callback, worker);
+            if (worker->browser == NULL)
               {
                 g_autofree char *message
                     = g_strdup_printf ("Cannot browse %s: %s", HEARTH_MDNS_SERVICE_TYPE,
                                        avahi_strerror (avahi_client_errno (client)));
 
-                set_last_error (self, message);
-                schedule_restart (self, RETRY_SECONDS * 1000);
+                worker_set_error (worker, message);
+                schedule_restart (worker, RETRY_SECONDS * 1000);
                 return;
               }
           }
-        set_last_error (self, NULL);
-        set_state (self, HEARTH_MDNS_STATE_RUNNING);
+        worker_set_error (worker, NULL);
+        worker_set_state (worker, HEARTH_MDNS_STATE_RUNNING);
         break;
       case AVAHI_CLIENT_CONNECTING:
-        set_last_error (self, "avahi-daemon is not running; using the multicast probe only");
-        set_state (self, HEARTH_MDNS_STATE_CONNECTING);
+        worker_set_error (worker, "avahi-daemon is not running; using the multicast probe only");
+        worker_set_state (worker, HEARTH_MDNS_STATE_CONNECTING);
         break;
       case AVAHI_CLIENT_FAILURE:
         {
@@ -589,16 +786,57 @@ client_callback (AvahiClient *client, AvahiClientState state, void *user_data)
           g_autofree char *message
               = g_strdup_printf ("avahi-daemon went away: %s", avahi_strerror (error));
 
-          set_last_error (self, message);
+          worker_set_error (worker, message);
           /* A disconnected client is dead; make a new one at once, which waits for the next
-         * daemon. Other failures are retried after a pause so a broken setup does not spin. */
-          schedule_restart (self, error == AVAHI_ERR_DISCONNECTED ? 0 : RETRY_SECONDS * 1000);
+           * daemon. Other failures are retried after a pause so a broken setup does not spin. */
+          schedule_restart (worker, error == AVAHI_ERR_DISCONNECTED ? 0 : RETRY_SECONDS * 1000);
           break;
         }
       default:
         break;
     }
 }
+
+/* The Avahi thread: everything Avahi owns is made, used and freed here. */
+static gpointer
+avahi_thread_main (gpointer data)
+{
+  Worker *worker = data;
+  gint64 drain_deadline;
+
+  g_main_context_push_thread_default (worker->avahi_context);
+  worker->glib_poll = avahi_glib_poll_new (worker->avahi_context, G_PRIORITY_DEFAULT);
+  probe_bus_then_make_client (worker);
+  /* dispose sets the flag, then wakes the context up, so a request made before the first
+   * iteration is not lost. */
+  while (!g_atomic_int_get (&worker->quit_requested))
+    g_main_context_iteration (worker->avahi_context, TRUE);
+
+  clear_source (&worker->restart_source);
+  end_bus_probe (worker);
+  /* A cancelled bus probe still calls back, on this context; wait for it briefly so it does
+   * not call back into freed state (GDBus returns promptly once cancelled). */
+  drain_deadline = g_get_monotonic_time () + G_USEC_PER_SEC;
+  while (worker->bus_probes_pending > 0 && g_get_monotonic_time () < drain_deadline)
+    if (!g_main_context_iteration (worker->avahi_context, FALSE))
+      g_usleep (10 * 1000);
+  /* Resolvers and the browser belong to the client: free them first, without events. These
+   * are D-Bus calls and may wait for a stalled daemon (see Shutdown above). */
+  g_hash_table_remove_all (worker->services);
+  g_clear_pointer (&worker->browser, avahi_service_browser_free);
+  g_clear_pointer (&worker->client, avahi_client_free);
+  g_clear_pointer (&worker->glib_poll, avahi_glib_poll_free);
+  g_main_context_pop_thread_default (worker->avahi_context);
+
+  g_mutex_lock (&worker->lock);
+  worker->finished = TRUE;
+  g_cond_broadcast (&worker->finished_cond);
+  g_mutex_unlock (&worker->lock);
+  worker_unref (worker);
+  return NULL;
+}
+
+/* The GObject part, main thread. */
 
 static void
 hearth_mdns_browser_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
@@ -618,19 +856,46 @@ hearth_mdns_browser_get_property (GObject *object, guint prop_id, GValue *value,
     }
 }
 
+/* Stops the Avahi thread, waiting for it at most SHUTDOWN_DEADLINE_MS (see Shutdown above). */
+static void
+stop_avahi_thread (HearthMdnsBrowser *self)
+{
+  Worker *worker = self->worker;
+  gint64 deadline = g_get_monotonic_time () + SHUTDOWN_DEADLINE_MS * G_TIME_SPAN_MILLISECOND;
+  gboolean finished;
+
+  if (worker == NULL)
+    return;
+  worker->owner = NULL;
+  g_atomic_int_set (&worker->quit_requested, TRUE);
+  g_main_context_wakeup (worker->avahi_context);
+
+  g_mutex_lock (&worker->lock);
+  while (!worker->finished)
+    if (!g_cond_wait_until (&worker->finished_cond, &worker->lock, deadline))
+      break;
+  finished = worker->finished;
+  g_mutex_unlock (&worker->lock);
+
+  if (finished)
+    g_thread_join (self->thread);
+  else
+    {
+      g_warning ("avahi-daemon did not answer within %d ms while mDNS browsing stopped; the "
+                 "Avahi thread finishes in the background",
+                 SHUTDOWN_DEADLINE_MS);
+      g_thread_unref (self->thread);
+    }
+  self->thread = NULL;
+  g_clear_pointer (&self->worker, worker_unref);
+}
+
 static void
 hearth_mdns_browser_dispose (GObject *object)
 {
   HearthMdnsBrowser *self = HEARTH_MDNS_BROWSER (object);
 
-  g_clear_handle_id (&self->restart_source, g_source_remove);
-  end_bus_probe (self);
-  /* Resolvers and the browser belong to the client: free them first, without signals. */
-  if (self->services != NULL)
-    g_hash_table_remove_all (self->services);
-  g_clear_pointer (&self->browser, avahi_service_browser_free);
-  g_clear_pointer (&self->client, avahi_client_free);
-  g_clear_pointer (&self->glib_poll, avahi_glib_poll_free);
+  stop_avahi_thread (self);
 
   G_OBJECT_CLASS (hearth_mdns_browser_parent_class)->dispose (object);
 }
@@ -640,7 +905,6 @@ hearth_mdns_browser_finalize (GObject *object)
 {
   HearthMdnsBrowser *self = HEARTH_MDNS_BROWSER (object);
 
-  g_clear_pointer (&self->services, g_hash_table_unref);
   g_free (self->last_error);
 
   G_OBJECT_CLASS (hearth_mdns_browser_parent_class)->finalize (object);
@@ -677,8 +941,6 @@ hearth_mdns_browser_class_init (HearthMdnsBrowserClass *klass)
 static void
 hearth_mdns_browser_init (HearthMdnsBrowser *self)
 {
-  self->services
-      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)service_free);
 }
 
 HearthMdnsBrowser *
@@ -691,18 +953,36 @@ hearth_mdns_browser_new (void)
  * hearth_mdns_browser_start:
  * @self: a #HearthMdnsBrowser
  *
- * Starts browsing. It cannot fail: without avahi-daemon the browser waits for it (state
- * %HEARTH_MDNS_STATE_CONNECTING, reason in #HearthMdnsBrowser:last-error).
+ * Starts browsing on a thread of its own; signals and notifications come on the thread-default
+ * main context of the caller, which must also be the thread that drops the browser. It cannot
+ * fail: without avahi-daemon the browser waits for it (state %HEARTH_MDNS_STATE_CONNECTING,
+ * reason in #HearthMdnsBrowser:last-error).
  */
 void
 hearth_mdns_browser_start (HearthMdnsBrowser *self)
 {
+  Worker *worker;
+
   g_return_if_fail (HEARTH_IS_MDNS_BROWSER (self));
 
-  if (self->glib_poll != NULL)
+  if (self->worker != NULL)
     return;
-  self->glib_poll = avahi_glib_poll_new (NULL, G_PRIORITY_DEFAULT);
-  probe_bus_then_make_client (self);
+  worker = g_atomic_rc_box_new0 (Worker);
+  worker->main_context = g_main_context_ref_thread_default ();
+  worker->avahi_context = g_main_context_new ();
+  worker->owner = self;
+  g_mutex_init (&worker->lock);
+  g_cond_init (&worker->finished_cond);
+  worker->services
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)service_free);
+  worker->posted_state = HEARTH_MDNS_STATE_STOPPED;
+  self->worker = worker;
+
+  /* What the Avahi thread will say first, said at once so callers see CONNECTING on return. */
+  set_state (self, HEARTH_MDNS_STATE_CONNECTING);
+  set_last_error (self, "Connecting to avahi-daemon over the system bus; multicast probe only "
+                        "meanwhile");
+  self->thread = g_thread_new ("hearth-avahi", avahi_thread_main, worker_ref (worker));
 }
 
 HearthMdnsState
@@ -724,5 +1004,5 @@ guint
 hearth_mdns_browser_get_n_restarts (HearthMdnsBrowser *self)
 {
   g_return_val_if_fail (HEARTH_IS_MDNS_BROWSER (self), 0);
-  return self->n_restarts;
+  return self->worker != NULL ? (guint)g_atomic_int_get (&self->worker->n_restarts) : 0;
 }
