@@ -795,7 +795,8 @@ apply_value (HearthDeviceProxy *self, const char *name, JsonNode *value, HearthE
   HearthDescription *description = hearth_device_get_description (self->device);
   const HearthSchema *schema
       = description != NULL ? hearth_description_lookup_property (description, name) : NULL;
-  JsonNode *cached;
+  JsonNode *cached = NULL;
+  char *key = NULL;
   g_autoptr (GError) error = NULL;
 
   if (schema == NULL || !hearth_schema_check_value (schema, value, &error))
@@ -805,11 +806,23 @@ apply_value (HearthDeviceProxy *self, const char *name, JsonNode *value, HearthE
       return;
     }
 
-  cached = g_hash_table_lookup (self->values, name);
-  if (cached != NULL && json_node_equal (cached, value))
-    return;
+  if (g_hash_table_lookup_extended (self->values, name, (gpointer *)&key, (gpointer *)&cached))
+    {
+      if (json_node_equal (cached, value))
+        return;
+    }
+  else
+    key = g_strdup (schema->name);
 
-  g_hash_table_replace (self->values, g_strdup (schema->name), json_node_copy (value));
+  /* A NOTIFY's values are sealed (immutable), so the cache can share them instead of copying,
+   * and the key of a property seen before is kept: at tens of thousands of changes a second, a
+   * copy and a key per change were a measurable part of the hub's time. The key is stolen
+   * with its old value and inserted again with the new one. */
+  g_hash_table_steal (self->values, key);
+  g_hash_table_insert (self->values, key,
+                       json_node_is_immutable (value) ? json_node_ref (value)
+                                                      : json_node_copy (value));
+  g_clear_pointer (&cached, json_node_unref);
   publish_value (self, schema->name, value, source, device_time_ms);
 }
 
@@ -932,8 +945,13 @@ notify_cb (const HearthNotify *notify, gpointer user_data)
       if (entry->kind == HEARTH_NOTIFY_ENTRY_PROPERTY)
         {
           self->generation++;
-          g_hash_table_replace (self->changed_at, g_strdup (entry->name),
-                                GSIZE_TO_POINTER (self->generation));
+          gpointer name = NULL;
+
+          /* The key of a property seen before is taken out and put back: no allocation per
+           * change. */
+          if (!g_hash_table_steal_extended (self->changed_at, entry->name, &name, NULL))
+            name = g_strdup (entry->name);
+          g_hash_table_insert (self->changed_at, name, GSIZE_TO_POINTER (self->generation));
           apply_value (self, entry->name, entry->value, HEARTH_EVENT_SOURCE_NOTIFY,
                        entry->device_time_ms);
         }

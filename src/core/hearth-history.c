@@ -43,7 +43,7 @@
  * stop the hub; #HearthHistory:moved-aside-path says where the old one went. Corruption found
  * later, while writing, is handled the same way and reported with ::database-replaced. */
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define DEFAULT_RETENTION_DAYS 30
 #define DEFAULT_RAW_HOURS 24
 #define DEFAULT_FLUSH_INTERVAL 250
@@ -96,6 +96,18 @@ typedef struct
   double value;
 } QueuedRow;
 
+/* The rows of `devices` or `names` in memory, both ways, so that writing a row and reading one
+ * back costs a hash lookup instead of a query. Used only by the thread that holds the
+ * connection (see "Threading"), like the connection itself. */
+typedef struct
+{
+  GHashTable *ids;   /* text → id */
+  GHashTable *texts; /* id → text (the string owned by ids) */
+  sqlite3_stmt *insert;
+  sqlite3_stmt *select_id;
+  sqlite3_stmt *select_text;
+} Interned;
+
 struct _HearthHistory
 {
   GObject parent_instance;
@@ -107,6 +119,12 @@ struct _HearthHistory
   sqlite3 *db;
   sqlite3_stmt *insert_event;
   sqlite3_stmt *insert_sample;
+  sqlite3_stmt *update_counter;
+  Interned devices;
+  Interned names;           /* event kinds, event names and property names */
+  gboolean interned_loaded; /* FALSE after a rollback, which may have undone new rows */
+  gint64 next_event_id;
+  gint64 next_sample_id;
   GArray *queue; /* QueuedRow */
   /* The strings of the queued rows. At tens of thousands of rows a second, a malloc and free
    * per string cost more than SQLite's insert; here they are appended to a few large blocks,
@@ -168,39 +186,102 @@ hearth_history_event_free (HearthHistoryEvent *event)
   g_free (event);
 }
 
+/* Schema version 2. Device ids and names (event kinds, event and property names) are stored
+ * once, in `devices` and `names`, and the rows refer to them by integer: at tens of thousands of
+ * rows a second, repeating the text in every row and every index entry was most of the writer's
+ * work. The events and samples tables are WITHOUT ROWID tables whose primary key is also their
+ * main query order, which saves the separate time index (and its B-tree insert per row) that a
+ * rowid table needs; their row ids are counted by the history itself (`counters`), since a
+ * WITHOUT ROWID table has no rowid to hand out. Every secondary index of such a table ends with
+ * the primary key columns it does not list, so (device, time_us) is really (device, time_us, id). */
 static const char schema_sql[]
-    = "CREATE TABLE IF NOT EXISTS events ("
+    = "CREATE TABLE IF NOT EXISTS devices ("
       "  id INTEGER PRIMARY KEY,"
+      "  device_id TEXT NOT NULL UNIQUE);"
+      "CREATE TABLE IF NOT EXISTS names ("
+      "  id INTEGER PRIMARY KEY,"
+      "  name TEXT NOT NULL UNIQUE);"
+      "CREATE TABLE IF NOT EXISTS counters ("
+      "  name TEXT PRIMARY KEY,"
+      "  next INTEGER NOT NULL) WITHOUT ROWID;"
+      "INSERT OR IGNORE INTO counters (name, next) VALUES ('events', 1), ('samples', 1);"
+      "CREATE TABLE IF NOT EXISTS events ("
       "  time_us INTEGER NOT NULL,"
-      "  device_id TEXT NOT NULL,"
-      "  kind TEXT NOT NULL,"
-      "  name TEXT NOT NULL,"
-      "  data TEXT);"
-      "CREATE INDEX IF NOT EXISTS events_by_device ON events (device_id, time_us);"
-      "CREATE INDEX IF NOT EXISTS events_by_time ON events (time_us);"
-      /* With the two above, every filter combination of the event queries is an indexed range
-       * scan in (time_us, id) order (an index ends with the row id), so a page costs O(limit). */
+      "  id INTEGER NOT NULL,"
+      "  device INTEGER NOT NULL,"
+      "  kind INTEGER NOT NULL,"
+      "  name INTEGER NOT NULL,"
+      "  data TEXT,"
+      "  PRIMARY KEY (time_us, id)) WITHOUT ROWID;"
+      /* With the table's own order (time_us, id), every filter combination of the event queries
+       * is a range scan in (time_us, id) order, so a page costs O(limit). */
+      "CREATE INDEX IF NOT EXISTS events_by_device ON events (device, time_us);"
       "CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind, time_us);"
-      "CREATE INDEX IF NOT EXISTS events_by_device_kind ON events (device_id, kind, time_us);"
+      "CREATE INDEX IF NOT EXISTS events_by_device_kind ON events (device, kind, time_us);"
+      /* Samples are read by series (a plot), so that is the table's order; the time index serves
+       * the maintenance pass. */
       "CREATE TABLE IF NOT EXISTS samples ("
-      "  device_id TEXT NOT NULL,"
-      "  property TEXT NOT NULL,"
+      "  device INTEGER NOT NULL,"
+      "  property INTEGER NOT NULL,"
       "  time_us INTEGER NOT NULL,"
-      "  value REAL NOT NULL);"
-      "CREATE INDEX IF NOT EXISTS samples_by_property ON samples (device_id, property, time_us);"
+      "  id INTEGER NOT NULL,"
+      "  value REAL NOT NULL,"
+      "  PRIMARY KEY (device, property, time_us, id)) WITHOUT ROWID;"
       "CREATE INDEX IF NOT EXISTS samples_by_time ON samples (time_us);"
       /* One row per device, property and minute once raw samples are older than raw-hours. The sum
-   * and count (rather than an average) let a later pass merge more samples into a minute. */
+       * and count (rather than an average) let a later pass merge more samples into a minute. */
       "CREATE TABLE IF NOT EXISTS sample_minutes ("
-      "  device_id TEXT NOT NULL,"
-      "  property TEXT NOT NULL,"
+      "  device INTEGER NOT NULL,"
+      "  property INTEGER NOT NULL,"
       "  minute_us INTEGER NOT NULL,"
       "  value_min REAL NOT NULL,"
       "  value_max REAL NOT NULL,"
       "  value_sum REAL NOT NULL,"
       "  n INTEGER NOT NULL,"
-      "  PRIMARY KEY (device_id, property, minute_us)) WITHOUT ROWID;"
+      "  PRIMARY KEY (device, property, minute_us)) WITHOUT ROWID;"
       "CREATE INDEX IF NOT EXISTS sample_minutes_by_time ON sample_minutes (minute_us);";
+
+/* Migrates a database of schema version 1, where every row held the device id and the names as
+ * text, in one transaction (run by the caller): the old tables are renamed aside, their indexes
+ * dropped (the new indexes have the same names), the new schema created, the texts collected
+ * into `devices` and `names`, the rows copied with their ids (a sample's id is its old rowid),
+ * and the old tables dropped. */
+static const char migrate_from_v1_sql[]
+    = "DROP INDEX IF EXISTS events_by_device;"
+      "DROP INDEX IF EXISTS events_by_time;"
+      "DROP INDEX IF EXISTS events_by_kind;"
+      "DROP INDEX IF EXISTS events_by_device_kind;"
+      "DROP INDEX IF EXISTS samples_by_property;"
+      "DROP INDEX IF EXISTS samples_by_time;"
+      "DROP INDEX IF EXISTS sample_minutes_by_time;"
+      "ALTER TABLE events RENAME TO events_v1;"
+      "ALTER TABLE samples RENAME TO samples_v1;"
+      "ALTER TABLE sample_minutes RENAME TO sample_minutes_v1;"
+      "%s"
+      "INSERT INTO devices (device_id)"
+      "  SELECT device_id FROM events_v1 UNION SELECT device_id FROM samples_v1"
+      "  UNION SELECT device_id FROM sample_minutes_v1;"
+      "INSERT INTO names (name)"
+      "  SELECT kind FROM events_v1 UNION SELECT name FROM events_v1"
+      "  UNION SELECT property FROM samples_v1 UNION SELECT property FROM sample_minutes_v1;"
+      "INSERT INTO events (time_us, id, device, kind, name, data)"
+      "  SELECT e.time_us, e.id, d.id, k.id, n.id, e.data FROM events_v1 e"
+      "  JOIN devices d ON d.device_id = e.device_id"
+      "  JOIN names k ON k.name = e.kind JOIN names n ON n.name = e.name;"
+      "INSERT INTO samples (device, property, time_us, id, value)"
+      "  SELECT d.id, p.id, s.time_us, s.rowid, s.value FROM samples_v1 s"
+      "  JOIN devices d ON d.device_id = s.device_id JOIN names p ON p.name = s.property;"
+      "INSERT INTO sample_minutes (device, property, minute_us, value_min, value_max, value_sum, n)"
+      "  SELECT d.id, p.id, m.minute_us, m.value_min, m.value_max, m.value_sum, m.n"
+      "  FROM sample_minutes_v1 m"
+      "  JOIN devices d ON d.device_id = m.device_id JOIN names p ON p.name = m.property;"
+      "UPDATE counters SET next = (SELECT coalesce (max (id), 0) + 1 FROM events_v1)"
+      "  WHERE name = 'events';"
+      "UPDATE counters SET next = (SELECT coalesce (max (rowid), 0) + 1 FROM samples_v1)"
+      "  WHERE name = 'samples';"
+      "DROP TABLE events_v1;"
+      "DROP TABLE samples_v1;"
+      "DROP TABLE sample_minutes_v1;";
 
 static gboolean
 is_corruption (int code)
@@ -220,10 +301,24 @@ set_sqlite_error (GError **error, sqlite3 *db, int code, const char *path, const
 }
 
 static void
+interned_clear (Interned *interned)
+{
+  g_clear_pointer (&interned->texts, g_hash_table_unref);
+  g_clear_pointer (&interned->ids, g_hash_table_unref);
+  g_clear_pointer (&interned->insert, sqlite3_finalize);
+  g_clear_pointer (&interned->select_id, sqlite3_finalize);
+  g_clear_pointer (&interned->select_text, sqlite3_finalize);
+}
+
+static void
 close_database (HearthHistory *self)
 {
+  interned_clear (&self->devices);
+  interned_clear (&self->names);
+  self->interned_loaded = FALSE;
   g_clear_pointer (&self->insert_event, sqlite3_finalize);
   g_clear_pointer (&self->insert_sample, sqlite3_finalize);
+  g_clear_pointer (&self->update_counter, sqlite3_finalize);
   g_clear_pointer (&self->db, sqlite3_close);
 }
 
@@ -289,6 +384,199 @@ quick_check (sqlite3 *db, char **problem)
     }
 
   sqlite3_finalize (stmt);
+  return ret;
+}
+
+/* (Re)reads the rows of one lookup table into memory. */
+static int
+interned_load (Interned *interned, sqlite3 *db, const char *select_sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  int ret;
+
+  g_hash_table_remove_all (interned->texts);
+  g_hash_table_remove_all (interned->ids);
+
+  ret = sqlite3_prepare_v2 (db, select_sql, -1, &stmt, NULL);
+  if (ret != SQLITE_OK)
+    return ret;
+  while ((ret = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      char *text = g_strdup ((const char *)sqlite3_column_text (stmt, 1));
+
+      g_hash_table_insert (interned->ids, text, GSIZE_TO_POINTER ((gsize)id));
+      g_hash_table_insert (interned->texts, GSIZE_TO_POINTER ((gsize)id), text);
+    }
+  sqlite3_finalize (stmt);
+  return ret == SQLITE_DONE ? SQLITE_OK : ret;
+}
+
+static int
+read_counter (sqlite3 *db, const char *name, gint64 *next)
+{
+  sqlite3_stmt *stmt = NULL;
+  int ret;
+
+  ret = sqlite3_prepare_v2 (db, "SELECT next FROM counters WHERE name = ?1", -1, &stmt, NULL);
+  if (ret != SQLITE_OK)
+    return ret;
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+  ret = sqlite3_step (stmt);
+  if (ret == SQLITE_ROW)
+    {
+      *next = sqlite3_column_int64 (stmt, 0);
+      ret = SQLITE_OK;
+    }
+  else if (ret == SQLITE_DONE)
+    ret = SQLITE_CORRUPT; /* the schema inserts both counters */
+  sqlite3_finalize (stmt);
+  return ret;
+}
+
+/* Reads the lookup tables into memory: at the start, and again after a rolled back batch may
+ * have undone rows that were added to them. */
+static int
+load_interned (HearthHistory *self)
+{
+  int ret;
+
+  if (self->interned_loaded)
+    return SQLITE_OK;
+
+  if ((ret = interned_load (&self->devices, self->db, "SELECT id, device_id FROM devices"))
+          != SQLITE_OK
+      || (ret = interned_load (&self->names, self->db, "SELECT id, name FROM names")) != SQLITE_OK)
+    return ret;
+
+  self->interned_loaded = TRUE;
+  return SQLITE_OK;
+}
+
+static void
+interned_remember (Interned *interned, gint64 id, const char *text)
+{
+  char *copy = g_strdup (text);
+
+  g_hash_table_insert (interned->ids, copy, GSIZE_TO_POINTER ((gsize)id));
+  g_hash_table_insert (interned->texts, GSIZE_TO_POINTER ((gsize)id), copy);
+}
+
+/* Steps a one-row, one-column statement and resets it. SQLITE_ROW means found. */
+static int
+step_once (sqlite3_stmt *stmt, gint64 *id, char **text)
+{
+  int ret = sqlite3_step (stmt);
+
+  if (ret == SQLITE_ROW && id != NULL)
+    *id = sqlite3_column_int64 (stmt, 0);
+  if (ret == SQLITE_ROW && text != NULL)
+    *text = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  return ret;
+}
+
+/* Looks @text up in @interned; a text that is not in memory is looked for in the table (another
+ * connection, such as a second HearthHistory on the same file, may have added it) and, if
+ * @add, added to the table within the caller's transaction. Returns SQLITE_OK with *id, or
+ * SQLITE_DONE if @text is in no row and !@add. */
+static int
+intern (Interned *interned, sqlite3 *db, const char *text, gboolean add, gint64 *id)
+{
+  gpointer value;
+  int ret;
+
+  if (g_hash_table_lookup_extended (interned->ids, text, NULL, &value))
+    {
+      *id = (gint64)GPOINTER_TO_SIZE (value);
+      return SQLITE_OK;
+    }
+
+  sqlite3_bind_text (interned->select_id, 1, text, -1, SQLITE_STATIC);
+  ret = step_once (interned->select_id, id, NULL);
+  if (ret == SQLITE_DONE && add)
+    {
+      sqlite3_bind_text (interned->insert, 1, text, -1, SQLITE_STATIC);
+      ret = step_once (interned->insert, NULL, NULL);
+      if (ret != SQLITE_DONE)
+        return ret;
+      *id = sqlite3_last_insert_rowid (db);
+      ret = SQLITE_ROW;
+    }
+  if (ret != SQLITE_ROW)
+    return ret;
+
+  interned_remember (interned, *id, text);
+  return SQLITE_OK;
+}
+
+/* Returns the text of @id (looked for in the table if it is not in memory), or "" if no row has
+ * it, which only a damaged database can cause. */
+static char *
+interned_text (Interned *interned, gint64 id)
+{
+  const char *known = g_hash_table_lookup (interned->texts, GSIZE_TO_POINTER ((gsize)id));
+  char *text = NULL;
+
+  if (known != NULL)
+    return g_strdup (known);
+
+  sqlite3_bind_int64 (interned->select_text, 1, id);
+  if (step_once (interned->select_text, NULL, &text) == SQLITE_ROW && text != NULL)
+    interned_remember (interned, id, text);
+  return text != NULL ? text : g_strdup ("");
+}
+
+static int
+prepare_interned (Interned *interned, sqlite3 *db, const char *table, const char *column)
+{
+  g_autofree char *insert = g_strdup_printf ("INSERT INTO %s (%s) VALUES (?1)", table, column);
+  g_autofree char *select_id = g_strdup_printf ("SELECT id FROM %s WHERE %s = ?1", table, column);
+  g_autofree char *select_text = g_strdup_printf ("SELECT %s FROM %s WHERE id = ?1", column, table);
+  int ret;
+
+  interned->ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  interned->texts = g_hash_table_new (g_direct_hash, g_direct_equal);
+  if ((ret
+       = sqlite3_prepare_v3 (db, insert, -1, SQLITE_PREPARE_PERSISTENT, &interned->insert, NULL))
+          != SQLITE_OK
+      || (ret = sqlite3_prepare_v3 (db, select_id, -1, SQLITE_PREPARE_PERSISTENT,
+                                    &interned->select_id, NULL))
+             != SQLITE_OK)
+    return ret;
+  return sqlite3_prepare_v3 (db, select_text, -1, SQLITE_PREPARE_PERSISTENT, &interned->select_text,
+                             NULL);
+}
+
+/* Creates the schema in a new database, or migrates an older one, in one transaction. */
+static int
+create_or_migrate_schema (sqlite3 *db, int user_version)
+{
+  g_autofree char *migrate_sql = NULL;
+  int ret;
+
+  if (user_version == SCHEMA_VERSION)
+    return SQLITE_OK;
+
+  ret = sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  if (ret != SQLITE_OK)
+    return ret;
+
+  if (user_version == 1)
+    {
+      migrate_sql = g_strdup_printf (migrate_from_v1_sql, schema_sql);
+      ret = sqlite3_exec (db, migrate_sql, NULL, NULL, NULL);
+    }
+  else
+    ret = sqlite3_exec (db, schema_sql, NULL, NULL, NULL);
+
+  if (ret == SQLITE_OK)
+    ret = sqlite3_exec (db, "PRAGMA user_version=" G_STRINGIFY (SCHEMA_VERSION), NULL, NULL, NULL);
+  if (ret == SQLITE_OK)
+    ret = sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+  if (ret != SQLITE_OK)
+    sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
   return ret;
 }
 
@@ -359,26 +647,32 @@ open_database (HearthHistory *self, gboolean *corrupt, GError **error)
       return FALSE;
     }
 
-  ret = sqlite3_exec (self->db, schema_sql, NULL, NULL, NULL);
-  if (ret != SQLITE_OK)
-    goto sqlite_failed;
-  ret = sqlite3_exec (self->db, "PRAGMA user_version=" G_STRINGIFY (SCHEMA_VERSION), NULL, NULL,
-                      NULL);
+  ret = create_or_migrate_schema (self->db, user_version);
   if (ret != SQLITE_OK)
     goto sqlite_failed;
 
   ret = sqlite3_prepare_v3 (self->db,
-                            "INSERT INTO events (time_us, device_id, kind, name, data) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5)",
+                            "INSERT INTO events (time_us, id, device, kind, name, data) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                             -1, SQLITE_PREPARE_PERSISTENT, &self->insert_event, NULL);
   if (ret != SQLITE_OK)
     goto sqlite_failed;
 
   ret = sqlite3_prepare_v3 (self->db,
-                            "INSERT INTO samples (device_id, property, time_us, value) "
-                            "VALUES (?1, ?2, ?3, ?4)",
+                            "INSERT INTO samples (device, property, time_us, id, value) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5)",
                             -1, SQLITE_PREPARE_PERSISTENT, &self->insert_sample, NULL);
   if (ret != SQLITE_OK)
+    goto sqlite_failed;
+
+  ret = sqlite3_prepare_v3 (self->db, "UPDATE counters SET next = ?2 WHERE name = ?1", -1,
+                            SQLITE_PREPARE_PERSISTENT, &self->update_counter, NULL);
+  if (ret != SQLITE_OK)
+    goto sqlite_failed;
+
+  if ((ret = prepare_interned (&self->devices, self->db, "devices", "device_id")) != SQLITE_OK
+      || (ret = prepare_interned (&self->names, self->db, "names", "name")) != SQLITE_OK
+      || (ret = load_interned (self)) != SQLITE_OK)
     goto sqlite_failed;
 
   return TRUE;
@@ -467,27 +761,6 @@ bind_text (sqlite3_stmt *stmt, int index, const char *text)
   return sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC) == SQLITE_OK;
 }
 
-/* Binds @row as the row at @base (0 for the first) of an events or samples statement. */
-static void
-bind_row (sqlite3_stmt *stmt, int base, const QueuedRow *row)
-{
-  if (row->type == ROW_EVENT)
-    {
-      sqlite3_bind_int64 (stmt, base * 5 + 1, row->time_us);
-      bind_text (stmt, base * 5 + 2, row->device_id);
-      bind_text (stmt, base * 5 + 3, row->kind);
-      bind_text (stmt, base * 5 + 4, row->name);
-      bind_text (stmt, base * 5 + 5, row->data);
-    }
-  else
-    {
-      bind_text (stmt, base * 4 + 1, row->device_id);
-      bind_text (stmt, base * 4 + 2, row->name);
-      sqlite3_bind_int64 (stmt, base * 4 + 3, row->time_us);
-      sqlite3_bind_double (stmt, base * 4 + 4, row->value);
-    }
-}
-
 static int
 run_insert (sqlite3_stmt *stmt)
 {
@@ -498,23 +771,74 @@ run_insert (sqlite3_stmt *stmt)
   return ret == SQLITE_DONE ? SQLITE_OK : ret;
 }
 
-/* Inserts @rows in their order, so that row ids follow the order of adding. One row per
- * statement on purpose: a statement that inserts several rows may fail halfway, so SQLite keeps
- * a statement journal for it, which cost 25 times the writes (measured). */
+static int
+insert_row (HearthHistory *self, const QueuedRow *row)
+{
+  gint64 device;
+  gint64 name;
+  gint64 kind;
+  int ret;
+
+  if ((ret = intern (&self->devices, self->db, row->device_id, TRUE, &device)) != SQLITE_OK
+      || (ret = intern (&self->names, self->db, row->name, TRUE, &name)) != SQLITE_OK)
+    return ret;
+
+  if (row->type == ROW_EVENT)
+    {
+      sqlite3_stmt *stmt = self->insert_event;
+
+      if ((ret = intern (&self->names, self->db, row->kind, TRUE, &kind)) != SQLITE_OK)
+        return ret;
+      sqlite3_bind_int64 (stmt, 1, row->time_us);
+      sqlite3_bind_int64 (stmt, 2, self->next_event_id++);
+      sqlite3_bind_int64 (stmt, 3, device);
+      sqlite3_bind_int64 (stmt, 4, kind);
+      sqlite3_bind_int64 (stmt, 5, name);
+      bind_text (stmt, 6, row->data);
+      return run_insert (stmt);
+    }
+  else
+    {
+      sqlite3_stmt *stmt = self->insert_sample;
+
+      sqlite3_bind_int64 (stmt, 1, device);
+      sqlite3_bind_int64 (stmt, 2, name);
+      sqlite3_bind_int64 (stmt, 3, row->time_us);
+      sqlite3_bind_int64 (stmt, 4, self->next_sample_id++);
+      sqlite3_bind_double (stmt, 5, row->value);
+      return run_insert (stmt);
+    }
+}
+
+static int
+save_counter (HearthHistory *self, const char *name, gint64 next)
+{
+  sqlite3_bind_text (self->update_counter, 1, name, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (self->update_counter, 2, next);
+  return run_insert (self->update_counter);
+}
+
+/* Inserts @rows in their order, so that row ids follow the order of adding, and saves the row
+ * counters with them. The counters are read in the transaction, so that a second connection to
+ * the file (tests have one) never hands out an id twice. One row per statement on purpose: a
+ * statement that inserts several rows may fail halfway, so SQLite keeps a statement journal
+ * for it, which cost 25 times the writes (measured). */
 static int
 insert_rows (HearthHistory *self, GArray *rows)
 {
+  int ret;
+
+  if ((ret = read_counter (self->db, "events", &self->next_event_id)) != SQLITE_OK
+      || (ret = read_counter (self->db, "samples", &self->next_sample_id)) != SQLITE_OK)
+    return ret;
   for (guint i = 0; i < rows->len; i++)
     {
-      const QueuedRow *row = &g_array_index (rows, QueuedRow, i);
-      sqlite3_stmt *stmt = row->type == ROW_EVENT ? self->insert_event : self->insert_sample;
-      int ret;
-
-      bind_row (stmt, 0, row);
-      if ((ret = run_insert (stmt)) != SQLITE_OK)
+      if ((ret = insert_row (self, &g_array_index (rows, QueuedRow, i))) != SQLITE_OK)
         return ret;
     }
-  return SQLITE_OK;
+  if ((ret = save_counter (self, "events", self->next_event_id)) != SQLITE_OK)
+    return ret;
+  return save_counter (self, "samples", self->next_sample_id);
 }
 
 /* Writes @rows in one transaction and empties them (and @strings). Returns the SQLite result so
@@ -526,20 +850,20 @@ write_rows (HearthHistory *self, GArray *rows, GStringChunk *strings)
 {
   int ret;
 
+  if ((ret = load_interned (self)) != SQLITE_OK)
+    return ret;
+
   ret = sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
   if (ret != SQLITE_OK)
     return ret;
 
-  if ((ret = insert_rows (self, rows)) != SQLITE_OK)
+  if ((ret = insert_rows (self, rows)) != SQLITE_OK
+      || (ret = sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
     {
       sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-      return ret;
-    }
-
-  ret = sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL);
-  if (ret != SQLITE_OK)
-    {
-      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      /* The rollback may have undone new devices or names and used row ids; they are read
+       * again before the next write or query. */
+      self->interned_loaded = FALSE;
       return ret;
     }
 
@@ -1260,6 +1584,18 @@ hearth_history_flush (HearthHistory *self, GError **error)
          && write_now (self, self->queue, self->queue_strings, error);
 }
 
+/* Reads the lookup tables again if a failed batch left them stale; on the main thread, which
+ * holds the connection after a flush. */
+static gboolean
+ensure_interned (HearthHistory *self, GError **error)
+{
+  int ret = load_interned (self);
+
+  if (ret != SQLITE_OK)
+    return set_sqlite_error (error, self->db, ret, self->path, "read");
+  return TRUE;
+}
+
 /**
  * hearth_history_query_samples:
  * @self: a #HearthHistory
@@ -1280,6 +1616,8 @@ hearth_history_query_samples (HearthHistory *self, const char *device_id, const 
 {
   g_autoptr (GArray) points = NULL;
   sqlite3_stmt *stmt = NULL;
+  gint64 device;
+  gint64 name;
   int ret;
 
   g_return_val_if_fail (HEARTH_IS_HISTORY (self), NULL);
@@ -1287,31 +1625,40 @@ hearth_history_query_samples (HearthHistory *self, const char *device_id, const 
   g_return_val_if_fail (property != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!hearth_history_flush (self, error) || !check_open (self, error))
+  if (!hearth_history_flush (self, error) || !check_open (self, error)
+      || !ensure_interned (self, error))
     return NULL;
 
-  ret = sqlite3_prepare_v2 (
-      self->db,
-      "SELECT minute_us, value_sum / n, value_min, value_max, n "
-      "FROM sample_minutes "
-      "WHERE device_id = ?1 AND property = ?2 AND minute_us BETWEEN ?3 AND ?4 "
-      "UNION ALL "
-      "SELECT time_us, value, value, value, 1 FROM samples "
-      "WHERE device_id = ?1 AND property = ?2 AND time_us BETWEEN ?3 AND ?4 "
-      "ORDER BY 1",
-      -1, &stmt, NULL);
+  points = g_array_new (FALSE, FALSE, sizeof (HearthHistoryPoint));
+  /* A device or property that no row names has no samples. */
+  if ((ret = intern (&self->devices, self->db, device_id, FALSE, &device)) != SQLITE_OK
+      || (ret = intern (&self->names, self->db, property, FALSE, &name)) != SQLITE_OK)
+    {
+      if (ret == SQLITE_DONE)
+        return g_steal_pointer (&points);
+      set_sqlite_error (error, self->db, ret, self->path, "query");
+      return NULL;
+    }
+
+  ret = sqlite3_prepare_v2 (self->db,
+                            "SELECT minute_us, value_sum / n, value_min, value_max, n "
+                            "FROM sample_minutes "
+                            "WHERE device = ?1 AND property = ?2 AND minute_us BETWEEN ?3 AND ?4 "
+                            "UNION ALL "
+                            "SELECT time_us, value, value, value, 1 FROM samples "
+                            "WHERE device = ?1 AND property = ?2 AND time_us BETWEEN ?3 AND ?4 "
+                            "ORDER BY 1",
+                            -1, &stmt, NULL);
   if (ret != SQLITE_OK)
     {
       set_sqlite_error (error, self->db, ret, self->path, "query");
       return NULL;
     }
 
-  bind_text (stmt, 1, device_id);
-  bind_text (stmt, 2, property);
+  sqlite3_bind_int64 (stmt, 1, device);
+  sqlite3_bind_int64 (stmt, 2, name);
   sqlite3_bind_int64 (stmt, 3, from_us);
   sqlite3_bind_int64 (stmt, 4, to_us);
-
-  points = g_array_new (FALSE, FALSE, sizeof (HearthHistoryPoint));
   while ((ret = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       HearthHistoryPoint point;
@@ -1346,15 +1693,31 @@ query_events (HearthHistory *self, const char *device_id, const char *kind, gint
   g_autoptr (GPtrArray) events = NULL;
   g_autoptr (GString) sql = NULL;
   sqlite3_stmt *stmt = NULL;
+  gint64 device = 0;
+  gint64 kind_id = 0;
   int ret;
 
-  if (!hearth_history_flush (self, error) || !check_open (self, error))
+  if (!hearth_history_flush (self, error) || !check_open (self, error)
+      || !ensure_interned (self, error))
     return NULL;
 
-  sql = g_string_new ("SELECT id, time_us, device_id, kind, name, data FROM events "
+  events = g_ptr_array_new_with_free_func ((GDestroyNotify)hearth_history_event_free);
+  /* A device or kind that no row names has no events. */
+  if ((device_id != NULL
+       && (ret = intern (&self->devices, self->db, device_id, FALSE, &device)) != SQLITE_OK)
+      || (kind != NULL
+          && (ret = intern (&self->names, self->db, kind, FALSE, &kind_id)) != SQLITE_OK))
+    {
+      if (ret == SQLITE_DONE)
+        return g_steal_pointer (&events);
+      set_sqlite_error (error, self->db, ret, self->path, "query");
+      return NULL;
+    }
+
+  sql = g_string_new ("SELECT id, time_us, device, kind, name, data FROM events "
                       "WHERE time_us >= ?1");
   if (device_id != NULL)
-    g_string_append (sql, " AND device_id = ?2");
+    g_string_append (sql, " AND device = ?2");
   if (kind != NULL)
     g_string_append (sql, " AND kind = ?3");
   /* "time_us <= ?5" is the range the index walk starts from; the second term only skips the
@@ -1372,9 +1735,9 @@ query_events (HearthHistory *self, const char *device_id, const char *kind, gint
 
   sqlite3_bind_int64 (stmt, 1, since_us);
   if (device_id != NULL)
-    bind_text (stmt, 2, device_id);
+    sqlite3_bind_int64 (stmt, 2, device);
   if (kind != NULL)
-    bind_text (stmt, 3, kind);
+    sqlite3_bind_int64 (stmt, 3, kind_id);
   sqlite3_bind_int64 (stmt, 4, limit);
   if (before)
     {
@@ -1382,16 +1745,15 @@ query_events (HearthHistory *self, const char *device_id, const char *kind, gint
       sqlite3_bind_int64 (stmt, 6, before_row_id);
     }
 
-  events = g_ptr_array_new_with_free_func ((GDestroyNotify)hearth_history_event_free);
   while ((ret = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       HearthHistoryEvent *event = g_new0 (HearthHistoryEvent, 1);
 
       event->id = sqlite3_column_int64 (stmt, 0);
       event->time_us = sqlite3_column_int64 (stmt, 1);
-      event->device_id = g_strdup ((const char *)sqlite3_column_text (stmt, 2));
-      event->kind = g_strdup ((const char *)sqlite3_column_text (stmt, 3));
-      event->name = g_strdup ((const char *)sqlite3_column_text (stmt, 4));
+      event->device_id = interned_text (&self->devices, sqlite3_column_int64 (stmt, 2));
+      event->kind = interned_text (&self->names, sqlite3_column_int64 (stmt, 3));
+      event->name = interned_text (&self->names, sqlite3_column_int64 (stmt, 4));
       event->data = g_strdup ((const char *)sqlite3_column_text (stmt, 5));
       g_ptr_array_add (events, event);
     }
@@ -1512,20 +1874,19 @@ hearth_history_run_maintenance (HearthHistory *self, gint64 now_us, GError **err
   if (ret != SQLITE_OK)
     return set_sqlite_error (error, self->db, ret, self->path, "maintain");
 
-  if ((ret
-       = exec_with_time (self->db,
-                         "INSERT INTO sample_minutes "
-                         "  (device_id, property, minute_us, value_min, value_max, value_sum, n) "
-                         "SELECT device_id, property, time_us - time_us % 60000000, "
-                         "       min(value), max(value), total(value), count(*) "
-                         "FROM samples WHERE time_us < ?1 "
-                         "GROUP BY device_id, property, time_us - time_us % 60000000 "
-                         "ON CONFLICT (device_id, property, minute_us) DO UPDATE SET "
-                         "  value_min = min(value_min, excluded.value_min), "
-                         "  value_max = max(value_max, excluded.value_max), "
-                         "  value_sum = value_sum + excluded.value_sum, "
-                         "  n = n + excluded.n",
-                         raw_cutoff))
+  if ((ret = exec_with_time (self->db,
+                             "INSERT INTO sample_minutes "
+                             "  (device, property, minute_us, value_min, value_max, value_sum, n) "
+                             "SELECT device, property, time_us - time_us % 60000000, "
+                             "       min(value), max(value), total(value), count(*) "
+                             "FROM samples WHERE time_us < ?1 "
+                             "GROUP BY device, property, time_us - time_us % 60000000 "
+                             "ON CONFLICT (device, property, minute_us) DO UPDATE SET "
+                             "  value_min = min(value_min, excluded.value_min), "
+                             "  value_max = max(value_max, excluded.value_max), "
+                             "  value_sum = value_sum + excluded.value_sum, "
+                             "  n = n + excluded.n",
+                             raw_cutoff))
           != SQLITE_OK
       || (ret = exec_with_time (self->db, "DELETE FROM samples WHERE time_us < ?1", raw_cutoff))
              != SQLITE_OK

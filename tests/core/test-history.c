@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -492,6 +493,197 @@ test_corrupt_header (Fixture *fixture, gconstpointer user_data)
   check_recovery (fixture, TRUE);
 }
 
+/* The schema of version 1 (Hearth before the interned ids), verbatim, to test the migration. */
+static const char schema_v1_sql[]
+    = "CREATE TABLE events (id INTEGER PRIMARY KEY, time_us INTEGER NOT NULL,"
+      "  device_id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, data TEXT);"
+      "CREATE INDEX events_by_device ON events (device_id, time_us);"
+      "CREATE INDEX events_by_time ON events (time_us);"
+      "CREATE INDEX events_by_kind ON events (kind, time_us);"
+      "CREATE INDEX events_by_device_kind ON events (device_id, kind, time_us);"
+      "CREATE TABLE samples (device_id TEXT NOT NULL, property TEXT NOT NULL,"
+      "  time_us INTEGER NOT NULL, value REAL NOT NULL);"
+      "CREATE INDEX samples_by_property ON samples (device_id, property, time_us);"
+      "CREATE INDEX samples_by_time ON samples (time_us);"
+      "CREATE TABLE sample_minutes (device_id TEXT NOT NULL, property TEXT NOT NULL,"
+      "  minute_us INTEGER NOT NULL, value_min REAL NOT NULL, value_max REAL NOT NULL,"
+      "  value_sum REAL NOT NULL, n INTEGER NOT NULL,"
+      "  PRIMARY KEY (device_id, property, minute_us)) WITHOUT ROWID;"
+      "CREATE INDEX sample_minutes_by_time ON sample_minutes (minute_us);"
+      "PRAGMA user_version=1;";
+
+static void
+exec_sql (sqlite3 *db, const char *sql)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+}
+
+static int
+read_user_version (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int version = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return version;
+}
+
+/* A database written by the previous schema (text in every row) is migrated in place when it
+ * is opened: every event keeps its id, time, texts and data, samples and per-minute buckets
+ * keep their values, paging and filters work on the migrated rows, and new rows get ids after
+ * the old ones. */
+static void
+test_migrate_v1 (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (GPtrArray) lamp = NULL;
+  g_autoptr (GPtrArray) kind = NULL;
+  g_autoptr (GPtrArray) page = NULL;
+  g_autoptr (GArray) points = NULL;
+  g_autoptr (GError) error = NULL;
+  HearthHistoryEvent *event;
+  HearthHistoryPoint *point;
+  sqlite3 *db = NULL;
+  gint64 old_minute = NOW_US - 30 * HOUR_US;
+  gint64 newest_id;
+
+  g_clear_object (&fixture->history);
+  g_assert_cmpint (g_unlink (fixture->path), ==, 0);
+
+  g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
+  exec_sql (db, schema_v1_sql);
+  /* Ids with gaps (as retention leaves them) must survive as they are. */
+  exec_sql (db, "INSERT INTO events (id, time_us, device_id, kind, name, data) VALUES"
+                " (3, 1709294400000000, 'keys', 'event', 'key', '{\"key\":60}'),"
+                " (7, 1709294400000000, 'lamp', 'property', 'on', 'true'),"
+                " (8, 1709294401000000, 'keys', 'online', 'online', NULL),"
+                " (12, 1709294402000000, 'lamp', 'property', 'brightness', '40')");
+  exec_sql (db, "INSERT INTO samples (device_id, property, time_us, value) VALUES"
+                " ('lamp', 'brightness', 1709294402000000, 40),"
+                " ('lamp', 'brightness', 1709294403000000, 45),"
+                " ('thermo', 'temperature', 1709294403000000, 21.5)");
+  exec_sql (db, "INSERT INTO sample_minutes VALUES"
+                " ('lamp', 'brightness', 1709186400000000, 10, 30, 60, 3)");
+  sqlite3_close (db);
+
+  fixture->history = open_history (fixture);
+  g_assert_null (hearth_history_get_moved_aside_path (fixture->history));
+  g_assert_cmpint (read_user_version (fixture->path), ==, 2);
+
+  all = hearth_history_query_events (fixture->history, NULL, NULL, G_MININT64, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 4);
+  event = g_ptr_array_index (all, 0);
+  g_assert_cmpint (event->id, ==, 12);
+  g_assert_cmpint (event->time_us, ==, NOW_US + 2 * G_USEC_PER_SEC);
+  g_assert_cmpstr (event->device_id, ==, "lamp");
+  g_assert_cmpstr (event->kind, ==, "property");
+  g_assert_cmpstr (event->name, ==, "brightness");
+  g_assert_cmpstr (event->data, ==, "40");
+  event = g_ptr_array_index (all, 1);
+  g_assert_cmpint (event->id, ==, 8);
+  g_assert_null (event->data);
+  /* Same time: the higher id first. */
+  g_assert_cmpint (((HearthHistoryEvent *)g_ptr_array_index (all, 2))->id, ==, 7);
+  event = g_ptr_array_index (all, 3);
+  g_assert_cmpint (event->id, ==, 3);
+  g_assert_cmpstr (event->device_id, ==, "keys");
+  g_assert_cmpstr (event->data, ==, "{\"key\":60}");
+
+  lamp = hearth_history_query_events (fixture->history, "lamp", NULL, G_MININT64, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lamp->len, ==, 2);
+  kind = hearth_history_query_events (fixture->history, "keys", "online", G_MININT64, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (kind->len, ==, 1);
+  page = hearth_history_query_events_before (fixture->history, NULL, NULL, NOW_US, 7, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 1);
+  g_assert_cmpint (((HearthHistoryEvent *)g_ptr_array_index (page, 0))->id, ==, 3);
+
+  points = hearth_history_query_samples (fixture->history, "lamp", "brightness", 0, G_MAXINT64,
+                                         &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (points->len, ==, 3);
+  point = &g_array_index (points, HearthHistoryPoint, 0);
+  g_assert_cmpint (point->time_us, ==, G_GINT64_CONSTANT (1709186400000000));
+  g_assert_cmpfloat (point->value, ==, 20);
+  g_assert_cmpfloat (point->min, ==, 10);
+  g_assert_cmpfloat (point->max, ==, 30);
+  g_assert_cmpuint (point->count, ==, 3);
+  g_assert_cmpfloat (g_array_index (points, HearthHistoryPoint, 2).value, ==, 45);
+  g_clear_pointer (&points, g_array_unref);
+  points = hearth_history_query_samples (fixture->history, "thermo", "temperature", 0, G_MAXINT64,
+                                         &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (points->len, ==, 1);
+
+  /* New rows continue after the migrated ones, also after reopening, and downsampling merges
+   * into a migrated bucket. */
+  hearth_history_add_event (fixture->history, NOW_US + 5 * G_USEC_PER_SEC, "keys", "event", "key",
+                            NULL);
+  hearth_history_add_sample (fixture->history, old_minute + G_USEC_PER_SEC, "lamp", "brightness",
+                             50);
+  g_clear_object (&fixture->history);
+  fixture->history = open_history (fixture);
+  g_assert_true (hearth_history_run_maintenance (fixture->history, NOW_US, &error));
+  g_assert_no_error (error);
+
+  g_clear_pointer (&all, g_ptr_array_unref);
+  all = hearth_history_query_events (fixture->history, NULL, NULL, G_MININT64, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 5);
+  newest_id = ((HearthHistoryEvent *)g_ptr_array_index (all, 0))->id;
+  g_assert_cmpint (newest_id, >, 12);
+
+  g_clear_pointer (&points, g_array_unref);
+  points = hearth_history_query_samples (fixture->history, "lamp", "brightness", 0, G_MAXINT64,
+                                         &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (points->len, ==, 3);
+  point = &g_array_index (points, HearthHistoryPoint, 0);
+  g_assert_cmpuint (point->count, ==, 4);
+  g_assert_cmpfloat (point->max, ==, 50);
+}
+
+/* Unknown device ids, kinds and property names match nothing (they have no interned id). */
+static void
+test_unknown_names (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GArray) points = NULL;
+  g_autoptr (GError) error = NULL;
+
+  hearth_history_add_event (fixture->history, NOW_US, "keys", "event", "key", NULL);
+  hearth_history_add_sample (fixture->history, NOW_US, "thermo", "temperature", 1);
+
+  events = hearth_history_query_events (fixture->history, "nobody", NULL, 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 0);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  events = hearth_history_query_events (fixture->history, "keys", "nothing", 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 0);
+  /* A name used as something else (an event name as a kind) matches nothing either. */
+  g_clear_pointer (&events, g_ptr_array_unref);
+  events = hearth_history_query_events (fixture->history, NULL, "key", 0, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 0);
+  points = hearth_history_query_samples (fixture->history, "thermo", "humidity", 0, G_MAXINT64,
+                                         &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (points->len, ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -511,6 +703,11 @@ main (int argc, char *argv[])
   g_test_add ("/history/corrupt-pages", Fixture, NULL, fixture_set_up, test_corrupt_pages,
               fixture_tear_down);
   g_test_add ("/history/corrupt-header", Fixture, NULL, fixture_set_up, test_corrupt_header,
+              fixture_tear_down);
+
+  g_test_add ("/history/migrate-v1", Fixture, NULL, fixture_set_up, test_migrate_v1,
+              fixture_tear_down);
+  g_test_add ("/history/unknown-names", Fixture, NULL, fixture_set_up, test_unknown_names,
               fixture_tear_down);
 
   return g_test_run ();
