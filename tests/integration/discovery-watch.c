@@ -11,10 +11,13 @@
  *   add-address-failed MESSAGE
  *   interface name=NAME index=N up=0|1 mdns=0|1 probe4=0|1 probe6=0|1 devices=ID,... error=TEXT
  *   report-end
- * Commands on standard input, one per line: "refresh", "report", "quit".
+ *   ticks count=N longest-gap-ms=MS       (answer to "ticks", with --tick-ms)
+ * Commands on standard input, one per line: "refresh", "report", "ticks", "quit".
  *
  * Options: --no-mdns, --no-probe, --probe-interval SECONDS, --stale-timeout SECONDS,
- * --add-address HOST:PORT, --interface NAME (repeatable: probe only there). */
+ * --add-address HOST:PORT, --interface NAME (repeatable: probe only there), --tick-ms MS (a main
+ * loop timer with this period; "ticks" prints how often it ran and its longest gap since the last
+ * "ticks", which shows whether anything blocked the main loop). */
 
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
@@ -23,6 +26,36 @@
 #include "hearth-discovery.h"
 
 static GMainLoop *main_loop;
+
+/* The main loop timer of --tick-ms. */
+static guint tick_count;
+static gint64 last_tick_us;
+static gint64 longest_tick_gap_us;
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  longest_tick_gap_us = MAX (longest_tick_gap_us, now - last_tick_us);
+  last_tick_us = now;
+  tick_count++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+print_ticks (void)
+{
+  /* The time since the last tick counts too: a loop blocked right now shows in it. */
+  gint64 now = g_get_monotonic_time ();
+
+  longest_tick_gap_us = MAX (longest_tick_gap_us, now - last_tick_us);
+  printf ("ticks count=%u longest-gap-ms=%" G_GINT64_FORMAT "\n", tick_count,
+          longest_tick_gap_us / 1000);
+  fflush (stdout);
+  tick_count = 0;
+  longest_tick_gap_us = 0;
+}
 
 static void
 print_sighting (HearthSighting *sighting)
@@ -155,6 +188,8 @@ command_read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     hearth_discovery_refresh (discovery);
   else if (g_strcmp0 (line, "report") == 0)
     print_report (discovery);
+  else if (g_strcmp0 (line, "ticks") == 0)
+    print_ticks ();
   g_data_input_stream_read_line_async (input, G_PRIORITY_DEFAULT, NULL, command_read_cb, discovery);
 }
 
@@ -162,7 +197,7 @@ int
 main (int argc, char **argv)
 {
   gboolean no_mdns = FALSE, no_probe = FALSE;
-  int probe_interval = 30, stale_timeout = 60;
+  int probe_interval = 30, stale_timeout = 60, tick_ms = 0;
   g_autofree char *add_address = NULL;
   g_auto (GStrv) interfaces = NULL;
   GOptionEntry entries[] = {
@@ -175,6 +210,7 @@ main (int argc, char **argv)
       "HOST:PORT" },
     { "interface", 0, 0, G_OPTION_ARG_STRING_ARRAY, &interfaces, "Probe only on this interface",
       "NAME" },
+    { "tick-ms", 0, 0, G_OPTION_ARG_INT, &tick_ms, "Run a main loop timer with this period", "MS" },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
@@ -202,6 +238,11 @@ main (int argc, char **argv)
     {
       fprintf (stderr, "discovery-watch: %s\n", error->message);
       return 1;
+    }
+  if (tick_ms > 0)
+    {
+      last_tick_us = g_get_monotonic_time ();
+      g_timeout_add ((guint)tick_ms, tick_cb, NULL);
     }
   printf ("started\n");
   fflush (stdout);
