@@ -3,8 +3,10 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <unistd.h>
 
 #include "hearth-application.h"
 #include "hearth-headless.h"
@@ -12,6 +14,67 @@
 
 #define HEARTH_DEFAULT_PORT 8443
 #define HEARTH_DEFAULT_HEARTBEAT 15
+
+/* The GTK-free `hearth-headless` program: next to this executable when it runs from the build
+ * tree (or from a relocated installation that keeps both together), else in libexecdir. */
+static char *
+find_headless_program (void)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  char *program;
+
+  if (self != NULL)
+    {
+      g_autofree char *directory = g_path_get_dirname (self);
+
+      program = g_build_filename (directory, "hearth-headless", NULL);
+      if (g_file_test (program, G_FILE_TEST_IS_EXECUTABLE))
+        return program;
+      g_free (program);
+    }
+  program = g_build_filename (LIBEXECDIR, "hearth-headless", NULL);
+  if (g_file_test (program, G_FILE_TEST_IS_EXECUTABLE))
+    return program;
+  g_free (program);
+  return NULL;
+}
+
+/* Replaces this process (same pid, streams and environment) with `hearth-headless` and the
+ * already checked options, so the headless hub never has GTK, libadwaita and their libraries
+ * mapped: they cost about 7 MiB of resident memory that a hub on a small board wants for its
+ * devices (docs/architecture.md, "Memory"). Returns only if that program is missing or cannot
+ * be started; the caller then runs the hub in this process, which works the same. */
+static void
+exec_headless_program (const char *data_dir, guint16 port, gboolean discovery_enabled,
+                       guint heartbeat)
+{
+  g_autofree char *program = find_headless_program ();
+  g_autofree char *data_dir_option = NULL;
+  g_autofree char *port_option = g_strdup_printf ("--port=%u", (guint)port);
+  g_autofree char *heartbeat_option = g_strdup_printf ("--heartbeat=%u", heartbeat);
+  g_autoptr (GPtrArray) arguments = g_ptr_array_new ();
+
+  if (program == NULL)
+    {
+      g_debug ("No hearth-headless program found; running the hub in this process");
+      return;
+    }
+  g_ptr_array_add (arguments, program);
+  if (data_dir != NULL)
+    {
+      /* One argument with "=": a directory named like an option stays a directory. */
+      data_dir_option = g_strconcat ("--data-dir=", data_dir, NULL);
+      g_ptr_array_add (arguments, data_dir_option);
+    }
+  g_ptr_array_add (arguments, port_option);
+  g_ptr_array_add (arguments, heartbeat_option);
+  if (!discovery_enabled)
+    g_ptr_array_add (arguments, (gpointer) "--no-discovery");
+  g_ptr_array_add (arguments, NULL);
+
+  execv (program, (char **)arguments->pdata);
+  g_debug ("Could not start %s (%s); running the hub in this process", program, g_strerror (errno));
+}
 
 int
 main (int argc, char *argv[])
@@ -111,9 +174,11 @@ main (int argc, char *argv[])
           g_printerr (_ ("hearth: --headless cannot be combined with --kiosk or --screenshot\n"));
           return 2;
         }
-      return hearth_headless_run (data_dir, port == -1 ? HEARTH_DEFAULT_PORT : (guint16)port,
-                                  !no_discovery,
-                                  heartbeat == 0 ? HEARTH_DEFAULT_HEARTBEAT : (guint)heartbeat);
+      guint16 headless_port = port == -1 ? HEARTH_DEFAULT_PORT : (guint16)port;
+      guint headless_heartbeat = heartbeat == 0 ? HEARTH_DEFAULT_HEARTBEAT : (guint)heartbeat;
+
+      exec_headless_program (data_dir, headless_port, !no_discovery, headless_heartbeat);
+      return hearth_headless_run (data_dir, headless_port, !no_discovery, headless_heartbeat);
     }
 
   application = hearth_application_new_full (kiosk, screenshot_path, data_dir, port,

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """`hearth --headless` must start without a display, say that it runs (with its key
 fingerprint, event server port and control socket), and stop with exit status 0 on SIGTERM (how
-service managers stop it) and on SIGINT (Ctrl-C), removing its control socket. Bad options must
-exit 2, and `--version` of both programs must print the project version."""
+service managers stop it) and on SIGINT (Ctrl-C), removing its control socket, and never map GTK
+or libadwaita. Bad options must exit 2, and `--version` of both programs must print the project
+version."""
 
 import os
 import select
@@ -69,6 +70,13 @@ def check_stops_on(hearth, signal_number):
         socket_path = facts["control socket"]
         assert socket_path == os.path.join(data_dir, "control.sock"), facts
         assert os.path.exists(socket_path)
+        # The headless hub is GTK-free (`hearth --headless` execs `hearth-headless`): GTK,
+        # libadwaita and their libraries would cost about 7 MiB of resident memory there.
+        with open(f"/proc/{process.pid}/maps") as maps:
+            mapped = {line.split()[-1] for line in maps if "/" in line}
+        toolkit = sorted(path for path in mapped
+                         if os.path.basename(path).startswith(("libgtk-4", "libadwaita-1")))
+        assert not toolkit, f"the headless hub maps {toolkit}"
         # It must keep running until told to stop.
         time.sleep(0.3)
         assert process.poll() is None, f"exited early with {process.returncode}"
