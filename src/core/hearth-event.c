@@ -75,15 +75,22 @@ HearthEvent *
 hearth_event_new (HearthEventKind kind, HearthEventSource source, const char *device_id,
                   const char *name, JsonNode *value, gint64 device_time_ms)
 {
-  HearthEvent *self = g_new0 (HearthEvent, 1);
+  gsize device_id_size;
+  gsize name_size;
+  HearthEvent *self;
 
   g_return_val_if_fail (device_id != NULL, NULL);
 
+  /* One allocation for the event and its two strings, which follow it: the bus creates tens of
+   * thousands of events a second, and three mallocs and frees each were measurable. */
+  device_id_size = strlen (device_id) + 1;
+  name_size = name != NULL ? strlen (name) + 1 : 0;
+  self = g_malloc0 (sizeof (HearthEvent) + device_id_size + name_size);
   g_atomic_ref_count_init (&self->ref_count);
   self->kind = kind;
   self->source = source;
-  self->device_id = g_strdup (device_id);
-  self->name = g_strdup (name);
+  self->device_id = memcpy ((char *)(self + 1), device_id, device_id_size);
+  self->name = name != NULL ? memcpy (self->device_id + device_id_size, name, name_size) : NULL;
   if (value != NULL && json_node_is_immutable (value))
     self->value = json_node_ref (value);
   else if (value != NULL)
@@ -110,8 +117,7 @@ hearth_event_unref (HearthEvent *self)
   g_return_if_fail (self != NULL);
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
-  g_free (self->device_id);
-  g_free (self->name);
+  /* device_id and name live in the same allocation (see hearth_event_new()). */
   g_clear_pointer (&self->value, json_node_unref);
   g_free (self);
 }

@@ -43,7 +43,7 @@
  * stop the hub; #HearthHistory:moved-aside-path says where the old one went. Corruption found
  * later, while writing, is handled the same way and reported with ::database-replaced. */
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define DEFAULT_RETENTION_DAYS 30
 #define DEFAULT_RAW_HOURS 24
 #define DEFAULT_FLUSH_INTERVAL 250
@@ -123,6 +123,10 @@ struct _HearthHistory
   Interned devices;
   Interned names;           /* event kinds, event names and property names */
   gboolean interned_loaded; /* FALSE after a rollback, which may have undone new rows */
+  GHashTable *kinds;        /* name ids in `kinds`, as GSIZE_TO_POINTER */
+  GHashTable *series;       /* gint64 * (device << 32 | property) of the rows in `series` */
+  sqlite3_stmt *insert_kind;
+  sqlite3_stmt *insert_series;
   gint64 next_event_id;
   gint64 next_sample_id;
   GArray *queue; /* QueuedRow */
@@ -215,11 +219,15 @@ static const char schema_sql[]
       "  PRIMARY KEY (time_us, id)) WITHOUT ROWID;"
       /* With the table's own order (time_us, id), every filter combination of the event queries
        * is a range scan in (time_us, id) order, so a page costs O(limit). */
-      "CREATE INDEX IF NOT EXISTS events_by_device ON events (device, time_us);"
       "CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind, time_us);"
       "CREATE INDEX IF NOT EXISTS events_by_device_kind ON events (device, kind, time_us);"
-      /* Samples are read by series (a plot), so that is the table's order; the time index serves
-       * the maintenance pass. */
+      /* There is no (device, time_us) index: there are only a few kinds, so a device's events
+       * are the merge of its (device, kind, time_us) ranges, one per kind listed here, and the
+       * index insert per row that it saves is worth more. */
+      "CREATE TABLE IF NOT EXISTS kinds (id INTEGER PRIMARY KEY);"
+      /* Samples are read by series (a plot), so that is the table's order. Instead of a time
+       * index, which would cost an index insert per sample, the maintenance pass goes through
+       * the series listed in `series`, each a range of the table. */
       "CREATE TABLE IF NOT EXISTS samples ("
       "  device INTEGER NOT NULL,"
       "  property INTEGER NOT NULL,"
@@ -227,7 +235,10 @@ static const char schema_sql[]
       "  id INTEGER NOT NULL,"
       "  value REAL NOT NULL,"
       "  PRIMARY KEY (device, property, time_us, id)) WITHOUT ROWID;"
-      "CREATE INDEX IF NOT EXISTS samples_by_time ON samples (time_us);"
+      "CREATE TABLE IF NOT EXISTS series ("
+      "  device INTEGER NOT NULL,"
+      "  property INTEGER NOT NULL,"
+      "  PRIMARY KEY (device, property)) WITHOUT ROWID;"
       /* One row per device, property and minute once raw samples are older than raw-hours. The sum
        * and count (rather than an average) let a later pass merge more samples into a minute. */
       "CREATE TABLE IF NOT EXISTS sample_minutes ("
@@ -281,7 +292,20 @@ static const char migrate_from_v1_sql[]
       "  WHERE name = 'samples';"
       "DROP TABLE events_v1;"
       "DROP TABLE samples_v1;"
-      "DROP TABLE sample_minutes_v1;";
+      "DROP TABLE sample_minutes_v1;"
+      "%s";
+
+/* Schema version 2 (the same, with a (device, time_us) index on events and a time index on
+ * samples instead of the `kinds` and `series` lists) existed for a few hours of development. */
+static const char migrate_from_v2_sql[] = "DROP INDEX IF EXISTS events_by_device;"
+                                          "DROP INDEX IF EXISTS samples_by_time;"
+                                          "%s"
+                                          "%s";
+
+static const char fill_lists_sql[]
+    = "INSERT OR IGNORE INTO kinds (id) SELECT DISTINCT kind FROM events;"
+      "INSERT OR IGNORE INTO series (device, property) SELECT DISTINCT device, property FROM "
+      "samples;";
 
 static gboolean
 is_corruption (int code)
@@ -316,6 +340,10 @@ close_database (HearthHistory *self)
   interned_clear (&self->devices);
   interned_clear (&self->names);
   self->interned_loaded = FALSE;
+  g_clear_pointer (&self->kinds, g_hash_table_unref);
+  g_clear_pointer (&self->series, g_hash_table_unref);
+  g_clear_pointer (&self->insert_kind, sqlite3_finalize);
+  g_clear_pointer (&self->insert_series, sqlite3_finalize);
   g_clear_pointer (&self->insert_event, sqlite3_finalize);
   g_clear_pointer (&self->insert_sample, sqlite3_finalize);
   g_clear_pointer (&self->update_counter, sqlite3_finalize);
@@ -434,6 +462,54 @@ read_counter (sqlite3 *db, const char *name, gint64 *next)
   return ret;
 }
 
+/* A series key: both ids in one integer. Ids beyond 32 bits (four billion names) are never
+ * remembered, only inserted again (OR IGNORE), so they cannot collide. */
+static gboolean
+series_key (gint64 device, gint64 property, gint64 *key)
+{
+  if (device < 0 || device > G_MAXUINT32 || property < 0 || property > G_MAXUINT32)
+    return FALSE;
+  *key = (device << 32) | property;
+  return TRUE;
+}
+
+static void
+remember_series (HearthHistory *self, gint64 device, gint64 property)
+{
+  gint64 key;
+
+  if (series_key (device, property, &key))
+    g_hash_table_add (self->series, g_memdup2 (&key, sizeof key));
+}
+
+/* Reads `kinds` and `series` into memory. */
+static int
+lists_load (HearthHistory *self)
+{
+  sqlite3_stmt *stmt = NULL;
+  int ret;
+
+  g_hash_table_remove_all (self->kinds);
+  g_hash_table_remove_all (self->series);
+
+  ret = sqlite3_prepare_v2 (self->db, "SELECT id FROM kinds", -1, &stmt, NULL);
+  if (ret != SQLITE_OK)
+    return ret;
+  while ((ret = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_add (self->kinds, GSIZE_TO_POINTER ((gsize)sqlite3_column_int64 (stmt, 0)));
+  sqlite3_finalize (stmt);
+  if (ret != SQLITE_DONE)
+    return ret;
+
+  ret = sqlite3_prepare_v2 (self->db, "SELECT device, property FROM series", -1, &stmt, NULL);
+  if (ret != SQLITE_OK)
+    return ret;
+  while ((ret = sqlite3_step (stmt)) == SQLITE_ROW)
+    remember_series (self, sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 1));
+  sqlite3_finalize (stmt);
+  return ret == SQLITE_DONE ? SQLITE_OK : ret;
+}
+
 /* Reads the lookup tables into memory: at the start, and again after a rolled back batch may
  * have undone rows that were added to them. */
 static int
@@ -446,7 +522,8 @@ load_interned (HearthHistory *self)
 
   if ((ret = interned_load (&self->devices, self->db, "SELECT id, device_id FROM devices"))
           != SQLITE_OK
-      || (ret = interned_load (&self->names, self->db, "SELECT id, name FROM names")) != SQLITE_OK)
+      || (ret = interned_load (&self->names, self->db, "SELECT id, name FROM names")) != SQLITE_OK
+      || (ret = lists_load (self)) != SQLITE_OK)
     return ret;
 
   self->interned_loaded = TRUE;
@@ -565,7 +642,12 @@ create_or_migrate_schema (sqlite3 *db, int user_version)
 
   if (user_version == 1)
     {
-      migrate_sql = g_strdup_printf (migrate_from_v1_sql, schema_sql);
+      migrate_sql = g_strdup_printf (migrate_from_v1_sql, schema_sql, fill_lists_sql);
+      ret = sqlite3_exec (db, migrate_sql, NULL, NULL, NULL);
+    }
+  else if (user_version == 2)
+    {
+      migrate_sql = g_strdup_printf (migrate_from_v2_sql, schema_sql, fill_lists_sql);
       ret = sqlite3_exec (db, migrate_sql, NULL, NULL, NULL);
     }
   else
@@ -670,6 +752,18 @@ open_database (HearthHistory *self, gboolean *corrupt, GError **error)
   if (ret != SQLITE_OK)
     goto sqlite_failed;
 
+  self->kinds = g_hash_table_new (g_direct_hash, g_direct_equal);
+  self->series = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  ret = sqlite3_prepare_v3 (self->db, "INSERT OR IGNORE INTO kinds (id) VALUES (?1)", -1,
+                            SQLITE_PREPARE_PERSISTENT, &self->insert_kind, NULL);
+  if (ret != SQLITE_OK)
+    goto sqlite_failed;
+  ret = sqlite3_prepare_v3 (self->db,
+                            "INSERT OR IGNORE INTO series (device, property) VALUES (?1, ?2)", -1,
+                            SQLITE_PREPARE_PERSISTENT, &self->insert_series, NULL);
+  if (ret != SQLITE_OK)
+    goto sqlite_failed;
+
   if ((ret = prepare_interned (&self->devices, self->db, "devices", "device_id")) != SQLITE_OK
       || (ret = prepare_interned (&self->names, self->db, "names", "name")) != SQLITE_OK
       || (ret = load_interned (self)) != SQLITE_OK)
@@ -766,8 +860,8 @@ run_insert (sqlite3_stmt *stmt)
 {
   int ret = sqlite3_step (stmt);
 
+  /* No sqlite3_clear_bindings(): every caller binds every parameter of every row. */
   sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
   return ret == SQLITE_DONE ? SQLITE_OK : ret;
 }
 
@@ -789,6 +883,13 @@ insert_row (HearthHistory *self, const QueuedRow *row)
 
       if ((ret = intern (&self->names, self->db, row->kind, TRUE, &kind)) != SQLITE_OK)
         return ret;
+      if (!g_hash_table_contains (self->kinds, GSIZE_TO_POINTER ((gsize)kind)))
+        {
+          sqlite3_bind_int64 (self->insert_kind, 1, kind);
+          if ((ret = run_insert (self->insert_kind)) != SQLITE_OK)
+            return ret;
+          g_hash_table_add (self->kinds, GSIZE_TO_POINTER ((gsize)kind));
+        }
       sqlite3_bind_int64 (stmt, 1, row->time_us);
       sqlite3_bind_int64 (stmt, 2, self->next_event_id++);
       sqlite3_bind_int64 (stmt, 3, device);
@@ -800,7 +901,16 @@ insert_row (HearthHistory *self, const QueuedRow *row)
   else
     {
       sqlite3_stmt *stmt = self->insert_sample;
+      gint64 key;
 
+      if (!series_key (device, name, &key) || !g_hash_table_contains (self->series, &key))
+        {
+          sqlite3_bind_int64 (self->insert_series, 1, device);
+          sqlite3_bind_int64 (self->insert_series, 2, name);
+          if ((ret = run_insert (self->insert_series)) != SQLITE_OK)
+            return ret;
+          remember_series (self, device, name);
+        }
       sqlite3_bind_int64 (stmt, 1, device);
       sqlite3_bind_int64 (stmt, 2, name);
       sqlite3_bind_int64 (stmt, 3, row->time_us);
@@ -1207,6 +1317,11 @@ static void
 hearth_history_class_init (HearthHistoryClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  /* SQLite's allocation statistics take a process-wide mutex around every malloc and free,
+   * several per inserted row; nothing reads them. This only works before SQLite is first
+   * initialised, which the first HearthHistory does, and is harmless (SQLITE_MISUSE) after. */
+  sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
 
   object_class->get_property = hearth_history_get_property;
   object_class->set_property = hearth_history_set_property;
@@ -1681,6 +1796,47 @@ hearth_history_query_samples (HearthHistory *self, const char *device_id, const 
   return g_steal_pointer (&points);
 }
 
+#define MAX_MERGED_KINDS 64
+
+/* Appends one ordered, limited range of events: the filters given, newest first. */
+static void
+append_events_range (GString *sql, gboolean by_device, const char *kind_term, gboolean before)
+{
+  g_string_append (sql, "SELECT id, time_us, device, kind, name, data FROM events "
+                        "WHERE time_us >= ?1");
+  if (by_device)
+    g_string_append (sql, " AND device = ?2");
+  if (kind_term != NULL)
+    g_string_append (sql, kind_term);
+  /* "time_us <= ?5" is the range the index walk starts from; the second term only skips the
+   * rows of the same microsecond that the previous page already returned. */
+  if (before)
+    g_string_append (sql, " AND time_us <= ?5 AND (time_us < ?5 OR id < ?6)");
+  g_string_append (sql, " ORDER BY time_us DESC, id DESC LIMIT ?4");
+}
+
+/* The ids of the kinds that events have, read from the table (not memory) so that rows another
+ * connection wrote count too. */
+static int
+read_kinds (HearthHistory *self, GArray **kinds)
+{
+  sqlite3_stmt *stmt = NULL;
+  int ret;
+
+  *kinds = g_array_new (FALSE, FALSE, sizeof (gint64));
+  ret = sqlite3_prepare_v2 (self->db, "SELECT id FROM kinds", -1, &stmt, NULL);
+  if (ret != SQLITE_OK)
+    return ret;
+  while ((ret = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (*kinds, id);
+    }
+  sqlite3_finalize (stmt);
+  return ret == SQLITE_DONE ? SQLITE_OK : ret;
+}
+
 /* The event queries share one statement shape. Only constant text goes into the statement;
  * values are bound. Leaving out the filters that were not asked for lets SQLite pick the index
  * whose leading columns are the filters and whose next columns are (time_us, id), and walk it
@@ -1714,17 +1870,43 @@ query_events (HearthHistory *self, const char *device_id, const char *kind, gint
       return NULL;
     }
 
-  sql = g_string_new ("SELECT id, time_us, device, kind, name, data FROM events "
-                      "WHERE time_us >= ?1");
-  if (device_id != NULL)
-    g_string_append (sql, " AND device = ?2");
-  if (kind != NULL)
-    g_string_append (sql, " AND kind = ?3");
-  /* "time_us <= ?5" is the range the index walk starts from; the second term only skips the
-   * rows of the same microsecond that the previous page already returned. */
-  if (before)
-    g_string_append (sql, " AND time_us <= ?5 AND (time_us < ?5 OR id < ?6)");
-  g_string_append (sql, " ORDER BY time_us DESC, id DESC LIMIT ?4");
+  sql = g_string_new (NULL);
+  if (device_id != NULL && kind == NULL)
+    {
+      g_autoptr (GArray) kinds = NULL;
+
+      if ((ret = read_kinds (self, &kinds)) != SQLITE_OK)
+        {
+          set_sqlite_error (error, self->db, ret, self->path, "query");
+          return NULL;
+        }
+      if (kinds->len == 0)
+        return g_steal_pointer (&events);
+      /* One range of events_by_device_kind per kind, each at most @limit rows, merged: the cost
+       * is O(kinds × limit). Only integers from the database go into the text. Beyond a
+       * compound statement's limit of terms (never with the hub's five kinds), one filtered
+       * scan does it instead. */
+      if (kinds->len <= MAX_MERGED_KINDS)
+        {
+          g_string_append (sql, "SELECT * FROM (");
+          for (guint i = 0; i < kinds->len; i++)
+            {
+              g_autofree char *kind_term = g_strdup_printf (" AND kind = %" G_GINT64_FORMAT,
+                                                            g_array_index (kinds, gint64, i));
+
+              if (i > 0)
+                g_string_append (sql, " UNION ALL ");
+              g_string_append (sql, "SELECT * FROM (");
+              append_events_range (sql, TRUE, kind_term, before);
+              g_string_append (sql, ")");
+            }
+          g_string_append (sql, ") ORDER BY time_us DESC, id DESC LIMIT ?4");
+        }
+      else
+        append_events_range (sql, TRUE, NULL, before);
+    }
+  else
+    append_events_range (sql, device_id != NULL, kind != NULL ? " AND kind = ?3" : NULL, before);
 
   ret = sqlite3_prepare_v2 (self->db, sql->str, -1, &stmt, NULL);
   if (ret != SQLITE_OK)
@@ -1837,6 +2019,61 @@ exec_with_time (sqlite3 *db, const char *sql, gint64 time_us)
   return ret == SQLITE_DONE ? SQLITE_OK : ret;
 }
 
+/* Merges the raw samples older than @raw_cutoff into per-minute buckets and deletes them, and
+ * deletes raw samples older than @retention_cutoff, series by series: each is a range of the
+ * samples table (see the schema), so the pass costs what it merges, not a scan of the table. */
+static int
+downsample_series (HearthHistory *self, gint64 raw_cutoff, gint64 retention_cutoff)
+{
+  static const char *const statements[] = {
+    "INSERT INTO sample_minutes "
+    "  (device, property, minute_us, value_min, value_max, value_sum, n) "
+    "SELECT device, property, time_us - time_us % 60000000, "
+    "       min(value), max(value), total(value), count(*) "
+    "FROM samples WHERE device = ?2 AND property = ?3 AND time_us < ?1 "
+    "GROUP BY device, property, time_us - time_us % 60000000 "
+    "ON CONFLICT (device, property, minute_us) DO UPDATE SET "
+    "  value_min = min(value_min, excluded.value_min), "
+    "  value_max = max(value_max, excluded.value_max), "
+    "  value_sum = value_sum + excluded.value_sum, "
+    "  n = n + excluded.n",
+    "DELETE FROM samples WHERE device = ?2 AND property = ?3 AND time_us < ?1",
+  };
+  sqlite3_stmt *series = NULL;
+  sqlite3_stmt *stmts[G_N_ELEMENTS (statements)] = { NULL };
+  int ret;
+
+  ret = sqlite3_prepare_v2 (self->db, "SELECT device, property FROM series", -1, &series, NULL);
+  for (guint i = 0; ret == SQLITE_OK && i < G_N_ELEMENTS (statements); i++)
+    ret = sqlite3_prepare_v2 (self->db, statements[i], -1, &stmts[i], NULL);
+
+  while (ret == SQLITE_OK && (ret = sqlite3_step (series)) == SQLITE_ROW)
+    {
+      gint64 device = sqlite3_column_int64 (series, 0);
+      gint64 property = sqlite3_column_int64 (series, 1);
+      /* Merge then delete below the raw cutoff; then delete what retention drops, when it
+       * reaches further back than the merge (raw-hours longer than retention-days). */
+      const gint64 cutoffs[] = { raw_cutoff, raw_cutoff, retention_cutoff };
+      sqlite3_stmt *steps[] = { stmts[0], stmts[1], stmts[1] };
+
+      ret = SQLITE_OK;
+      for (guint i = 0; ret == SQLITE_OK && i < G_N_ELEMENTS (steps); i++)
+        {
+          sqlite3_bind_int64 (steps[i], 1, cutoffs[i]);
+          sqlite3_bind_int64 (steps[i], 2, device);
+          sqlite3_bind_int64 (steps[i], 3, property);
+          ret = run_insert (steps[i]);
+        }
+    }
+  if (ret == SQLITE_DONE)
+    ret = SQLITE_OK;
+
+  sqlite3_finalize (series);
+  for (guint i = 0; i < G_N_ELEMENTS (stmts); i++)
+    sqlite3_finalize (stmts[i]);
+  return ret;
+}
+
 /**
  * hearth_history_run_maintenance:
  * @self: a #HearthHistory
@@ -1874,25 +2111,7 @@ hearth_history_run_maintenance (HearthHistory *self, gint64 now_us, GError **err
   if (ret != SQLITE_OK)
     return set_sqlite_error (error, self->db, ret, self->path, "maintain");
 
-  if ((ret = exec_with_time (self->db,
-                             "INSERT INTO sample_minutes "
-                             "  (device, property, minute_us, value_min, value_max, value_sum, n) "
-                             "SELECT device, property, time_us - time_us % 60000000, "
-                             "       min(value), max(value), total(value), count(*) "
-                             "FROM samples WHERE time_us < ?1 "
-                             "GROUP BY device, property, time_us - time_us % 60000000 "
-                             "ON CONFLICT (device, property, minute_us) DO UPDATE SET "
-                             "  value_min = min(value_min, excluded.value_min), "
-                             "  value_max = max(value_max, excluded.value_max), "
-                             "  value_sum = value_sum + excluded.value_sum, "
-                             "  n = n + excluded.n",
-                             raw_cutoff))
-          != SQLITE_OK
-      || (ret = exec_with_time (self->db, "DELETE FROM samples WHERE time_us < ?1", raw_cutoff))
-             != SQLITE_OK
-      || (ret
-          = exec_with_time (self->db, "DELETE FROM samples WHERE time_us < ?1", retention_cutoff))
-             != SQLITE_OK
+  if ((ret = downsample_series (self, raw_cutoff, retention_cutoff)) != SQLITE_OK
       || (ret = exec_with_time (self->db, "DELETE FROM sample_minutes WHERE minute_us < ?1",
                                 retention_cutoff))
              != SQLITE_OK

@@ -577,7 +577,7 @@ test_migrate_v1 (Fixture *fixture, gconstpointer user_data)
 
   fixture->history = open_history (fixture);
   g_assert_null (hearth_history_get_moved_aside_path (fixture->history));
-  g_assert_cmpint (read_user_version (fixture->path), ==, 2);
+  g_assert_cmpint (read_user_version (fixture->path), ==, 3);
 
   all = hearth_history_query_events (fixture->history, NULL, NULL, G_MININT64, 100, &error);
   g_assert_no_error (error);
