@@ -31,6 +31,13 @@
  * stalled daemon now only stalls the Avahi thread: sightings from the multicast probe, the
  * timers and everything else of the hub go on.
  *
+ * Avahi's own AvahiThreadedPoll (avahi-common/thread-watch.h) was considered and not used:
+ * avahi_threaded_poll_stop() takes the poll's mutex, which the thread holds while it runs any
+ * Avahi callback (and so during the blocking D-Bus calls made from one), and then joins the
+ * thread without a deadline; with a stalled daemon, stopping would wait the full 25 s or more.
+ * A GMainContext of our own gives a thread-safe wake-up, timers on the right thread, and the
+ * asynchronous GDBus bus check below, with no lock shared between the threads.
+ *
  * Shutdown. dispose asks the Avahi thread to stop (an atomic flag and a wake-up of its
  * context) and waits for it at most SHUTDOWN_DEADLINE_MS. The thread then frees the browser,
  * the resolvers and the client, which are D-Bus calls too. If it finishes in time it is
@@ -820,6 +827,8 @@ avahi_thread_main (gpointer data)
   while (worker->bus_probes_pending > 0 && g_get_monotonic_time () < drain_deadline)
     if (!g_main_context_iteration (worker->avahi_context, FALSE))
       g_usleep (10 * 1000);
+  /* Whatever the drain dispatched may have asked for a restart; nothing runs any more. */
+  clear_source (&worker->restart_source);
   /* Resolvers and the browser belong to the client: free them first, without events. These
    * are D-Bus calls and may wait for a stalled daemon (see Shutdown above). */
   g_hash_table_remove_all (worker->services);
