@@ -655,6 +655,53 @@ test_migrate_v1 (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpfloat (point->max, ==, 50);
 }
 
+/* A database of the interim schema 2 (a (device, time) index on events and a time index on
+ * samples, no kinds or series lists) is migrated too: the lists are filled from the rows, so a
+ * device's events and the downsampling of its samples still work. The interim layout is made
+ * from a current database by hand. */
+static void
+test_migrate_v2 (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GArray) points = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 old_minute = NOW_US - 30 * HOUR_US;
+  sqlite3 *db = NULL;
+
+  hearth_history_add_event (fixture->history, NOW_US, "lamp", "property", "on", "true");
+  hearth_history_add_event (fixture->history, NOW_US + 1, "lamp", "online", "online", NULL);
+  hearth_history_add_event (fixture->history, NOW_US + 2, "keys", "event", "key", NULL);
+  for (guint i = 0; i < 3; i++)
+    hearth_history_add_sample (fixture->history, old_minute + i, "lamp", "brightness", 10 * i);
+  g_clear_object (&fixture->history);
+
+  g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
+  exec_sql (db, "DROP TABLE kinds; DROP TABLE series;"
+                "CREATE INDEX events_by_device ON events (device, time_us);"
+                "CREATE INDEX samples_by_time ON samples (time_us);"
+                "PRAGMA user_version=2;");
+  sqlite3_close (db);
+
+  fixture->history = open_history (fixture);
+  g_assert_null (hearth_history_get_moved_aside_path (fixture->history));
+  g_assert_cmpint (read_user_version (fixture->path), ==, 3);
+
+  events = hearth_history_query_events (fixture->history, "lamp", NULL, G_MININT64, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 2);
+  g_assert_cmpstr (((HearthHistoryEvent *)g_ptr_array_index (events, 0))->kind, ==, "online");
+  g_assert_cmpstr (((HearthHistoryEvent *)g_ptr_array_index (events, 1))->kind, ==, "property");
+
+  g_assert_true (hearth_history_run_maintenance (fixture->history, NOW_US, &error));
+  g_assert_no_error (error);
+  points = hearth_history_query_samples (fixture->history, "lamp", "brightness", 0, G_MAXINT64,
+                                         &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (points->len, ==, 1);
+  g_assert_cmpuint (g_array_index (points, HearthHistoryPoint, 0).count, ==, 3);
+  g_assert_cmpfloat (g_array_index (points, HearthHistoryPoint, 0).max, ==, 20);
+}
+
 /* Unknown device ids, kinds and property names match nothing (they have no interned id). */
 static void
 test_unknown_names (Fixture *fixture, gconstpointer user_data)
@@ -706,6 +753,8 @@ main (int argc, char *argv[])
               fixture_tear_down);
 
   g_test_add ("/history/migrate-v1", Fixture, NULL, fixture_set_up, test_migrate_v1,
+              fixture_tear_down);
+  g_test_add ("/history/migrate-v2", Fixture, NULL, fixture_set_up, test_migrate_v2,
               fixture_tear_down);
   g_test_add ("/history/unknown-names", Fixture, NULL, fixture_set_up, test_unknown_names,
               fixture_tear_down);
