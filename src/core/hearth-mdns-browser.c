@@ -813,7 +813,8 @@ avahi_thread_main (gpointer data)
 
   g_main_context_push_thread_default (worker->avahi_context);
   worker->glib_poll = avahi_glib_poll_new (worker->avahi_context, G_PRIORITY_DEFAULT);
-  probe_bus_then_make_client (worker);
+  if (!g_atomic_int_get (&worker->quit_requested))
+    probe_bus_then_make_client (worker);
   /* dispose sets the flag, then wakes the context up, so a request made before the first
    * iteration is not lost. */
   while (!g_atomic_int_get (&worker->quit_requested))

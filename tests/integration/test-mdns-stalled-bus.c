@@ -103,10 +103,60 @@ test_stalled_bus (void)
   g_rmdir (dir);
 }
 
+/* Browsers dropped at once, and after a moment, while their Avahi thread is busy with the
+ * stalled bus: dispose must return within its deadline (2 s) every time, and nothing may crash
+ * when the thread finishes after the browser is gone. */
+static void
+test_dispose_while_stalled (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hearth-stalled-bus-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "bus", NULL);
+  g_autofree char *address = g_strdup_printf ("unix:path=%s", path);
+  g_autoptr (GSocket) listener = NULL;
+  g_autoptr (GSocketAddress) socket_address = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 longest_us = 0;
+
+  listener = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                           &error);
+  g_assert_no_error (error);
+  socket_address = g_unix_socket_address_new (path);
+  g_socket_bind (listener, socket_address, TRUE, &error);
+  g_assert_no_error (error);
+  g_socket_set_listen_backlog (listener, 64);
+  g_socket_listen (listener, &error);
+  g_assert_no_error (error);
+  g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", address, TRUE);
+
+  for (guint round = 0; round < 20; round++)
+    {
+      HearthMdnsBrowser *browser = hearth_mdns_browser_new ();
+      gint64 started;
+
+      hearth_mdns_browser_start (browser);
+      /* Half the rounds let the thread get into the bus check first. */
+      if (round % 2 == 1)
+        g_usleep (20 * 1000);
+      started = g_get_monotonic_time ();
+      g_object_unref (browser);
+      longest_us = MAX (longest_us, g_get_monotonic_time () - started);
+      /* Events the thread posted before it stopped are dropped here, not delivered. */
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+  g_test_message ("longest dispose: %" G_GINT64_FORMAT " ms", longest_us / 1000);
+  g_assert_cmpint (longest_us / 1000, <, 2500);
+
+  g_socket_close (listener, NULL);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/mdns-browser/stalled-bus", test_stalled_bus);
+  g_test_add_func ("/mdns-browser/dispose-while-stalled", test_dispose_while_stalled);
   return g_test_run ();
 }
