@@ -409,6 +409,31 @@ test_retention (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (points->len, ==, 2);
   g_assert_cmpfloat (g_array_index (points, HearthHistoryPoint, 0).value, ==, 2);
   g_assert_cmpfloat (g_array_index (points, HearthHistoryPoint, 1).value, ==, 3);
+
+  /* Raw samples kept longer than retention (raw-hours beyond retention-days) are still deleted
+   * at the retention cutoff, in every series. */
+  hearth_history_set_raw_hours (fixture->history, 10 * 24);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *property = i == 0 ? "t" : "humidity";
+
+      hearth_history_add_sample (fixture->history, NOW_US - 8 * DAY_US, "thermo", property, 10);
+      hearth_history_add_sample (fixture->history, NOW_US - 6 * DAY_US + G_USEC_PER_SEC, "thermo",
+                                 property, 20);
+    }
+  g_assert_true (hearth_history_run_maintenance (fixture->history, NOW_US, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_clear_pointer (&points, g_array_unref);
+      points = hearth_history_query_samples (fixture->history, "thermo", i == 0 ? "t" : "humidity",
+                                             0, NOW_US - 5 * DAY_US, &error);
+      g_assert_no_error (error);
+      /* For "t" the bucket of the first 6-day-old sample comes first. */
+      g_assert_cmpuint (points->len, ==, i == 0 ? 2 : 1);
+      g_assert_cmpuint (g_array_index (points, HearthHistoryPoint, points->len - 1).count, ==, 1);
+      g_assert_cmpfloat (g_array_index (points, HearthHistoryPoint, points->len - 1).value, ==, 20);
+    }
 }
 
 /* Writes garbage over every page but the first, or over the header, and checks that the
