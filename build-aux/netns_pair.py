@@ -187,10 +187,11 @@ class NetnsPair:
     def setup(self):
         for host in (self.a, self.b):
             run(["ip", "netns", "add", host.netns])
-        run(["ip", "link", "add", self.a.interface, "type", "veth", "peer", "name",
-             self.b.interface])
+        # Both ends are made inside their namespaces, never in the root one, so two tests that
+        # run at once (each with its own veth-a and veth-b) cannot collide on the names.
+        run(["ip", "link", "add", self.a.interface, "netns", self.a.netns, "type", "veth",
+             "peer", "name", self.b.interface, "netns", self.b.netns])
         for host in (self.a, self.b):
-            run(["ip", "link", "set", host.interface, "netns", host.netns])
             for key in ("all", "default", host.interface):
                 run(host.command(["sysctl", "-qw", "net.ipv6.conf.%s.accept_dad=0" % key]),
                     check=False)
