@@ -70,6 +70,20 @@ format_time (gint64 time_us)
   return g_date_time_format (time, _ ("%Y-%m-%d %H:%M"));
 }
 
+/* A number as a person reads it: 21.3, not the 17 digits json-glib writes; anything else as
+ * compact JSON. */
+static char *
+format_number (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    {
+      char number[G_ASCII_DTOSTR_BUF_SIZE];
+
+      return g_strdup (hearth_format_double (number, sizeof number, json_node_get_double (node)));
+    }
+  return json_to_string (node, FALSE);
+}
+
 /* A value as a person reads it: text without quotes, switches as on and off, anything else as
  * compact JSON, cut to SUMMARY_MAX_CHARS. */
 static char *
@@ -96,13 +110,13 @@ format_value (const char *data_json, const HearthSchema *schema)
   else if (JSON_NODE_HOLDS_VALUE (node) && schema != NULL && schema->unit != NULL
            && schema->unit[0] != '\0')
     {
-      g_autofree char *number = json_to_string (node, FALSE);
+      g_autofree char *number = format_number (node);
 
       /* Translators: a value and its unit, e.g. "80 %" or "21.5 °C" */
       text = g_strdup_printf (_ ("%s %s"), number, schema->unit);
     }
   else
-    text = json_to_string (node, FALSE);
+    text = format_number (node);
 
   if (g_utf8_strlen (text, -1) > SUMMARY_MAX_CHARS)
     {

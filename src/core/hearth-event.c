@@ -207,6 +207,34 @@ hearth_event_dup_value_json (const HearthEvent *self)
   return json_to_string (self->value, FALSE);
 }
 
+/**
+ * hearth_format_double:
+ * @buffer: at least %G_ASCII_DTOSTR_BUF_SIZE bytes
+ * @size: the size of @buffer
+ * @value: a double
+ *
+ * Writes the shortest text (15, 16 or 17 significant digits, C locale) that reads back as
+ * @value. json-glib writes 17 digits always, which turns a thermometer's 21.3 into
+ * "21.300000000000001" in the history and on the Events page; both texts read back as the same
+ * double, so the shorter one loses nothing.
+ *
+ * Returns: @buffer
+ */
+char *
+hearth_format_double (char *buffer, gsize size, double value)
+{
+  for (int digits = 15; digits <= 17; digits++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", digits);
+      g_ascii_formatd (buffer, size, format, value);
+      if (g_ascii_strtod (buffer, NULL) == value)
+        break;
+    }
+  return buffer;
+}
+
 /* Writes a scalar value's compact JSON text into @buffer the way json_to_string() writes it, or
  * returns FALSE when the value needs the generator (containers, strings with characters that
  * are escaped, or text longer than @size). */
@@ -229,9 +257,7 @@ format_scalar (JsonNode *node, char *buffer, gsize size)
     {
       char number[G_ASCII_DTOSTR_BUF_SIZE];
 
-      /* As json-glib: the shortest text that reads back as the same double, with ".0" added
-       * when it would otherwise read as an integer. */
-      g_ascii_dtostr (number, sizeof number, json_node_get_double (node));
+      hearth_format_double (number, sizeof number, json_node_get_double (node));
       if (strpbrk (number, ".eEn") == NULL)
         return (gsize)g_snprintf (buffer, size, "%s.0", number) < size;
       /* inf and nan have no JSON text; the generator decides what to do with them. */
@@ -265,8 +291,9 @@ format_scalar (JsonNode *node, char *buffer, gsize size)
  * @size: the size of @buffer
  * @allocated: (out) (transfer full): set to the text when it did not fit in @buffer (free it)
  *
- * The value as compact JSON text, as hearth_event_dup_value_json() gives it, without an
- * allocation for numbers, booleans and short strings: consumers that store every event (history)
+ * The value as compact JSON text, as hearth_event_dup_value_json() gives it except that a
+ * double has its shortest text (hearth_format_double()), without an allocation for numbers,
+ * booleans and short strings: consumers that store every event (history)
  * call this thousands of times a second.
  *
  * Returns: (nullable): the text, in @buffer or in *@allocated; %NULL when the event has no value

@@ -63,6 +63,7 @@ const char *hearth_event_kind_to_string (HearthEventKind kind);
 char *hearth_event_dup_value_json (const HearthEvent *self);
 const char *hearth_event_format_value_json (const HearthEvent *self, char *buffer, gsize size,
                                             char **allocated);
+char *hearth_format_double (char *buffer, gsize size, double value);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthEvent, hearth_event_unref)
 

@@ -556,6 +556,19 @@ test_titles_and_units (void)
   hearth_event_item_set_description (detected, motion);
   g_assert_cmpstr (hearth_event_item_get_summary (detected), ==,
                    "Motion detected: {\"strength\":40}");
+  {
+    g_autoptr (HearthDescription) thermometer = load_golden_description ("thermometer.json");
+    g_autoptr (HearthEventItem) warmer = make_history_item ("property", "temperature", "21.3");
+
+    /* A history row written by an older Hearth holds json-glib's 17 digits. */
+    g_autoptr (HearthEventItem) older
+        = make_history_item ("property", "temperature", "21.300000000000001");
+
+    hearth_event_item_set_description (warmer, thermometer);
+    g_assert_cmpstr (hearth_event_item_get_summary (warmer), ==, "Temperature changed to 21.3 °C");
+    hearth_event_item_set_description (older, thermometer);
+    g_assert_cmpstr (hearth_event_item_get_summary (older), ==, "Temperature changed to 21.3 °C");
+  }
   hearth_event_item_set_description (unknown, light);
   g_assert_cmpstr (hearth_event_item_get_summary (unknown), ==, "mystery changed to 1");
   /* Losing the description goes back to the device's names. */
