@@ -18,33 +18,14 @@ int
 main (int argc, char *argv[])
 {
   gboolean headless = TRUE;
-  gboolean no_discovery = FALSE;
-  int port = 8443;
-  int heartbeat = 15;
-  g_autofree char *data_dir = NULL;
+  g_auto (HearthHubOptions) options = HEARTH_HUB_OPTIONS_INIT;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   /* The help texts are hearth's own (same msgids), so they need no new translations. */
-  const GOptionEntry entries[] = {
-    { "headless", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &headless,
-      N_ ("Run the hub without a window; control it with hearthctl"), NULL },
-    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
-      N_ ("Keep keys, trust decisions and history in DIR (default ~/.local/share/hearth); "
-          "one hub per directory"),
-      N_ ("DIR") },
-    { "port", 0, 0, G_OPTION_ARG_INT, &port,
-      N_ ("The event server's TCP port (default: 8443 with --headless, else the event-port "
-          "setting; 0 picks a free one)"),
-      N_ ("N") },
-    { "heartbeat", 0, 0, G_OPTION_ARG_INT, &heartbeat,
-      N_ ("The heartbeat interval asked of devices, 1 to 60 s (default 15); a device is offline "
-          "after 2.5 missed intervals"),
-      N_ ("SECONDS") },
-    { "no-discovery", 0, 0, G_OPTION_ARG_NONE, &no_discovery,
-      N_ ("Do not browse mDNS or send multicast probes (devices are then added by address)"),
-      NULL },
-    { NULL }
-  };
+  const GOptionEntry entries[]
+      = { { "headless", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &headless,
+            N_ ("Run the hub without a window; control it with hearthctl"), NULL },
+          { NULL } };
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -54,6 +35,7 @@ main (int argc, char *argv[])
   context = g_option_context_new (NULL);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  hearth_hub_options_add_entries (&options, context);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("hearth: %s\n", error->message);
@@ -65,16 +47,10 @@ main (int argc, char *argv[])
       g_printerr (_ ("hearth: unexpected argument “%s”\n"), argv[1]);
       return 2;
     }
-  if (port < 0 || port > 65535)
-    {
-      g_printerr (_ ("hearth: --port must be from 0 to 65535, not %d\n"), port);
-      return 2;
-    }
-  if (heartbeat < 1 || heartbeat > 60)
-    {
-      g_printerr (_ ("hearth: --heartbeat must be from 1 to 60 seconds, not %d\n"), heartbeat);
-      return 2;
-    }
+  if (!hearth_hub_options_check (&options))
+    return 2;
 
-  return hearth_headless_run (data_dir, (guint16)port, !no_discovery, (guint)heartbeat);
+  return hearth_headless_run (options.data_dir, hearth_hub_options_get_headless_port (&options),
+                              !options.no_discovery,
+                              hearth_hub_options_get_headless_heartbeat (&options));
 }

@@ -166,3 +166,66 @@ hearth_headless_run (const char *data_dir, guint16 port, gboolean discovery_enab
   g_print (_ ("hearth: %s received, stopped cleanly.\n"), state.signal_name);
   return 0;
 }
+
+/* The entries point into @options, which must outlive @context's parsing. */
+void
+hearth_hub_options_add_entries (HearthHubOptions *options, GOptionContext *context)
+{
+  const GOptionEntry entries[] = {
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &options->data_dir,
+      N_ ("Keep keys, trust decisions and history in DIR (default ~/.local/share/hearth); "
+          "one hub per directory"),
+      N_ ("DIR") },
+    { "port", 0, 0, G_OPTION_ARG_INT, &options->port,
+      N_ ("The event server's TCP port (default: 8443 with --headless, else the event-port "
+          "setting; 0 picks a free one)"),
+      N_ ("N") },
+    { "heartbeat", 0, 0, G_OPTION_ARG_INT, &options->heartbeat,
+      N_ ("The heartbeat interval asked of devices, 1 to 60 s (default 15); a device is offline "
+          "after 2.5 missed intervals"),
+      N_ ("SECONDS") },
+    { "no-discovery", 0, 0, G_OPTION_ARG_NONE, &options->no_discovery,
+      N_ ("Do not browse mDNS or send multicast probes (devices are then added by address)"),
+      NULL },
+    { NULL }
+  };
+
+  /* g_option_context_add_main_entries() copies the entries, so a local array is enough. */
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+}
+
+/* Prints what is wrong and returns FALSE for a value out of range (exit status 2). */
+gboolean
+hearth_hub_options_check (const HearthHubOptions *options)
+{
+  if (options->port != -1 && (options->port < 0 || options->port > 65535))
+    {
+      g_printerr (_ ("hearth: --port must be from 0 to 65535, not %d\n"), options->port);
+      return FALSE;
+    }
+  if (options->heartbeat != 0 && (options->heartbeat < 1 || options->heartbeat > 60))
+    {
+      g_printerr (_ ("hearth: --heartbeat must be from 1 to 60 seconds, not %d\n"),
+                  options->heartbeat);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+guint16
+hearth_hub_options_get_headless_port (const HearthHubOptions *options)
+{
+  return options->port == -1 ? HEARTH_HUB_DEFAULT_PORT : (guint16)options->port;
+}
+
+guint
+hearth_hub_options_get_headless_heartbeat (const HearthHubOptions *options)
+{
+  return options->heartbeat == 0 ? HEARTH_HUB_DEFAULT_HEARTBEAT : (guint)options->heartbeat;
+}
+
+void
+hearth_hub_options_clear (HearthHubOptions *options)
+{
+  g_clear_pointer (&options->data_dir, g_free);
+}

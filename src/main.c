@@ -12,9 +12,6 @@
 #include "hearth-headless.h"
 #include "hearth-version.h"
 
-#define HEARTH_DEFAULT_PORT 8443
-#define HEARTH_DEFAULT_HEARTBEAT 15
-
 /* The GTK-free `hearth-headless` program: next to this executable when it runs from the build
  * tree (or from a relocated installation that keeps both together), else in libexecdir. */
 static char *
@@ -82,11 +79,9 @@ main (int argc, char *argv[])
   gboolean headless = FALSE;
   gboolean kiosk = FALSE;
   gboolean show_version = FALSE;
-  gboolean no_discovery = FALSE;
-  /* -1 and 0 mean "not given": the window then uses its settings, --headless the defaults. */
-  int port = -1;
-  int heartbeat = 0;
-  g_autofree char *data_dir = NULL;
+  /* A port of -1 and a heartbeat of 0 mean "not given": the window then uses its settings,
+   * --headless the defaults. */
+  g_auto (HearthHubOptions) hub_options = HEARTH_HUB_OPTIONS_INIT;
   g_autofree char *screenshot_path = NULL;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
@@ -94,21 +89,6 @@ main (int argc, char *argv[])
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless,
       N_ ("Run the hub without a window; control it with hearthctl"), NULL },
-    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir,
-      N_ ("Keep keys, trust decisions and history in DIR (default ~/.local/share/hearth); "
-          "one hub per directory"),
-      N_ ("DIR") },
-    { "port", 0, 0, G_OPTION_ARG_INT, &port,
-      N_ ("The event server's TCP port (default: 8443 with --headless, else the event-port "
-          "setting; 0 picks a free one)"),
-      N_ ("N") },
-    { "heartbeat", 0, 0, G_OPTION_ARG_INT, &heartbeat,
-      N_ ("The heartbeat interval asked of devices, 1 to 60 s (default 15); a device is offline "
-          "after 2.5 missed intervals"),
-      N_ ("SECONDS") },
-    { "no-discovery", 0, 0, G_OPTION_ARG_NONE, &no_discovery,
-      N_ ("Do not browse mDNS or send multicast probes (devices are then added by address)"),
-      NULL },
     { "kiosk", 0, 0, G_OPTION_ARG_NONE, &kiosk,
       N_ ("Run full screen without window controls, as on a wall-mounted touch panel"), NULL },
     { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, &screenshot_path,
@@ -138,6 +118,7 @@ main (int argc, char *argv[])
                   "status: 0 after a clean stop, 1 when the hub cannot start or Hearth already "
                   "runs with other options, 2 for bad options."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  hearth_hub_options_add_entries (&hub_options, context);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("hearth: %s\n", error->message);
@@ -156,16 +137,8 @@ main (int argc, char *argv[])
       return 0;
     }
 
-  if (port != -1 && (port < 0 || port > 65535))
-    {
-      g_printerr (_ ("hearth: --port must be from 0 to 65535, not %d\n"), port);
-      return 2;
-    }
-  if (heartbeat != 0 && (heartbeat < 1 || heartbeat > 60))
-    {
-      g_printerr (_ ("hearth: --heartbeat must be from 1 to 60 seconds, not %d\n"), heartbeat);
-      return 2;
-    }
+  if (!hearth_hub_options_check (&hub_options))
+    return 2;
 
   if (headless)
     {
@@ -174,15 +147,18 @@ main (int argc, char *argv[])
           g_printerr (_ ("hearth: --headless cannot be combined with --kiosk or --screenshot\n"));
           return 2;
         }
-      guint16 headless_port = port == -1 ? HEARTH_DEFAULT_PORT : (guint16)port;
-      guint headless_heartbeat = heartbeat == 0 ? HEARTH_DEFAULT_HEARTBEAT : (guint)heartbeat;
+      guint16 headless_port = hearth_hub_options_get_headless_port (&hub_options);
+      guint headless_heartbeat = hearth_hub_options_get_headless_heartbeat (&hub_options);
 
-      exec_headless_program (data_dir, headless_port, !no_discovery, headless_heartbeat);
-      return hearth_headless_run (data_dir, headless_port, !no_discovery, headless_heartbeat);
+      exec_headless_program (hub_options.data_dir, headless_port, !hub_options.no_discovery,
+                             headless_heartbeat);
+      return hearth_headless_run (hub_options.data_dir, headless_port, !hub_options.no_discovery,
+                                  headless_heartbeat);
     }
 
-  application = hearth_application_new_full (kiosk, screenshot_path, data_dir, port,
-                                             (guint)heartbeat, !no_discovery);
+  application
+      = hearth_application_new_full (kiosk, screenshot_path, hub_options.data_dir, hub_options.port,
+                                     (guint)hub_options.heartbeat, !hub_options.no_discovery);
 
   status = g_application_run (G_APPLICATION (application), argc, argv);
   if (status == 0)
