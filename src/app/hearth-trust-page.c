@@ -58,6 +58,7 @@ typedef struct
   char *device_id;
   char *fingerprint;
   char *name;
+  char *area; /* a forgotten pin's area, put back with the pin by its undo */
   HearthTrustStore *trust_store;
   GWeakRef page;
 } TrustEntryAction;
@@ -101,6 +102,7 @@ trust_entry_action_free (TrustEntryAction *action)
   g_free (action->device_id);
   g_free (action->fingerprint);
   g_free (action->name);
+  g_free (action->area);
   g_clear_object (&action->trust_store);
   g_weak_ref_clear (&action->page);
   g_free (action);
@@ -137,6 +139,7 @@ trust_entry_action_copy (const TrustEntryAction *action)
   copy->device_id = g_strdup (action->device_id);
   copy->fingerprint = g_strdup (action->fingerprint);
   copy->name = g_strdup (action->name);
+  copy->area = g_strdup (action->area);
   copy->trust_store = g_object_ref (action->trust_store);
   g_weak_ref_init (&copy->page, page);
   return copy;
@@ -175,7 +178,10 @@ hearth_trust_page_on_undo (AdwToast *toast, gpointer user_data)
     {
       case TRUST_ACTION_FORGET:
         restored = hearth_trust_store_pin (action->trust_store, action->device_id,
-                                           action->fingerprint, action->name, &error);
+                                           action->fingerprint, action->name, &error)
+                   && (action->area == NULL
+                       || hearth_trust_store_set_area (action->trust_store, action->device_id,
+                                                       action->area, &error));
         break;
 
       case TRUST_ACTION_UNBLOCK:
@@ -301,12 +307,19 @@ hearth_trust_page_rebuild (HearthTrustPage *self)
     {
       HearthTrustPin *pin = g_ptr_array_index (pins, i);
       g_autofree char *fingerprint = display_fingerprint (pin->fingerprint);
-      g_autofree char *subtitle = g_strdup_printf ("%s\n%s", pin->device_id, fingerprint);
+      /* The area, where the user gave one, tells two devices of the same name apart. */
+      g_autofree char *subtitle
+          = pin->area != NULL
+                ? g_strdup_printf ("%s · %s\n%s", pin->device_id, pin->area, fingerprint)
+                : g_strdup_printf ("%s\n%s", pin->device_id, fingerprint);
+      TrustEntryAction *forget;
 
+      forget = trust_entry_action_new (self, TRUST_ACTION_FORGET, pin->device_id, pin->fingerprint,
+                                       pin->name);
+      forget->area = g_strdup (pin->area);
       add_entry_row (self, self->pinned_group, self->pinned_rows,
                      pin->name[0] != '\0' ? pin->name : pin->device_id, subtitle, _ ("_Forget"),
-                     trust_entry_action_new (self, TRUST_ACTION_FORGET, pin->device_id,
-                                             pin->fingerprint, pin->name));
+                     forget);
     }
 
   for (guint i = 0; blocked != NULL && i < blocked->len; i++)

@@ -167,7 +167,15 @@ static void
 test_page_forget_and_undo (PageFixture *fixture, gconstpointer user_data)
 {
   g_autoptr (HearthTrustPin) pin = NULL;
+  g_autoptr (GError) error = NULL;
 
+  /* The row shows the area, and undoing "Forget" puts the area back with the pin. */
+  g_assert_true (hearth_trust_store_set_area (fixture->trust_store, KITCHEN_ID, "Kitchen", &error));
+  g_assert_no_error (error);
+  app_test_settle ();
+  g_assert_nonnull (
+      strstr (adw_action_row_get_subtitle (hearth_trust_page_find_row (fixture->page, KITCHEN_ID)),
+              KITCHEN_ID " · Kitchen"));
   g_signal_emit_by_name (row_button (hearth_trust_page_find_row (fixture->page, KITCHEN_ID)),
                          "clicked");
   g_assert_null (hearth_trust_store_get_pin (fixture->trust_store, KITCHEN_ID));
@@ -180,6 +188,7 @@ test_page_forget_and_undo (PageFixture *fixture, gconstpointer user_data)
   g_assert_nonnull (pin);
   g_assert_cmpstr (pin->fingerprint, ==, KITCHEN_FP);
   g_assert_cmpstr (pin->name, ==, "Kitchen light");
+  g_assert_cmpstr (pin->area, ==, "Kitchen");
   g_assert_cmpuint (hearth_trust_page_get_n_pinned_rows (fixture->page), ==, 2);
 }
 
