@@ -100,6 +100,8 @@ app_test_make_data_dir (void)
   return dir;
 }
 
+/* Removes a test's data directory with everything in it (a hub keeps its files in a "hub"
+ * directory inside, simulators their state in others). */
 static inline void
 app_test_remove_data_dir (const char *dir)
 {
@@ -110,7 +112,10 @@ app_test_remove_data_dir (const char *dir)
     {
       g_autofree char *path = g_build_filename (dir, name, NULL);
 
-      g_unlink (path);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        app_test_remove_data_dir (path);
+      else
+        g_unlink (path);
     }
   g_rmdir (dir);
 }

@@ -49,24 +49,6 @@ fixture_set_up (Fixture *fixture, gconstpointer user_data)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture *fixture, gconstpointer user_data)
 {
   if (fixture->simulator != NULL)
@@ -78,7 +60,7 @@ fixture_tear_down (Fixture *fixture, gconstpointer user_data)
   g_clear_object (&fixture->application);
   g_unsetenv ("HEARTH_DATA_DIR");
   g_unsetenv ("HEARTH_NO_DISCOVERY");
-  remove_tree (fixture->dir);
+  app_test_remove_data_dir (fixture->dir);
   g_free (fixture->dir);
   g_free (fixture->hub_dir);
   g_free (fixture->device_id);

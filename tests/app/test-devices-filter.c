@@ -35,24 +35,6 @@ static const struct
 };
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 set_area (Fixture *fixture, const char *device_id, const char *area)
 {
   g_autoptr (GError) error = NULL;
@@ -107,7 +89,7 @@ fixture_tear_down (Fixture *fixture, gconstpointer user_data)
   hearth_hub_stop (fixture->hub);
   g_clear_object (&fixture->hub);
   app_test_settle ();
-  remove_tree (fixture->dir);
+  app_test_remove_data_dir (fixture->dir);
   g_free (fixture->dir);
 }
 

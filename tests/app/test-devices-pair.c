@@ -37,24 +37,6 @@ simulator_path (void)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_set_up (Fixture *fixture, gconstpointer user_data)
 {
   g_autoptr (GError) error = NULL;
@@ -117,7 +99,7 @@ fixture_tear_down (Fixture *fixture, gconstpointer user_data)
   hearth_hub_stop (fixture->hub);
   g_clear_object (&fixture->hub);
   app_test_settle ();
-  remove_tree (fixture->dir);
+  app_test_remove_data_dir (fixture->dir);
   g_free (fixture->dir);
   g_free (fixture->hub_dir);
   g_free (fixture->device_id);
