@@ -221,12 +221,17 @@
 
 /* Property changes and events waiting to be sent, shared by all subscriptions of a device:
  * a ring of encoded entries. A subscriber that falls behind by more than this loses entries
- * and sees a SEQ gap. */
+ * and sees a SEQ gap. The entries of a NOTIFY stay in the ring until it is answered, so the
+ * default (the simulator's) holds a full batch in flight (16 entries, at most 2,048 bytes)
+ * plus a full batch waiting: a device that changes values faster than its subscriber answers
+ * then sends full batches instead of about half-full ones (docs/firmware.md section 6). A
+ * small device can keep less (the footprint example keeps 1 KiB) at the price of SEQ gaps
+ * when a subscriber falls behind. */
 #ifndef IOTSCP_EVENT_RING_SIZE
-#define IOTSCP_EVENT_RING_SIZE 2048
+#define IOTSCP_EVENT_RING_SIZE 4096
 #endif
 #ifndef IOTSCP_EVENT_RING_ENTRIES
-#define IOTSCP_EVENT_RING_ENTRIES 32
+#define IOTSCP_EVENT_RING_ENTRIES 48
 #endif
 
 /* One NOTIFY carries at most this many entries and body bytes (section 7). */

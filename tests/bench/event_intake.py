@@ -35,6 +35,21 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def thread_cpu_seconds(pid):
+    """CPU seconds per thread name of a process (threads of one name summed)."""
+    result = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            continue  # the thread ended meanwhile
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        result[name] = result.get(name, 0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return result
+
+
 def stored_rows(data_dir):
     connection = sqlite3.connect(f"file:{data_dir}/history.sqlite?mode=ro", uri=True, timeout=10)
     try:
@@ -115,6 +130,7 @@ def measure_hearth(hearth, hearthctl, device_exe, tmp, devices, hz, seconds):
                                               stored_rows(hub.data_dir),
                                               cpu_seconds(hub.process.pid),
                                               cpu_seconds(sim.process.pid), time.monotonic())
+        threads0 = thread_cpu_seconds(hub.process.pid)
         profilers = start_profilers(tmp, hub.process.pid, sim.process.pid, seconds)
         time.sleep(seconds)
         stop_profilers(profilers)
@@ -122,6 +138,7 @@ def measure_hearth(hearth, hearthctl, device_exe, tmp, devices, hz, seconds):
                                               stored_rows(hub.data_dir),
                                               cpu_seconds(hub.process.pid),
                                               cpu_seconds(sim.process.pid), time.monotonic())
+        threads1 = thread_cpu_seconds(hub.process.pid)
         elapsed = t1 - t0
         lost1, resyncs1 = gap_counters(client)
         published = (status1["events_published"] - status0["events_published"]) / elapsed
@@ -135,6 +152,12 @@ def measure_hearth(hearth, hearthctl, device_exe, tmp, devices, hz, seconds):
               f"({hub_cpu * 1e6 / max(published, 1):.1f} µs per event), "
               f"simulator CPU {sim_cpu:.0%}; dropped by history: {status1['history_dropped']}; "
               f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        # Which of the hub's threads is the limit: the main thread serves the NOTIFYs, the
+        # history writer commits the rows.
+        print("hearth: hub CPU by thread: " + ", ".join(
+            f"{name} {(threads1[name] - threads0.get(name, 0)) / elapsed:.0%}"
+            for name in sorted(threads1, key=lambda n: threads0.get(n, 0) - threads1[n])
+            if threads1[name] - threads0.get(name, 0) > 0.01 * elapsed))
         print(f"hearth: SEQ gaps {(lost1 - lost0) / elapsed:,.1f} lost NOTIFYs/s, "
               f"{(resyncs1 - resyncs0) / elapsed:,.1f} state re-reads/s (entries the devices "
               f"dropped because they emitted faster than one NOTIFY in flight carries)")

@@ -25,6 +25,10 @@
 #ifndef IOTSCP_EVENT_RING_SIZE /* build-aux/footprint -D may measure others */
 #define IOTSCP_EVENT_RING_SIZE 1024
 #endif
+/* 32 entries of about 30 bytes or more fill 1 KiB; more index slots would only cost RAM. */
+#ifndef IOTSCP_EVENT_RING_ENTRIES
+#define IOTSCP_EVENT_RING_ENTRIES 32
+#endif
 
 #ifdef FOOTPRINT_CONNECTIONS
 #define IOTSCP_MAX_CONNECTIONS FOOTPRINT_CONNECTIONS
