@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hearth-error.h"
+#include "hearth-soup-server-leak.h"
 #include "hearth-event.h"
 #include "hearth-fingerprint.h"
 #include "hearth-version.h"
@@ -1412,6 +1413,8 @@ hearth_control_server_new (HearthHub *hub)
   self = g_object_new (HEARTH_TYPE_CONTROL_SERVER, NULL);
   self->hub = g_object_ref (hub);
   self->server = soup_server_new ("server-header", NULL, NULL);
+  /* hearthctl closes its connection after each command. */
+  hearth_soup_server_release_closed_connections (self->server);
   soup_server_add_handler (self->server, NULL, server_callback, self, NULL);
   g_signal_connect_object (self->server, "request-started", G_CALLBACK (request_started_cb), self,
                            0);

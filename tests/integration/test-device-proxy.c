@@ -16,6 +16,7 @@
 #include "hearth-device-registry.h"
 #include "hearth-error.h"
 #include "hearth-fingerprint.h"
+#include "hearth-soup-server-leak.h"
 #include <libsoup/soup.h>
 
 /* The simulator under test; HEARTH_TEST_IOTSCP_DEVICE can name another build of it. */
@@ -1453,6 +1454,152 @@ test_faults (Fixture *fixture, gconstpointer user_data)
   fault_proxy_stop (&fault_proxy);
 }
 
+/* Live objects of the types a server connection is made of. Debian's GLib counts instances
+ * only in debug builds, so the test counts them itself by wrapping each class's constructed
+ * and finalize functions (after the classes exist, so the figures are differences). */
+enum
+{
+  COUNTED_CERTIFICATES,
+  COUNTED_SOCKETS,
+  COUNTED_SERVER_CONNECTIONS,
+  COUNTED_SERVER_MESSAGES,
+  N_COUNTED
+};
+
+static const char *const counted_type_names[N_COUNTED]
+    = { "GTlsCertificateGnutls", "GSocket", "SoupServerConnection", "SoupServerMessage" };
+static GObjectClass *counted_classes[N_COUNTED];
+static void (*counted_constructed[N_COUNTED]) (GObject *object);
+static void (*counted_finalize[N_COUNTED]) (GObject *object);
+static gint counted_live[N_COUNTED];
+
+static guint
+counted_index (GObject *object)
+{
+  for (guint i = 0; i < N_COUNTED; i++)
+    if (G_OBJECT_GET_CLASS (object) == counted_classes[i])
+      return i;
+  g_assert_not_reached ();
+}
+
+static void
+counting_constructed (GObject *object)
+{
+  guint i = counted_index (object);
+
+  g_atomic_int_inc (&counted_live[i]);
+  if (counted_constructed[i] != NULL)
+    counted_constructed[i](object);
+}
+
+static void
+counting_finalize (GObject *object)
+{
+  guint i = counted_index (object);
+
+  g_atomic_int_add (&counted_live[i], -1);
+  counted_finalize[i](object);
+}
+
+static void
+start_counting (void)
+{
+  for (guint i = 0; i < N_COUNTED; i++)
+    {
+      GType type = g_type_from_name (counted_type_names[i]);
+      GObjectClass *klass;
+
+      g_assert_true (type != 0); /* every one of them has been used by now */
+      klass = g_type_class_ref (type);
+      if (counted_classes[i] == klass)
+        continue;
+      counted_classes[i] = klass;
+      counted_constructed[i] = klass->constructed;
+      counted_finalize[i] = klass->finalize;
+      klass->constructed = counting_constructed;
+      klass->finalize = counting_finalize;
+    }
+}
+
+static guint
+count_open_files (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static gboolean
+counts_back_to (const gint *baseline, guint slack)
+{
+  for (guint i = 0; i < N_COUNTED; i++)
+    if (g_atomic_int_get (&counted_live[i]) > baseline[i] + (gint)slack)
+      return FALSE;
+  return TRUE;
+}
+
+/* libsoup 3.2 (Debian 12) keeps what it made for a server connection after the connection
+ * closed, in several ways (see hearth-soup-server-leak.c). A device that reconnects, its new
+ * NOTIFY connections replacing the old ones, and clients that connect and give up before the
+ * handshake (what a port scanner does) must leave nothing behind. */
+static void
+test_connections_released (Fixture *fixture, gconstpointer user_data)
+{
+  HearthDeviceProxy *proxy = add_device (fixture, 0, "light");
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  gint baseline[N_COUNTED];
+  guint files_before, released_before = hearth_soup_server_get_n_released_connections ();
+  gint64 deadline;
+
+  g_autoptr (JsonNode) first = NULL;
+  g_autoptr (GError) first_error = NULL;
+
+  wait_for_state (proxy, HEARTH_DEVICE_STATE_ONLINE, 5000);
+  first = write_property (proxy, "on", "true", &first_error);
+  g_assert_no_error (first_error);
+  start_counting ();
+  for (guint i = 0; i < N_COUNTED; i++)
+    baseline[i] = g_atomic_int_get (&counted_live[i]);
+  files_before = count_open_files ();
+
+  for (guint round = 0; round < 20; round++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonNode) applied = NULL;
+      g_autoptr (GSocketConnection) scan = NULL;
+
+      hearth_device_proxy_reconnect (proxy);
+      applied = write_property (proxy, "on", round % 2 ? "true" : "false", &error);
+      g_assert_no_error (error);
+      wait_for_state (proxy, HEARTH_DEVICE_STATE_ONLINE, 5000);
+
+      scan = g_socket_client_connect_to_host (
+          client, "127.0.0.1", hearth_event_server_get_port (fixture->server), NULL, &error);
+      g_assert_no_error (error);
+      g_io_stream_close (G_IO_STREAM (scan), NULL, NULL);
+    }
+
+  /* Closed connections are looked for every few seconds and freed when seen twice. */
+  deadline = g_get_monotonic_time ()
+             + (gint64)scaled ((3 * HEARTH_SOUP_SERVER_SWEEP_INTERVAL_S + 5) * 1000) * 1000;
+  while (!counts_back_to (baseline, 2) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE), g_usleep (10000);
+  for (guint i = 0; i < N_COUNTED; i++)
+    g_test_message ("%s: %d live before, %d after 20 reconnects and 20 scans",
+                    counted_type_names[i], baseline[i], g_atomic_int_get (&counted_live[i]));
+  for (guint i = 0; i < N_COUNTED; i++)
+    g_assert_cmpint (g_atomic_int_get (&counted_live[i]), <=, baseline[i] + 2);
+  g_assert_cmpuint (count_open_files (), <=, files_before + 2);
+  if (soup_get_major_version () == 3 && soup_get_minor_version () < 3)
+    g_assert_cmpuint (hearth_soup_server_get_n_released_connections (), >, released_before);
+  g_assert_cmpint (hearth_device_get_state (hearth_device_proxy_get_device (proxy)), ==,
+                   HEARTH_DEVICE_STATE_ONLINE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1478,5 +1625,7 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/device-proxy/faults", Fixture, NULL, fixture_set_up, test_faults,
               fixture_tear_down);
+  g_test_add ("/device-proxy/connections-released", Fixture, NULL, fixture_set_up,
+              test_connections_released, fixture_tear_down);
   return g_test_run ();
 }
