@@ -10,6 +10,7 @@
 
 #include "hearth-error.h"
 #include "hearth-fingerprint.h"
+#include "hearth-soup-server-leak.h"
 #include "hearth-notify-body.h"
 
 /* HearthEventServer is the hub's HTTPS endpoint for NOTIFY requests (docs/protocol.md §7.4,
@@ -659,6 +660,8 @@ hearth_event_server_listen (HearthEventServer *self, GInetAddress *address, guin
   g_return_val_if_fail (HEARTH_IS_EVENT_SERVER (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  /* Every device connection ends closed between two NOTIFYs. */
+  hearth_soup_server_release_closed_connections (self->server);
   if (address != NULL)
     {
       g_autoptr (GSocketAddress) socket_address = g_inet_socket_address_new (address, port);
