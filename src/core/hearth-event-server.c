@@ -80,6 +80,7 @@ struct _HearthEventServer
   /* Owned */
   HearthHubIdentity *identity;
   SoupServer *server;
+  GMainContext *context;     /* where libsoup serves this server's connections */
   GHashTable *subscriptions; /* sid → Subscription */
   GHashTable *keys;          /* fingerprint → number of subscriptions using it */
   GHashTable *pending_keys;  /* fingerprint → number of SUBSCRIBEs under way with it */
@@ -96,7 +97,10 @@ struct _ConnectionInfo
   HearthEventServer *server; /* borrowed: the server outlives its table */
   GSocket *socket;           /* weak */
   char *fingerprint;
-  guint deadline_source;
+  /* The connection's deadline: one source for its whole life, moved with
+   * g_source_set_ready_time() for every request instead of a new timeout source for each (two
+   * per request were a measurable part of the intake path). */
+  GSource *deadline;
   guint n_requests;
 };
 
@@ -118,7 +122,11 @@ static void socket_finalized (gpointer data, GObject *where_the_socket_was);
 static void
 connection_info_free (ConnectionInfo *info)
 {
-  g_clear_handle_id (&info->deadline_source, g_source_remove);
+  if (info->deadline != NULL)
+    {
+      g_source_destroy (info->deadline);
+      g_source_unref (info->deadline);
+    }
   if (info->socket != NULL)
     g_object_weak_unref (G_OBJECT (info->socket), socket_finalized, info);
   g_free (info->fingerprint);
@@ -133,6 +141,17 @@ socket_finalized (gpointer data, GObject *where_the_socket_was)
   info->socket = NULL;
   g_hash_table_remove (info->server->connections, where_the_socket_was);
 }
+
+static gboolean deadline_passed_cb (gpointer data);
+
+/* A source that is dispatched at its ready time only (-1: never). */
+static gboolean
+deadline_source_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  return callback (data);
+}
+
+static GSourceFuncs deadline_source_funcs = { .dispatch = deadline_source_dispatch };
 
 static ConnectionInfo *
 connection_info_for (HearthEventServer *self, GSocket *socket)
@@ -151,6 +170,10 @@ connection_info_for (HearthEventServer *self, GSocket *socket)
       info = g_new0 (ConnectionInfo, 1);
       info->server = self;
       info->socket = socket;
+      info->deadline = g_source_new (&deadline_source_funcs, sizeof (GSource));
+      g_source_set_callback (info->deadline, deadline_passed_cb, info, NULL);
+      g_source_set_static_name (info->deadline, "[hearth] event server request deadline");
+      g_source_attach (info->deadline, self->context);
       g_object_weak_ref (G_OBJECT (socket), socket_finalized, info);
       g_hash_table_insert (self->connections, socket, info);
     }
@@ -162,22 +185,27 @@ deadline_passed_cb (gpointer data)
 {
   ConnectionInfo *info = data;
 
-  info->deadline_source = 0;
+  g_source_set_ready_time (info->deadline, -1);
   info->server->n_rejected[HEARTH_NOTIFY_REJECTED_TIMEOUT]++;
   g_debug ("closing a connection whose request did not complete in time");
   /* Shutting the socket down makes libsoup's pending read fail, and it drops the connection
    * and its message; closing the fd under it instead could hand the number to another file. */
   if (info->socket != NULL)
     g_socket_shutdown (info->socket, TRUE, TRUE, NULL);
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE; /* the source stays with the connection, disarmed */
 }
 
 static void
 arm_deadline (ConnectionInfo *info, guint seconds)
 {
-  g_clear_handle_id (&info->deadline_source, g_source_remove);
-  info->deadline_source
-      = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, seconds, deadline_passed_cb, info, NULL);
+  g_source_set_ready_time (info->deadline,
+                           g_source_get_time (info->deadline) + (gint64)seconds * G_USEC_PER_SEC);
+}
+
+static void
+disarm_deadline (ConnectionInfo *info)
+{
+  g_source_set_ready_time (info->deadline, -1);
 }
 
 /* The TLS layer: accept only keys that own a subscription. */
@@ -205,17 +233,51 @@ accept_certificate_cb (SoupServerMessage *msg, GTlsCertificate *certificate,
   return TRUE;
 }
 
-static void
-got_headers_cb (SoupServerMessage *msg, gpointer user_data)
+/* The checks of a request's headers and body as they arrive run in emission hooks of
+ * SoupServerMessage's "got-headers" and "got-chunk", installed once for the process, rather than
+ * in handlers connected to every message: libsoup makes a message per request, and three
+ * handlers connected to each (a closure, a handler and a watch on the server each, all undone
+ * when the message is finalized) were a measurable part of the intake path. A hook holds no
+ * pointer into a server: it finds the message's connection in the tables of the event servers
+ * alive in its thread, so a message that outlives its server (libsoup may keep serving one
+ * after soup_server_disconnect()) finds nothing and is left alone. */
+static GMutex live_servers_lock;
+static GPtrArray *live_servers; /* HearthEventServer * (borrowed: each removes itself) */
+
+static ConnectionInfo *
+connection_info_of_message (SoupServerMessage *msg)
 {
-  HearthEventServer *self = user_data;
+  GSocket *socket = soup_server_message_get_socket (msg);
+  GMainContext *context = g_main_context_get_thread_default ();
+  ConnectionInfo *info = NULL;
+
+  if (socket == NULL)
+    return NULL;
+  if (context == NULL)
+    context = g_main_context_default ();
+  /* A server's table is only used in the thread that runs its context, which is this one when
+   * the contexts match. */
+  g_mutex_lock (&live_servers_lock);
+  for (guint i = 0; info == NULL && i < live_servers->len; i++)
+    {
+      HearthEventServer *server = g_ptr_array_index (live_servers, i);
+
+      if (server->context == context)
+        info = g_hash_table_lookup (server->connections, socket);
+    }
+  g_mutex_unlock (&live_servers_lock);
+  return info;
+}
+
+static void
+check_request_headers (ConnectionInfo *info, SoupServerMessage *msg)
+{
+  HearthEventServer *self = info->server;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  ConnectionInfo *info = connection_info_for (self, soup_server_message_get_socket (msg));
   goffset length;
 
   /* From here the body must arrive within the deadline too. */
-  if (info != NULL)
-    arm_deadline (info, self->request_timeout);
+  arm_deadline (info, self->request_timeout);
 
   /* libsoup has read the headers already; a request with more of them than any device sends
    * is not served further. */
@@ -234,7 +296,7 @@ got_headers_cb (SoupServerMessage *msg, gpointer user_data)
     if (total > HEADERS_MAX_BYTES || count > HEADERS_MAX_COUNT)
       {
         self->n_rejected[HEARTH_NOTIFY_REJECTED_TOO_LARGE]++;
-        if (info != NULL && info->socket != NULL)
+        if (info->socket != NULL)
           g_socket_shutdown (info->socket, TRUE, TRUE, NULL);
         return;
       }
@@ -247,26 +309,68 @@ got_headers_cb (SoupServerMessage *msg, gpointer user_data)
       /* libsoup reads the whole body before a handler can answer, so a body over the limit is
        * not answered at all: the connection is closed before any of it is read. */
       self->n_rejected[HEARTH_NOTIFY_REJECTED_TOO_LARGE]++;
-      if (info != NULL && info->socket != NULL)
+      if (info->socket != NULL)
         g_socket_shutdown (info->socket, TRUE, TRUE, NULL);
     }
 }
 
-static void
-got_chunk_cb (SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
+static gboolean
+got_headers_hook (GSignalInvocationHint *hint, guint n_values, const GValue *values, gpointer data)
 {
-  HearthEventServer *self = user_data;
+  SoupServerMessage *msg = g_value_get_object (&values[0]);
+  ConnectionInfo *info = connection_info_of_message (msg);
+
+  if (info != NULL)
+    check_request_headers (info, msg);
+  return TRUE; /* stays installed */
+}
+
+static gboolean
+got_chunk_hook (GSignalInvocationHint *hint, guint n_values, const GValue *values, gpointer data)
+{
+  SoupServerMessage *msg = g_value_get_object (&values[0]);
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  ConnectionInfo *info;
 
   /* Chunked bodies have no length up front: stop reading once they grow past the limit. */
-  if (body->length > HEARTH_NOTIFY_BODY_MAX_BYTES)
+  if (body->length > HEARTH_NOTIFY_BODY_MAX_BYTES
+      && (info = connection_info_of_message (msg)) != NULL)
     {
-      ConnectionInfo *info = connection_info_for (self, soup_server_message_get_socket (msg));
-
-      self->n_rejected[HEARTH_NOTIFY_REJECTED_TOO_LARGE]++;
-      if (info != NULL && info->socket != NULL)
+      info->server->n_rejected[HEARTH_NOTIFY_REJECTED_TOO_LARGE]++;
+      if (info->socket != NULL)
         g_socket_shutdown (info->socket, TRUE, TRUE, NULL);
     }
+  return TRUE;
+}
+
+/* Installs the hooks once for the process and registers @self for them. */
+static void
+register_live_server (HearthEventServer *self)
+{
+  g_mutex_lock (&live_servers_lock);
+  if (live_servers == NULL)
+    {
+      /* The class must exist for its signals to be found; it is kept for the hooks. */
+      GTypeClass *message_class = g_type_class_ref (SOUP_TYPE_SERVER_MESSAGE);
+
+      live_servers = g_ptr_array_new ();
+      g_signal_add_emission_hook (g_signal_lookup ("got-headers", SOUP_TYPE_SERVER_MESSAGE), 0,
+                                  got_headers_hook, NULL, NULL);
+      g_signal_add_emission_hook (g_signal_lookup ("got-chunk", SOUP_TYPE_SERVER_MESSAGE), 0,
+                                  got_chunk_hook, NULL, NULL);
+      (void)message_class;
+    }
+  g_ptr_array_add (live_servers, self);
+  g_mutex_unlock (&live_servers_lock);
+}
+
+static void
+unregister_live_server (HearthEventServer *self)
+{
+  g_mutex_lock (&live_servers_lock);
+  if (live_servers != NULL)
+    g_ptr_array_remove (live_servers, self);
+  g_mutex_unlock (&live_servers_lock);
 }
 
 static void
@@ -275,15 +379,25 @@ request_started_cb (SoupServer *server, SoupServerMessage *msg, gpointer user_da
   HearthEventServer *self = user_data;
   ConnectionInfo *info = connection_info_for (self, soup_server_message_get_socket (msg));
 
-  g_signal_connect_object (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), self, 0);
-  g_signal_connect_object (msg, "got-headers", G_CALLBACK (got_headers_cb), self, 0);
-  g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
+  if (info == NULL)
+    return; /* not from a listening socket: the event server only listens */
 
-  /* The first request of a connection includes the TLS handshake and must be complete within
+  /* The first message of a connection is made before its TLS handshake, and only the handshake
+   * asks to accept a certificate, so only that message needs the handler (libsoup 3.2 emits
+   * it on the message that the connection holds during the handshake; a later message without
+   * a handler refuses any certificate, which is what a renegotiation deserves).
+   *
+   * The first request of a connection includes the TLS handshake and must be complete within
    * the request deadline; later ones start when the device has something to send, so until
    * their headers arrive the idle limit applies. */
-  if (info != NULL)
-    arm_deadline (info, info->n_requests++ == 0 ? self->request_timeout : IDLE_TIMEOUT_S);
+  if (info->n_requests++ == 0)
+    {
+      g_signal_connect_object (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), self,
+                               0);
+      arm_deadline (info, self->request_timeout);
+    }
+  else
+    arm_deadline (info, IDLE_TIMEOUT_S);
 }
 
 static void
@@ -294,7 +408,7 @@ request_done_cb (SoupServer *server, SoupServerMessage *msg, gpointer user_data)
   ConnectionInfo *info = socket != NULL ? g_hash_table_lookup (self->connections, socket) : NULL;
 
   if (info != NULL)
-    g_clear_handle_id (&info->deadline_source, g_source_remove);
+    disarm_deadline (info);
 }
 
 static void
@@ -361,8 +475,9 @@ static void
 handle_notify (HearthEventServer *self, SoupServerMessage *msg, const char *path)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  g_autoptr (GTlsCertificate) peer = NULL;
-  g_autofree char *peer_fingerprint = NULL;
+  GTlsCertificate *peer;
+  g_autofree char *message_peer_fingerprint = NULL;
+  const char *peer_fingerprint = NULL;
   g_autoptr (GBytes) body = NULL;
   g_autoptr (GPtrArray) entries = NULL;
   g_autoptr (GError) error = NULL;
@@ -385,14 +500,12 @@ handle_notify (HearthEventServer *self, SoupServerMessage *msg, const char *path
   /* The peer's key: from the message on a connection's first request, else as recorded on the
    * connection when its handshake was accepted (libsoup 3.2 forgets it after the first). */
   if ((peer = soup_server_message_get_tls_peer_certificate (msg)) != NULL)
-    {
-      g_object_ref (peer);
-      peer_fingerprint = hearth_fingerprint_from_tls_certificate (peer, NULL);
-    }
+    peer_fingerprint = message_peer_fingerprint
+        = hearth_fingerprint_from_tls_certificate (peer, NULL);
   if (peer_fingerprint == NULL
       && (info = g_hash_table_lookup (self->connections, soup_server_message_get_socket (msg)))
              != NULL)
-    peer_fingerprint = g_strdup (info->fingerprint);
+    peer_fingerprint = info->fingerprint;
 
   sid = get_header (headers, "SID");
   subscription = sid != NULL ? g_hash_table_lookup (self->subscriptions, sid) : NULL;
@@ -566,6 +679,8 @@ hearth_event_server_constructed (GObject *object)
   G_OBJECT_CLASS (hearth_event_server_parent_class)->constructed (object);
 
   g_assert (self->identity != NULL);
+  self->context = g_main_context_ref_thread_default ();
+  register_live_server (self);
   self->server = soup_server_new (
       "tls-certificate", hearth_hub_identity_get_certificate (self->identity), "tls-auth-mode",
       G_TLS_AUTHENTICATION_REQUIRED, "server-header", NULL, NULL);
@@ -583,6 +698,7 @@ hearth_event_server_dispose (GObject *object)
 {
   HearthEventServer *self = HEARTH_EVENT_SERVER (object);
 
+  unregister_live_server (self);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
   g_clear_object (&self->server);
@@ -591,6 +707,7 @@ hearth_event_server_dispose (GObject *object)
   g_clear_pointer (&self->keys, g_hash_table_unref);
   g_clear_pointer (&self->pending_keys, g_hash_table_unref);
   g_clear_object (&self->identity);
+  g_clear_pointer (&self->context, g_main_context_unref);
   G_OBJECT_CLASS (hearth_event_server_parent_class)->dispose (object);
 }
 

@@ -40,7 +40,7 @@ typedef struct
  * the entry limit is reported as too large whatever its entries hold). */
 typedef struct
 {
-  char *kind;
+  const char *kind; /* "property", "event", "" (anything else) or NULL (absent); static */
   char *name;
   JsonNode *value;
   JsonNode *data;
@@ -52,7 +52,6 @@ raw_entry_clear (gpointer data)
 {
   RawEntry *raw = data;
 
-  g_free (raw->kind);
   g_free (raw->name);
   g_clear_pointer (&raw->value, json_node_unref);
   g_clear_pointer (&raw->data, json_node_unref);
@@ -453,7 +452,6 @@ read_entry (Reader *reader, guint index, RawEntry *raw)
     {
       JsonNode *node = NULL;
       JsonNode **slot = NULL;
-      char **text_slot = NULL;
       const char *member;
 
       skip_space (reader);
@@ -463,52 +461,65 @@ read_entry (Reader *reader, guint index, RawEntry *raw)
         return syntax_error (reader, "a “:” was expected");
       member = reader->text->str;
 
-      if (strcmp (member, "kind") == 0)
-        text_slot = &raw->kind;
-      else if (strcmp (member, "name") == 0)
-        text_slot = &raw->name;
-      else if (strcmp (member, "value") == 0)
+      /* The member names are compared and named in errors as literals: the text buffer is
+       * overwritten by the value, and a copy per member was an allocation per member of every
+       * entry. */
+      if (strcmp (member, "kind") == 0 || strcmp (member, "name") == 0)
+        {
+          gboolean is_kind = member[0] == 'k';
+          const char *known = is_kind ? "kind" : "name";
+          gboolean present = is_kind ? raw->kind != NULL : raw->name != NULL;
+
+          skip_space (reader);
+          /* kind and name are kept when they are strings; anything else is invalid for them,
+           * and is reported after the whole body is read (as "" here). */
+          if (reader->p < reader->end && *reader->p == '"')
+            {
+              if (!read_string (reader))
+                return FALSE;
+              if (present)
+                return duplicate (reader, index, known);
+              if (!is_kind)
+                raw->name = g_strndup (reader->text->str, reader->text->len);
+              else if (strcmp (reader->text->str, "property") == 0
+                       && reader->text->len == strlen ("property"))
+                raw->kind = "property";
+              else if (strcmp (reader->text->str, "event") == 0
+                       && reader->text->len == strlen ("event"))
+                raw->kind = "event";
+              else
+                raw->kind = "";
+              continue;
+            }
+          if (!read_value (reader, &node))
+            return FALSE;
+          json_node_unref (node);
+          if (present)
+            return duplicate (reader, index, known);
+          if (is_kind)
+            raw->kind = "";
+          else
+            raw->name = g_strdup ("");
+          continue;
+        }
+
+      if (strcmp (member, "value") == 0)
         slot = &raw->value;
       else if (strcmp (member, "data") == 0)
         slot = &raw->data;
       else if (strcmp (member, "t") == 0)
         slot = &raw->t;
 
-      if (text_slot != NULL)
-        {
-          g_autofree char *copy = g_strdup (member);
-
-          skip_space (reader);
-          /* kind and name are kept as text when they are strings; anything else is invalid
-           * for them, and is reported after the whole body is read. */
-          if (reader->p < reader->end && *reader->p == '"')
-            {
-              if (!read_string (reader))
-                return FALSE;
-              if (*text_slot != NULL)
-                return duplicate (reader, index, copy);
-              *text_slot = g_strndup (reader->text->str, reader->text->len);
-              continue;
-            }
-          if (!read_value (reader, &node))
-            return FALSE;
-          json_node_unref (node);
-          if (*text_slot != NULL)
-            return duplicate (reader, index, copy);
-          *text_slot = g_strdup (""); /* not a string: fails the check below */
-          continue;
-        }
-
       if (slot != NULL)
         {
-          g_autofree char *copy = g_strdup (member);
+          const char *known = slot == &raw->value ? "value" : slot == &raw->data ? "data" : "t";
 
           if (!read_value (reader, &node))
             return FALSE;
           if (*slot != NULL)
             {
               json_node_unref (node);
-              return duplicate (reader, index, copy);
+              return duplicate (reader, index, known);
             }
           *slot = node;
           continue;
