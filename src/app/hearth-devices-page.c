@@ -601,10 +601,11 @@ hearth_devices_page_unbind_tile (GtkSignalListItemFactory *factory, GtkListItem 
 {
   HearthDeviceTile *tile = HEARTH_DEVICE_TILE (gtk_list_item_get_child (item));
 
+  /* The bus and the registry are the page's, the same for every tile: they stay, so scrolling
+   * does not disconnect and connect a bus handler for every tile that leaves and enters the
+   * view. A tile without a device ignores the bus's events. */
   hearth_device_tile_set_device (tile, NULL);
   hearth_device_tile_set_proxy (tile, NULL);
-  hearth_device_tile_set_bus (tile, NULL);
-  hearth_device_tile_set_registry (tile, NULL);
 }
 
 static void
