@@ -123,8 +123,23 @@ struct _HearthHistory
   Interned devices;
   Interned names;           /* event kinds, event names and property names */
   gboolean interned_loaded; /* FALSE after a rollback, which may have undone new rows */
-  GHashTable *kinds;        /* name ids in `kinds`, as GSIZE_TO_POINTER */
-  GHashTable *series;       /* gint64 * (device << 32 | property) of the rows in `series` */
+  /* The ids of the previous row's texts, by the texts' addresses. Within one batch, equal texts
+   * are one string of the batch's string chunk (g_string_chunk_insert_const()), and the rows of
+   * one NOTIFY follow each other (an event row and a sample per change, same device), so most
+   * rows are resolved by comparing pointers instead of hashing their texts. Valid for one batch
+   * only: a chunk reuses its memory once cleared (see insert_rows()). */
+  struct
+  {
+    const char *device_text;
+    gint64 device;
+    const char *name_text;
+    gint64 name;
+    const char *kind_text;
+    gint64 kind;
+    gint64 series_key; /* known to be in `series`; -1: none */
+  } previous;
+  GHashTable *kinds;  /* name ids in `kinds`, as GSIZE_TO_POINTER */
+  GHashTable *series; /* gint64 * (device << 32 | property) of the rows in `series` */
   sqlite3_stmt *insert_kind;
   sqlite3_stmt *insert_series;
   gint64 next_event_id;
@@ -873,23 +888,37 @@ insert_row (HearthHistory *self, const QueuedRow *row)
   gint64 kind;
   int ret;
 
-  if ((ret = intern (&self->devices, self->db, row->device_id, TRUE, &device)) != SQLITE_OK
-      || (ret = intern (&self->names, self->db, row->name, TRUE, &name)) != SQLITE_OK)
+  if (row->device_id == self->previous.device_text)
+    device = self->previous.device;
+  else if ((ret = intern (&self->devices, self->db, row->device_id, TRUE, &device)) != SQLITE_OK)
     return ret;
+  self->previous.device_text = row->device_id;
+  self->previous.device = device;
+
+  if (row->name == self->previous.name_text)
+    name = self->previous.name;
+  else if ((ret = intern (&self->names, self->db, row->name, TRUE, &name)) != SQLITE_OK)
+    return ret;
+  self->previous.name_text = row->name;
+  self->previous.name = name;
 
   if (row->type == ROW_EVENT)
     {
       sqlite3_stmt *stmt = self->insert_event;
 
-      if ((ret = intern (&self->names, self->db, row->kind, TRUE, &kind)) != SQLITE_OK)
+      if (row->kind == self->previous.kind_text)
+        kind = self->previous.kind; /* known to be in `kinds` too */
+      else if ((ret = intern (&self->names, self->db, row->kind, TRUE, &kind)) != SQLITE_OK)
         return ret;
-      if (!g_hash_table_contains (self->kinds, GSIZE_TO_POINTER ((gsize)kind)))
+      else if (!g_hash_table_contains (self->kinds, GSIZE_TO_POINTER ((gsize)kind)))
         {
           sqlite3_bind_int64 (self->insert_kind, 1, kind);
           if ((ret = run_insert (self->insert_kind)) != SQLITE_OK)
             return ret;
           g_hash_table_add (self->kinds, GSIZE_TO_POINTER ((gsize)kind));
         }
+      self->previous.kind_text = row->kind;
+      self->previous.kind = kind;
       sqlite3_bind_int64 (stmt, 1, row->time_us);
       sqlite3_bind_int64 (stmt, 2, self->next_event_id++);
       sqlite3_bind_int64 (stmt, 3, device);
@@ -903,7 +932,8 @@ insert_row (HearthHistory *self, const QueuedRow *row)
       sqlite3_stmt *stmt = self->insert_sample;
       gint64 key;
 
-      if (!series_key (device, name, &key) || !g_hash_table_contains (self->series, &key))
+      if (!series_key (device, name, &key)
+          || (key != self->previous.series_key && !g_hash_table_contains (self->series, &key)))
         {
           sqlite3_bind_int64 (self->insert_series, 1, device);
           sqlite3_bind_int64 (self->insert_series, 2, name);
@@ -911,6 +941,7 @@ insert_row (HearthHistory *self, const QueuedRow *row)
             return ret;
           remember_series (self, device, name);
         }
+      self->previous.series_key = series_key (device, name, &key) ? key : -1;
       sqlite3_bind_int64 (stmt, 1, device);
       sqlite3_bind_int64 (stmt, 2, name);
       sqlite3_bind_int64 (stmt, 3, row->time_us);
@@ -938,6 +969,9 @@ insert_rows (HearthHistory *self, GArray *rows)
 {
   int ret;
 
+  /* The previous batch's strings are gone; their addresses may be reused for others. */
+  self->previous.device_text = self->previous.name_text = self->previous.kind_text = NULL;
+  self->previous.series_key = -1;
   if ((ret = read_counter (self->db, "events", &self->next_event_id)) != SQLITE_OK
       || (ret = read_counter (self->db, "samples", &self->next_sample_id)) != SQLITE_OK)
     return ret;
