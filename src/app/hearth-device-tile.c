@@ -45,6 +45,7 @@
 /* Backgrounds: a few types times a few states (times two widths, as the grid's columns may
  * differ by a pixel). Each is about 90 KB at scale 1. */
 #define BACKGROUND_CACHE_LIMIT 64
+#define BACKGROUND_MEMO_SIZE 8
 #define TILE_ICON_SIZE 32
 #define TILE_SPACING 6
 #define BADGE_PADDING_X 8
@@ -89,9 +90,21 @@ struct _HearthDeviceTile
   GdkTexture *background_texture; /* card, icon and badge in one, from the shared cache */
   int background_width, background_height;
   gboolean background_rtl;
+  /* The backgrounds this tile drew last, by state and icon, for this size and style: scrolling
+   * rebinds a tile to devices of a few types and states over and over. */
+  struct
+  {
+    HearthDeviceState state;
+    const char *icon_name;
+    GdkTexture *texture;
+  } background_memo[BACKGROUND_MEMO_SIZE];
+  guint background_memo_next;
   int badge_width, badge_height;
-  int switch_width;      /* as allocated; 0 when the switch is hidden */
-  int row_height;        /* of the bottom row, as allocated */
+  int switch_width; /* as allocated; 0 when the switch is hidden */
+  int row_height;   /* of the bottom row, as allocated */
+  /* Heights of the name and the read-out in pixels, -1 until measured: the grid measures every
+   * tile in every frame, and Pango would walk the layout's lines each time. */
+  int name_height, value_height;
   const char *icon_name; /* static string from hearth_device_tile_icon_name() */
   HearthDeviceState state;
   char *name;
@@ -150,6 +163,7 @@ hearth_device_tile_set_value_text (HearthDeviceTile *self, const char *text)
   g_free (self->value_text);
   self->value_text = g_strdup (text);
   pango_layout_set_text (self->value_layout, text != NULL ? text : "", -1);
+  self->value_height = -1;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -205,19 +219,26 @@ hearth_device_tile_update_value (HearthDeviceTile *self)
 static void
 hearth_device_tile_set_icon_name (HearthDeviceTile *self, const char *icon_name)
 {
-  GtkIconTheme *theme;
-
-  if (self->icon != NULL && g_strcmp0 (self->icon_name, icon_name) == 0)
+  if (g_strcmp0 (self->icon_name, icon_name) == 0)
     return;
-  theme = gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (self)));
   g_clear_object (&self->icon);
   g_clear_object (&self->icon_texture);
   g_clear_object (&self->background_texture);
-  self->icon = GDK_PAINTABLE (gtk_icon_theme_lookup_icon (
-      theme, icon_name, NULL, TILE_ICON_SIZE, gtk_widget_get_scale_factor (GTK_WIDGET (self)),
-      gtk_widget_get_direction (GTK_WIDGET (self)), 0));
   self->icon_name = icon_name;
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* Looked up when the icon is drawn, not at every bind: a tile that finds its background in its
+ * memo (hearth_device_tile_memo_background()) never needs it. */
+static void
+hearth_device_tile_ensure_icon (HearthDeviceTile *self)
+{
+  if (self->icon != NULL || self->icon_name == NULL)
+    return;
+  self->icon = GDK_PAINTABLE (gtk_icon_theme_lookup_icon (
+      gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (self))), self->icon_name,
+      NULL, TILE_ICON_SIZE, gtk_widget_get_scale_factor (GTK_WIDGET (self)),
+      gtk_widget_get_direction (GTK_WIDGET (self)), 0));
 }
 
 static void
@@ -241,6 +262,7 @@ hearth_device_tile_update (HearthDeviceTile *self)
       g_free (self->name);
       self->name = g_strdup (name);
       pango_layout_set_text (self->name_layout, name, -1);
+      self->name_height = -1;
     }
   hearth_device_tile_set_icon_name (self, hearth_device_tile_icon_name (description));
   state = hearth_device_get_state (self->device);
@@ -478,6 +500,7 @@ hearth_device_tile_icon_texture (HearthDeviceTile *self)
   g_autoptr (GtkSnapshot) snapshot = NULL;
   g_autoptr (GskRenderNode) node = NULL;
 
+  hearth_device_tile_ensure_icon (self);
   if (self->icon == NULL)
     return NULL;
   g_object_get (gtk_widget_get_settings (GTK_WIDGET (self)), "gtk-icon-theme-name", &theme_name,
@@ -796,12 +819,11 @@ hearth_device_tile_snapshot_switch (HearthDeviceTile *self, GtkSnapshot *snapsho
 }
 
 static int
-layout_height (PangoLayout *layout)
+cached_layout_height (PangoLayout *layout, int *height)
 {
-  int height;
-
-  pango_layout_get_pixel_size (layout, NULL, &height);
-  return height;
+  if (*height < 0)
+    pango_layout_get_pixel_size (layout, NULL, height);
+  return *height;
 }
 
 /* Height of the bottom row: the read-out, or the switch when that is taller. */
@@ -821,7 +843,7 @@ hearth_device_tile_bottom_row_height (HearthDeviceTile *self, int *switch_width,
     *switch_width = width;
   if (switch_height != NULL)
     *switch_height = height;
-  return MAX (height, layout_height (self->value_layout));
+  return MAX (height, cached_layout_height (self->value_layout, &self->value_height));
 }
 
 static void
@@ -837,7 +859,8 @@ hearth_device_tile_measure (GtkWidget *widget, GtkOrientation orientation, int f
     *minimum = *natural
         = 2 * TILE_PADDING
           + MAX (TILE_MIN_CONTENT_HEIGHT,
-                 TILE_ICON_SIZE + TILE_SPACING + layout_height (self->name_layout) + TILE_SPACING
+                 TILE_ICON_SIZE + TILE_SPACING
+                     + cached_layout_height (self->name_layout, &self->name_height) + TILE_SPACING
                      + hearth_device_tile_bottom_row_height (self, NULL, NULL));
 }
 
@@ -845,7 +868,7 @@ static void
 hearth_device_tile_size_allocate (GtkWidget *widget, int width, int height, int baseline)
 {
   HearthDeviceTile *self = HEARTH_DEVICE_TILE (widget);
-  int switch_width, switch_height;
+  int switch_width, switch_height, value_width;
   int row_height = hearth_device_tile_bottom_row_height (self, &switch_width, &switch_height);
   gboolean rtl = gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL;
 
@@ -857,10 +880,17 @@ hearth_device_tile_size_allocate (GtkWidget *widget, int width, int height, int 
   /* From here on, the content box. */
   width -= 2 * TILE_PADDING;
   height -= 2 * TILE_PADDING;
-  pango_layout_set_width (self->name_layout, width * PANGO_SCALE);
-  pango_layout_set_width (self->value_layout,
-                          MAX (0, width - (switch_width > 0 ? switch_width + TILE_SPACING : 0))
-                              * PANGO_SCALE);
+  if (pango_layout_get_width (self->name_layout) != width * PANGO_SCALE)
+    {
+      pango_layout_set_width (self->name_layout, width * PANGO_SCALE);
+      self->name_height = -1;
+    }
+  value_width = MAX (0, width - (switch_width > 0 ? switch_width + TILE_SPACING : 0));
+  if (pango_layout_get_width (self->value_layout) != value_width * PANGO_SCALE)
+    {
+      pango_layout_set_width (self->value_layout, value_width * PANGO_SCALE);
+      self->value_height = -1;
+    }
   if (switch_width > 0)
     gtk_widget_size_allocate (
         GTK_WIDGET (self->primary_switch),
@@ -868,6 +898,35 @@ hearth_device_tile_size_allocate (GtkWidget *widget, int width, int height, int 
                           TILE_PADDING + height - row_height + (row_height - switch_height) / 2,
                           switch_width, switch_height },
         -1);
+}
+
+static void
+hearth_device_tile_clear_background_memo (HearthDeviceTile *self)
+{
+  for (guint i = 0; i < BACKGROUND_MEMO_SIZE; i++)
+    g_clear_object (&self->background_memo[i].texture);
+}
+
+/* The background for the tile's state and icon: from the tile's memo, else from the shared
+ * cache (which may draw it), then remembered. */
+static GdkTexture *
+hearth_device_tile_memo_background (HearthDeviceTile *self, int width, int height, gboolean rtl)
+{
+  GdkTexture *texture;
+  guint slot;
+
+  for (guint i = 0; i < BACKGROUND_MEMO_SIZE; i++)
+    if (self->background_memo[i].texture != NULL && self->background_memo[i].state == self->state
+        && self->background_memo[i].icon_name == self->icon_name)
+      return g_object_ref (self->background_memo[i].texture);
+  texture = hearth_device_tile_background_texture (self, width, height, rtl);
+  if (texture == NULL)
+    return NULL;
+  slot = self->background_memo_next++ % BACKGROUND_MEMO_SIZE;
+  self->background_memo[slot].state = self->state;
+  self->background_memo[slot].icon_name = self->icon_name;
+  g_set_object (&self->background_memo[slot].texture, texture);
+  return texture;
 }
 
 static void
@@ -887,18 +946,18 @@ hearth_device_tile_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (self->device == NULL || tile_width <= 0 || tile_height <= 0)
     return;
 
-  if (self->background_texture != NULL
-      && (self->background_width != tile_width || self->background_height != tile_height
-          || self->background_rtl != rtl))
-    g_clear_object (&self->background_texture);
-  if (self->background_texture == NULL)
+  if (self->background_width != tile_width || self->background_height != tile_height
+      || self->background_rtl != rtl)
     {
-      self->background_texture
-          = hearth_device_tile_background_texture (self, tile_width, tile_height, rtl);
+      g_clear_object (&self->background_texture);
+      hearth_device_tile_clear_background_memo (self);
       self->background_width = tile_width;
       self->background_height = tile_height;
       self->background_rtl = rtl;
     }
+  if (self->background_texture == NULL)
+    self->background_texture
+        = hearth_device_tile_memo_background (self, tile_width, tile_height, rtl);
   if (self->background_texture != NULL)
     append_shared_texture (widget, snapshot, self->background_texture,
                            &GRAPHENE_RECT_INIT (0, 0, tile_width, tile_height));
@@ -913,7 +972,7 @@ hearth_device_tile_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   gtk_snapshot_append_layout (snapshot, self->name_layout, &self->foreground);
   gtk_snapshot_restore (snapshot);
 
-  value_height = layout_height (self->value_layout);
+  value_height = cached_layout_height (self->value_layout, &self->value_height);
   dim.alpha *= DIM_ALPHA;
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (
@@ -945,9 +1004,9 @@ hearth_device_tile_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
     g_clear_object (&self->corner_textures[corner]);
   g_clear_object (&self->badge_texture);
   g_clear_object (&self->background_texture);
+  hearth_device_tile_clear_background_memo (self);
   g_clear_object (&self->icon);
-  if (self->icon_name != NULL)
-    hearth_device_tile_set_icon_name (self, self->icon_name);
+  g_clear_object (&self->icon_texture);
   /* Only another font (large text) changes the tile's size; hovering must not re-measure. */
   if (self->font == NULL || font == NULL || !pango_font_description_equal (self->font, font))
     {
@@ -956,6 +1015,7 @@ hearth_device_tile_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
       pango_layout_context_changed (self->name_layout);
       pango_layout_context_changed (self->badge_layout);
       pango_layout_context_changed (self->value_layout);
+      self->name_height = self->value_height = -1;
       gtk_widget_queue_resize (widget);
     }
   gtk_widget_queue_draw (widget);
@@ -1112,6 +1172,7 @@ hearth_device_tile_dispose (GObject *object)
     g_clear_object (&self->corner_textures[corner]);
   g_clear_object (&self->badge_texture);
   g_clear_object (&self->background_texture);
+  hearth_device_tile_clear_background_memo (self);
   g_clear_object (&self->name_layout);
   g_clear_object (&self->badge_layout);
   g_clear_object (&self->value_layout);
@@ -1174,10 +1235,9 @@ hearth_device_tile_on_scale_factor (HearthDeviceTile *self, GParamSpec *pspec, g
     g_clear_object (&self->corner_textures[corner]);
   g_clear_object (&self->badge_texture);
   g_clear_object (&self->background_texture);
+  hearth_device_tile_clear_background_memo (self);
   g_clear_object (&self->icon);
   g_clear_object (&self->icon_texture);
-  if (self->icon_name != NULL)
-    hearth_device_tile_set_icon_name (self, self->icon_name);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -1217,6 +1277,7 @@ hearth_device_tile_init (HearthDeviceTile *self)
   self->badge_layout = hearth_device_tile_new_layout (self, badge_attributes);
   self->value_layout = hearth_device_tile_new_layout (self, value_attributes);
   self->state = HEARTH_DEVICE_STATE_NEW;
+  self->name_height = self->value_height = -1;
   pango_layout_set_text (self->badge_layout, hearth_device_tile_state_label (self->state), -1);
   gtk_widget_add_css_class (GTK_WIDGET (self), "device-tile");
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
