@@ -534,9 +534,11 @@ iotscp_port_local_addr (iotscp_port *port, int handle, iotscp_addr *local)
 void
 iotscp_port_close (iotscp_port *port, int handle)
 {
-  (void)port;
-  if (handle >= 0)
-    close (handle);
+  if (handle < 0)
+    return;
+  if (port->closing != NULL)
+    port->closing (port->closing_user, handle);
+  close (handle);
 }
 
 /* ---- UDP ---------------------------------------------------------------------------------- */

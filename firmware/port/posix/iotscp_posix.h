@@ -22,6 +22,11 @@ struct iotscp_port
   iotscp_log_level log_level;
   /* Private state of the mDNS implementation (iotscp_posix_mdns.c), NULL before its init. */
   void *mdns;
+  /* Called with every handle the core closes, just before it is closed (NULL: not called): an
+   * application that watches handles itself (the simulator's epoll set) forgets it there, since
+   * the number may come back at once for another socket. */
+  void (*closing) (void *user, int handle);
+  void *closing_user;
 };
 
 /* Prepares the port; state_dir is created if missing. Returns 0 or -1 (message on stderr). */
