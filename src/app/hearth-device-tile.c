@@ -741,10 +741,8 @@ append_shared_texture (GtkWidget *widget, GtkSnapshot *snapshot, GdkTexture *tex
  * that was about a fifth of a scrolling frame. All tiles' switches look alike in one of a few
  * states, so the switch's own render node is rasterized once per state and the tiles share the
  * result. Whenever the switch is not at rest (hovered, pressed, focused, or its slider between
- * the two ends while it animates) the switch draws itself as usual.
- *
- * Returns: FALSE when the switch must draw itself */
-static gboolean
+ * the two ends while it animates) the switch draws itself as usual. */
+static void
 hearth_device_tile_snapshot_switch (HearthDeviceTile *self, GtkSnapshot *snapshot)
 {
   static GHashTable *switches;
@@ -758,18 +756,31 @@ hearth_device_tile_snapshot_switch (HearthDeviceTile *self, GtkSnapshot *snapsho
   const graphene_point_t *offset;
   g_autofree char *key = NULL;
   GdkTexture *texture;
+  g_autoptr (GtkSnapshot) switch_snapshot = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GskRenderNode) moved = NULL;
 
+  /* The switch is snapshotted in every case, even when its texture is used instead: GTK only
+   * tells the tile to draw again when the switch changes if the switch's last drawing was taken.
+   * This reuses the switch's own cached node unless the switch changed. */
+  gtk_widget_snapshot_child (widget, control, switch_snapshot);
+  node = gtk_snapshot_to_node (switch_snapshot);
+  if (node == NULL)
+    return;
   if ((flags
        & (GTK_STATE_FLAG_PRELIGHT | GTK_STATE_FLAG_ACTIVE | GTK_STATE_FLAG_FOCUSED
           | GTK_STATE_FLAG_FOCUS_VISIBLE | GTK_STATE_FLAG_DROP_ACTIVE | GTK_STATE_FLAG_SELECTED))
           != 0
       || slider == NULL || width <= 0 || height <= 0
       || !gtk_widget_compute_bounds (slider, control, &slider_bounds)
-      || !gtk_widget_compute_bounds (control, widget, &switch_bounds))
-    return FALSE;
-  /* At rest the slider touches one end of the trough. */
-  if (slider_bounds.origin.x != 0 && slider_bounds.origin.x + slider_bounds.size.width != width)
-    return FALSE;
+      || !gtk_widget_compute_bounds (control, widget, &switch_bounds)
+      /* At rest the slider touches one end of the trough. */
+      || (slider_bounds.origin.x != 0
+          && slider_bounds.origin.x + slider_bounds.size.width != width))
+    {
+      gtk_snapshot_append_node (snapshot, node);
+      return;
+    }
 
   if (switches == NULL || g_hash_table_size (switches) > TEXTURE_CACHE_LIMIT)
     {
@@ -782,17 +793,9 @@ hearth_device_tile_snapshot_switch (HearthDeviceTile *self, GtkSnapshot *snapsho
   texture = g_hash_table_lookup (switches, key);
   if (texture == NULL)
     {
-      g_autoptr (GtkSnapshot) switch_snapshot = gtk_snapshot_new ();
-      g_autoptr (GskRenderNode) node = NULL;
-      g_autoptr (GskRenderNode) moved = NULL;
-
-      /* The switch's node comes in the tile's coordinates; the texture covers everything it
-       * draws (a shadow may reach outside the switch's box), and its offset from the switch's
-       * origin is kept with it. */
-      gtk_widget_snapshot_child (widget, control, switch_snapshot);
-      node = gtk_snapshot_to_node (switch_snapshot);
-      if (node == NULL)
-        return FALSE;
+      /* The node is in the tile's coordinates; the texture covers everything it draws (a shadow
+       * may reach outside the switch's box), and its offset from the switch's origin is kept
+       * with it. */
       gsk_render_node_get_bounds (node, &bounds);
       bounds.origin.x = floorf (bounds.origin.x - switch_bounds.origin.x);
       bounds.origin.y = floorf (bounds.origin.y - switch_bounds.origin.y);
@@ -804,7 +807,10 @@ hearth_device_tile_snapshot_switch (HearthDeviceTile *self, GtkSnapshot *snapsho
                                                 -switch_bounds.origin.y - bounds.origin.y)));
       texture = rasterize (moved, bounds.size.width, bounds.size.height, scale);
       if (texture == NULL)
-        return FALSE;
+        {
+          gtk_snapshot_append_node (snapshot, node);
+          return;
+        }
       g_object_set_data_full (G_OBJECT (texture), "hearth-switch-offset",
                               g_memdup2 (&bounds.origin, sizeof bounds.origin), g_free);
       g_hash_table_insert (switches, g_steal_pointer (&key), texture);
@@ -815,7 +821,6 @@ hearth_device_tile_snapshot_switch (HearthDeviceTile *self, GtkSnapshot *snapsho
                                               switch_bounds.origin.y + offset->y,
                                               gdk_texture_get_width (texture) / (float)scale,
                                               gdk_texture_get_height (texture) / (float)scale));
-  return TRUE;
 }
 
 static int
@@ -984,9 +989,8 @@ hearth_device_tile_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
   gtk_snapshot_restore (snapshot);
 
-  if (gtk_widget_get_visible (GTK_WIDGET (self->primary_switch))
-      && !hearth_device_tile_snapshot_switch (self, snapshot))
-    gtk_widget_snapshot_child (widget, GTK_WIDGET (self->primary_switch), snapshot);
+  if (gtk_widget_get_visible (GTK_WIDGET (self->primary_switch)))
+    hearth_device_tile_snapshot_switch (self, snapshot);
 }
 
 static void

@@ -9,6 +9,7 @@
  * grid and of the light's page land in the build directory. */
 
 #include <signal.h>
+#include <string.h>
 
 #include "app-test-util.h"
 #include "hearth-action-form.h"
@@ -825,6 +826,130 @@ test_grid_and_new_devices (Fixture *fixture, gconstpointer user_data)
                         == 0);
 }
 
+/* Tiles share what they draw through caches (card, icon and badge in one texture; the switch at
+ * rest) and remember their last looks; a tile rebound to another device, or whose switch was
+ * toggled, must look exactly like a tile that showed that device from the start. */
+static gboolean
+textures_equal (GdkTexture *a, GdkTexture *b)
+{
+  int width = gdk_texture_get_width (a), height = gdk_texture_get_height (a);
+  g_autofree guchar *pixels_a = NULL;
+  g_autofree guchar *pixels_b = NULL;
+
+  if (width != gdk_texture_get_width (b) || height != gdk_texture_get_height (b))
+    return FALSE;
+  pixels_a = g_malloc ((gsize)width * height * 4);
+  pixels_b = g_malloc ((gsize)width * height * 4);
+  gdk_texture_download (a, pixels_a, (gsize)width * 4);
+  gdk_texture_download (b, pixels_b, (gsize)width * 4);
+  return memcmp (pixels_a, pixels_b, (gsize)width * height * 4) == 0;
+}
+
+/* Renders @widget once nothing changes any more (a switch's slider moves for a while after it
+ * was toggled). */
+static GdkTexture *
+render_when_still (GtkWidget *widget)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  GdkTexture *last = NULL;
+
+  app_test_settle ();
+  last = app_test_render (widget);
+  while (g_get_monotonic_time () < deadline)
+    {
+      GdkTexture *now;
+
+      app_test_settle ();
+      now = app_test_render (widget);
+      if (textures_equal (now, last))
+        {
+          g_object_unref (last);
+          return now;
+        }
+      g_object_unref (last);
+      last = now;
+    }
+  g_assert_not_reached ();
+  return last;
+}
+
+static HearthDevice *
+tile_test_device (const char *id, const char *profile, HearthDeviceState state)
+{
+  g_autofree char *file = g_strdup_printf ("%s.json", profile);
+  g_autofree char *path = g_build_filename (g_getenv ("HEARTH_SOURCE_DIR"), "tests", "data",
+                                            "protocol", "descriptions", file, NULL);
+  g_autoptr (HearthDescription) description = load_description (path);
+  HearthDevice *device = hearth_device_new (id);
+
+  hearth_device_set_name (device, "Hall");
+  hearth_device_set_description (device, description);
+  hearth_device_set_state (device, state);
+  return device;
+}
+
+static void
+test_tile_shared_drawing (void)
+{
+  g_autoptr (HearthDevice) online = tile_test_device ("sim-a", "light", HEARTH_DEVICE_STATE_ONLINE);
+  g_autoptr (HearthDevice) offline
+      = tile_test_device ("sim-b", "light", HEARTH_DEVICE_STATE_OFFLINE);
+  g_autoptr (HearthDevice) thermometer
+      = tile_test_device ("sim-c", "thermometer", HEARTH_DEVICE_STATE_ONLINE);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget *tile = hearth_device_tile_new ();
+  GtkWidget *fresh = hearth_device_tile_new ();
+  GtkSwitch *tile_switch = hearth_device_tile_get_primary_switch (HEARTH_DEVICE_TILE (tile));
+  g_autoptr (GdkTexture) online_look = NULL;
+  g_autoptr (GdkTexture) offline_look = NULL;
+  g_autoptr (GdkTexture) look = NULL;
+  g_autoptr (GdkTexture) fresh_look = NULL;
+
+  gtk_box_append (GTK_BOX (box), tile);
+  gtk_box_append (GTK_BOX (box), fresh);
+  gtk_window_set_child (GTK_WINDOW (window), box);
+  hearth_device_tile_set_device (HEARTH_DEVICE_TILE (tile), online);
+  hearth_device_tile_set_device (HEARTH_DEVICE_TILE (fresh), offline);
+  gtk_window_present (GTK_WINDOW (window));
+  app_test_wait_for (app_test_is_drawn, tile);
+  online_look = render_when_still (tile);
+  offline_look = render_when_still (fresh);
+  g_assert_false (textures_equal (online_look, offline_look));
+
+  /* Rebound to the offline light: the fresh tile's look (badge), not the memo's online one. */
+  hearth_device_tile_set_device (HEARTH_DEVICE_TILE (tile), offline);
+  look = render_when_still (tile);
+  g_assert_true (textures_equal (look, offline_look));
+  g_clear_object (&look);
+  /* Through another type (another icon, no switch) back to the online light. */
+  hearth_device_tile_set_device (HEARTH_DEVICE_TILE (tile), thermometer);
+  look = render_when_still (tile);
+  g_assert_false (textures_equal (look, online_look));
+  g_clear_object (&look);
+  hearth_device_tile_set_device (HEARTH_DEVICE_TILE (tile), online);
+  look = render_when_still (tile);
+  g_assert_true (textures_equal (look, online_look));
+  g_clear_object (&look);
+
+  /* The switch turned on is drawn on, as on a tile whose switch was turned on by itself; turned
+   * off again, as before. (Without a proxy the tile writes nothing.) */
+  gtk_switch_set_active (tile_switch, TRUE);
+  look = render_when_still (tile);
+
+  g_assert_false (textures_equal (look, online_look));
+  hearth_device_tile_set_device (HEARTH_DEVICE_TILE (fresh), online);
+  gtk_switch_set_active (hearth_device_tile_get_primary_switch (HEARTH_DEVICE_TILE (fresh)), TRUE);
+  fresh_look = render_when_still (fresh);
+  g_assert_true (textures_equal (look, fresh_look));
+  g_clear_object (&look);
+  gtk_switch_set_active (tile_switch, FALSE);
+  look = render_when_still (tile);
+  g_assert_true (textures_equal (look, online_look));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -833,6 +958,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/app/device-page/golden-descriptions", test_golden_descriptions);
   g_test_add_func ("/app/device-page/unsupported-fields", test_unsupported_fields);
+  g_test_add_func ("/app/device-tile/shared-drawing", test_tile_shared_drawing);
   g_test_add ("/app/device-page/light", Fixture, NULL, fixture_set_up, test_light_page,
               fixture_tear_down);
   g_test_add ("/app/device-page/action-form-validates", Fixture, NULL, fixture_set_up,
