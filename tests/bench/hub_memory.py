@@ -4,14 +4,20 @@
 `iotscp-device --count N`), each adopted through the control socket and online (subscribed,
 state read). Target: at most 64 MiB. The peer in the same run is the simulator process at the
 other end of the same 1,000 mutual-TLS connections (and their 1,000 servers); the ratio is
-hub RSS / simulator RSS. Prints figures; never fails on them.
+hub RSS / simulator RSS. Then every device goes offline and comes back, twice
+(HEARTH_BENCH_RECONNECT_ROUNDS), and the growth of the hub's RSS is printed after each round.
+Prints figures; never fails on them.
 
 Usage: hub_memory.py HEARTH HEARTHCTL IOTSCP-DEVICE [DEVICES]"""
 
 import os
+import signal
 import sys
 import tempfile
 import time
+
+# Rounds of every device going offline and coming back (see below).
+RECONNECT_ROUNDS = int(os.environ.get("HEARTH_BENCH_RECONNECT_ROUNDS", "2"))
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 import hearthctl_testlib as lib  # noqa: E402
@@ -81,6 +87,29 @@ def main():
                   f"{steady['RssAnon'] / 1024:.1f} MiB, file-backed "
                   f"{steady['RssFile'] / 1024:.1f} MiB), {descriptors} open descriptors; "
                   f"GTK {'mapped' if gtk_mapped else 'not mapped'}")
+            # Churn: every device stops answering for longer than three heartbeats, so the hub
+            # marks it offline, and then comes back, so the hub subscribes again over new
+            # connections in both directions while the old ones close. A hub that keeps
+            # anything of a closed connection grows with every round.
+            for round_number in range(1, RECONNECT_ROUNDS + 1):
+                sim.process.send_signal(signal.SIGSTOP)
+                stop_until = time.monotonic() + 60
+                while client.count_online() > 0 and time.monotonic() < stop_until:
+                    time.sleep(1)
+                offline = devices - client.count_online()
+                sim.process.send_signal(signal.SIGCONT)
+                back = time.monotonic()
+                while client.count_online() < devices and time.monotonic() - back < 240:
+                    time.sleep(1)
+                back_after = time.monotonic() - back
+                # As above: once the hub's own connections idled out.
+                time.sleep(60)
+                churned = memory_kib(hub.process.pid)
+                print(f"reconnect round {round_number}: {offline} devices went offline, "
+                      f"{client.count_online()} back online in {back_after:.0f} s; a minute "
+                      f"later {churned['VmRSS'] / 1024:.1f} MiB "
+                      f"({(churned['VmRSS'] - steady['VmRSS']) / 1024:+.1f} MiB since the first "
+                      f"steady state)")
             peer = memory_kib(sim.process.pid)
             print(f"peer: simulator RSS {peer['VmRSS'] / 1024:.1f} MiB for the other end of the "
                   f"same {devices} devices; ratio hub/simulator "
