@@ -724,8 +724,12 @@ command_trust_list (Context *ctx)
     {
       JsonObject *pin = json_array_get_object_element (list, i);
       g_autofree char *fingerprint = display_fingerprint (member_string (pin, "fingerprint"));
+      const char *area = member_string (pin, "area");
 
-      g_print ("  %-24s %s\n", member_string (pin, "id"), fingerprint);
+      if (area != NULL)
+        g_print ("  %-24s %s  (%s)\n", member_string (pin, "id"), fingerprint, area);
+      else
+        g_print ("  %-24s %s\n", member_string (pin, "id"), fingerprint);
     }
   list = json_object_get_array_member (trust, "blocked");
   g_print (_ ("Blocked: %u\n"), json_array_get_length (list));

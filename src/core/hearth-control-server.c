@@ -1080,6 +1080,7 @@ handle_trust_list (HearthControlServer *self, SoupServerMessage *msg)
       add_string_or_null (builder, "id", pin->device_id);
       add_string_or_null (builder, "fingerprint", pin->fingerprint);
       add_string_or_null (builder, "name", pin->name);
+      add_string_or_null (builder, "area", pin->area);
       json_builder_set_member_name (builder, "pinned_at_us");
       json_builder_add_int_value (builder, pin->pinned_at);
       json_builder_end_object (builder);

@@ -140,10 +140,13 @@ def check_area(hub, sim):
     assert "Küche" in out, out
     assert hub.device(sim.id)["area"] == "Küche"
     assert [d["area"] for d in hub.ctl_json("devices") if d["id"] == sim.id] == ["Küche"]
+    assert [p["area"] for p in hub.ctl_json("trust", "list")["pinned"] if p["id"] == sim.id] \
+        == ["Küche"]
     row = [line for line in hub.ctl_ok("devices").splitlines() if line.startswith(sim.id)]
     assert len(row) == 1 and "Küche" in row[0], row
     assert "Area:         Küche" in hub.ctl_ok("show", sim.id)
     assert hub.ctl_json("area", sim.id, "Hallway")["area"] == "Hallway"
+    assert "(Hallway)" in hub.ctl_ok("trust", "list")
     hub.ctl_ok("area", sim.id)
     assert hub.device(sim.id)["area"] is None
     assert "Area:         -" in hub.ctl_ok("show", sim.id)
