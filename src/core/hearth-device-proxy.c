@@ -1404,8 +1404,31 @@ cycle_description_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+unsubscribed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  HearthDeviceProxy *self = HEARTH_DEVICE_PROXY (source);
+  g_autoptr (Answer) answer = send_request_finish (self, result, NULL);
+}
+
+/* A new cycle makes a new subscription; the device would keep the old one (one of its 4
+ * slots, docs/protocol.md §7.1) until the hub answers one of its NOTIFYs 412, so it is ended
+ * now. Sent before the cycle's requests on the same connection, whose order libsoup keeps;
+ * the answer does not matter (412 if the device already forgot it). */
+static void
+unsubscribe_abandoned (HearthDeviceProxy *self, const char *sid)
+{
+  g_autoptr (SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+
+  soup_message_headers_append (headers, "SID", sid);
+  send_request (self, "UNSUBSCRIBE", "/events", headers, NULL, ANSWER_MAX_BYTES, NULL,
+                unsubscribed_cb, NULL);
+}
+
+static void
 start_cycle (HearthDeviceProxy *self)
 {
+  g_autofree char *abandoned_sid = g_strdup (self->sid);
+
   g_clear_handle_id (&self->retry_source, g_source_remove);
   drop_subscription (self);
   g_cancellable_cancel (self->cycle_cancellable);
@@ -1414,6 +1437,8 @@ start_cycle (HearthDeviceProxy *self)
   self->resync_in_flight = FALSE;
 
   g_debug ("%s: cycle starts", hearth_device_get_id (self->device));
+  if (abandoned_sid != NULL)
+    unsubscribe_abandoned (self, abandoned_sid);
   send_request (self, "GET", "/.well-known/iotscp", NULL, NULL, DESCRIPTION_MAX_BYTES,
                 self->cycle_cancellable, cycle_description_cb, NULL);
 }

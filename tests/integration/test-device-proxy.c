@@ -1572,7 +1572,19 @@ test_connections_released (Fixture *fixture, gconstpointer user_data)
       g_autoptr (JsonNode) applied = NULL;
       g_autoptr (GSocketConnection) scan = NULL;
 
+      g_autofree char *old_sid = g_strdup (hearth_device_proxy_get_sid (proxy));
+      gint64 subscribed_by = g_get_monotonic_time () + (gint64)scaled (5000) * 1000;
+
+      /* Each round ends subscribed anew: a reconnect while the last SUBSCRIBE is still under
+       * way would leave the device a subscription the hub never learnt the SID of, which
+       * holds one of the device's 4 slots until the hub answers one of its NOTIFYs 412. */
       hearth_device_proxy_reconnect (proxy);
+      while ((hearth_device_proxy_get_sid (proxy) == NULL
+              || g_strcmp0 (hearth_device_proxy_get_sid (proxy), old_sid) == 0)
+             && g_get_monotonic_time () < subscribed_by)
+        g_main_context_iteration (NULL, FALSE), g_usleep (500);
+      g_assert_nonnull (hearth_device_proxy_get_sid (proxy));
+      g_assert_cmpstr (hearth_device_proxy_get_sid (proxy), !=, old_sid);
       applied = write_property (proxy, "on", round % 2 ? "true" : "false", &error);
       g_assert_no_error (error);
       wait_for_state (proxy, HEARTH_DEVICE_STATE_ONLINE, 5000);
