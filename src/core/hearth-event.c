@@ -194,17 +194,31 @@ hearth_event_kind_to_string (HearthEventKind kind)
     }
 }
 
+static void append_json (GString *out, JsonNode *node);
+
+/* The value as compact JSON text: what json_to_string() writes, except that doubles (also
+ * inside objects and arrays) have their shortest text (hearth_format_double()). */
+static char *
+value_to_json (JsonNode *node)
+{
+  GString *out = g_string_sized_new (64);
+
+  append_json (out, node);
+  return g_string_free (out, FALSE);
+}
+
 /**
  * hearth_event_dup_value_json:
  *
- * Returns: (transfer full) (nullable): the value as compact JSON text
+ * Returns: (transfer full) (nullable): the value as compact JSON text, doubles (also inside
+ *   objects and arrays) in their shortest form: "21.3", not json-glib's "21.300000000000001"
  */
 char *
 hearth_event_dup_value_json (const HearthEvent *self)
 {
   if (self->value == NULL)
     return NULL;
-  return json_to_string (self->value, FALSE);
+  return value_to_json (self->value);
 }
 
 /**
@@ -284,6 +298,111 @@ format_scalar (JsonNode *node, char *buffer, gsize size)
   return FALSE;
 }
 
+/* Escapes as json-glib's generator does, so that texts stay comparable with json_to_string(). */
+static void
+append_json_string (GString *out, const char *text)
+{
+  g_string_append_c (out, '"');
+  for (const guchar *p = (const guchar *)text; *p != '\0'; p++)
+    switch (*p)
+      {
+        case '"':
+          g_string_append (out, "\\\"");
+          break;
+        case '\\':
+          g_string_append (out, "\\\\");
+          break;
+        case '\b':
+          g_string_append (out, "\\b");
+          break;
+        case '\f':
+          g_string_append (out, "\\f");
+          break;
+        case '\n':
+          g_string_append (out, "\\n");
+          break;
+        case '\r':
+          g_string_append (out, "\\r");
+          break;
+        case '\t':
+          g_string_append (out, "\\t");
+          break;
+        default:
+          if (*p < 0x20 || *p == 0x7f)
+            g_string_append_printf (out, "\\u%04x", *p);
+          else
+            g_string_append_c (out, (char)*p);
+      }
+  g_string_append_c (out, '"');
+}
+
+/* Values reach the hub through parsers that bound their depth (docs/protocol.md), so the
+ * recursion is bounded too. */
+static void
+append_json (GString *out, JsonNode *node)
+{
+  char scalar[G_ASCII_DTOSTR_BUF_SIZE + 8];
+
+  switch (JSON_NODE_TYPE (node))
+    {
+      case JSON_NODE_OBJECT:
+        {
+          JsonObjectIter iter;
+          const char *name;
+          JsonNode *member;
+          gboolean first = TRUE;
+
+          /* In the order the members were read, as json-glib's generator writes them. */
+          json_object_iter_init_ordered (&iter, json_node_get_object (node));
+          g_string_append_c (out, '{');
+          while (json_object_iter_next_ordered (&iter, &name, &member))
+            {
+              if (!first)
+                g_string_append_c (out, ',');
+              first = FALSE;
+              append_json_string (out, name);
+              g_string_append_c (out, ':');
+              append_json (out, member);
+            }
+          g_string_append_c (out, '}');
+          return;
+        }
+      case JSON_NODE_ARRAY:
+        {
+          JsonArray *array = json_node_get_array (node);
+
+          g_string_append_c (out, '[');
+          for (guint i = 0; i < json_array_get_length (array); i++)
+            {
+              if (i > 0)
+                g_string_append_c (out, ',');
+              append_json (out, json_array_get_element (array, i));
+            }
+          g_string_append_c (out, ']');
+          return;
+        }
+      case JSON_NODE_VALUE:
+        if (json_node_get_value_type (node) == G_TYPE_STRING)
+          {
+            append_json_string (out, json_node_get_string (node));
+            return;
+          }
+        G_GNUC_FALLTHROUGH;
+      case JSON_NODE_NULL:
+      default:
+        if (format_scalar (node, scalar, sizeof scalar))
+          g_string_append (out, scalar);
+        else
+          {
+            /* Only a double without a JSON text (inf, nan) gets here: json-glib decides. */
+            g_autofree char *text = json_to_string (node, FALSE);
+
+            g_string_append (out, text);
+          }
+        return;
+    }
+}
+
 /**
  * hearth_event_format_value_json:
  * @self: an event
@@ -291,8 +410,8 @@ format_scalar (JsonNode *node, char *buffer, gsize size)
  * @size: the size of @buffer
  * @allocated: (out) (transfer full): set to the text when it did not fit in @buffer (free it)
  *
- * The value as compact JSON text, as hearth_event_dup_value_json() gives it except that a
- * double has its shortest text (hearth_format_double()), without an allocation for numbers,
+ * The value as compact JSON text, as hearth_event_dup_value_json() gives it, without an
+ * allocation for numbers,
  * booleans and short strings: consumers that store every event (history)
  * call this thousands of times a second.
  *
@@ -308,6 +427,6 @@ hearth_event_format_value_json (const HearthEvent *self, char *buffer, gsize siz
     return NULL;
   if (format_scalar (self->value, buffer, size))
     return buffer;
-  *allocated = json_to_string (self->value, FALSE);
+  *allocated = value_to_json (self->value);
   return *allocated;
 }

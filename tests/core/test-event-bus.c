@@ -173,8 +173,14 @@ test_value_json (void)
       g_assert_no_error (error);
       event = hearth_event_new (HEARTH_EVENT_PROPERTY_CHANGED, HEARTH_EVENT_SOURCE_NOTIFY, "dev-1",
                                 "p", value, 1);
-      expected = hearth_event_dup_value_json (event);
+      /* json-glib's text is the reference for everything but doubles. */
+      expected = json_to_string (value, FALSE);
       text = hearth_event_format_value_json (event, buffer, sizeof buffer, &allocated);
+      {
+        g_autofree char *duplicate = hearth_event_dup_value_json (event);
+
+        g_assert_cmpstr (duplicate, ==, text);
+      }
       if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_DOUBLE)
         /* Doubles differ from json-glib's 17 digits on purpose; both read back the same. */
         g_assert_cmpfloat (g_ascii_strtod (text, NULL), ==, json_node_get_double (value));
@@ -208,6 +214,35 @@ test_value_json (void)
 
         g_assert_cmpstr (hearth_event_format_value_json (event, buffer, sizeof buffer, &allocated),
                          ==, doubles[i][1]);
+      }
+  }
+
+  /* Doubles inside objects and arrays get their shortest text too, and the text reads back as
+   * the same value (member order is not kept by every copy of a value, and means nothing in
+   * JSON, so the check is by parts). */
+  {
+    static const char *const containers[][3] = {
+      { "{\"t\":21.3,\"list\":[0.1,2.5,-0.0,3.0],\"n\":null}", "\"t\":21.3",
+        "\"list\":[0.1,2.5,-0.0,3.0]" },
+      { "[{\"a\":0.30000000000000004},{\"b\":1e300}]", "[{\"a\":0.30000000000000004},",
+        "{\"b\":1e+300}]" },
+      { "{\"s\":\"tab\\tquote\\\" \\u007f K\u00fcche\"}",
+        "{\"s\":\"tab\\tquote\\\" \\u007f K\u00fcche\"}", "" },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (containers); i++)
+      {
+        g_autoptr (JsonNode) value = json_from_string (containers[i][0], NULL);
+        g_autoptr (HearthEvent) event = hearth_event_new (
+            HEARTH_EVENT_PROPERTY_CHANGED, HEARTH_EVENT_SOURCE_NOTIFY, "dev-1", "p", value, 1);
+        g_autofree char *text = hearth_event_dup_value_json (event);
+        g_autoptr (JsonNode) reread = json_from_string (text, NULL);
+
+        g_assert_nonnull (strstr (text, containers[i][1]));
+        g_assert_nonnull (strstr (text, containers[i][2]));
+        g_assert_null (strstr (text, "00000000001")); /* json-glib: 21.300000000000001 */
+        g_assert_nonnull (reread);
+        g_assert_true (json_node_equal (reread, value));
       }
   }
 
