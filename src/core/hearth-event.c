@@ -3,6 +3,7 @@
 
 #include "hearth-event.h"
 
+#include <math.h>
 #include <string.h>
 
 /* HearthEvent is one item of the hub's event stream (HearthEventBus). It is an immutable,
@@ -237,13 +238,21 @@ hearth_event_dup_value_json (const HearthEvent *self)
 char *
 hearth_format_double (char *buffer, gsize size, double value)
 {
-  for (int digits = 15; digits <= 17; digits++)
-    {
-      char format[8];
+  static const char *const formats[] = { "%.15g", "%.16g", "%.17g" };
 
-      g_snprintf (format, sizeof format, "%%.%dg", digits);
-      g_ascii_formatd (buffer, size, format, value);
-      if (g_ascii_strtod (buffer, NULL) == value)
+  /* Whole numbers (a brightness, a count) are the common case and need no round trip. The
+   * range is checked first: converting nan, inf or a huge double to an integer is undefined;
+   * -0.0 keeps its sign through the formats below. */
+  if (fabs (value) < 1e15 && value == (double)(gint64)value && !signbit (value))
+    {
+      g_snprintf (buffer, size, "%" G_GINT64_FORMAT, (gint64)value);
+      return buffer;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_ascii_formatd (buffer, size, formats[i], value);
+      /* 17 significant digits always read back as the same double. */
+      if (i == G_N_ELEMENTS (formats) - 1 || g_ascii_strtod (buffer, NULL) == value)
         break;
     }
   return buffer;
