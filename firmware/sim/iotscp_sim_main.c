@@ -6,7 +6,7 @@
  *
  *   iotscp-device [--profile light|switch|keypad|thermometer|motion|lock | --description FILE]
  *                 [--name NAME] [--port N] [--state-dir DIR] [--count N]
- *                 [--allow-controller SHA256]... [--emit-rate HZ|max]
+ *                 [--allow-controller SHA256]... [--emit-rate HZ|max] [--no-mdns]
  *   iotscp-device get-cert --state-dir DIR [--force]
  *
  * With --count 1 the device keeps its state in DIR itself; with --count N device i uses DIR/i.
@@ -59,7 +59,7 @@ on_signal (int signum)
 static const char usage_text[]
     = "usage: iotscp-device [--profile light|switch|keypad|thermometer|motion|lock | "
       "--description FILE] [--name NAME] [--port N] [--state-dir DIR] [--count N] "
-      "[--allow-controller SHA256]... [--emit-rate HZ|max]\n"
+      "[--allow-controller SHA256]... [--emit-rate HZ|max] [--no-mdns]\n"
       "       iotscp-device get-cert --state-dir DIR [--force]\n"
       "       iotscp-device --help\n"
       "\n"
@@ -73,6 +73,8 @@ static const char usage_text[]
       "  --emit-rate HZ            how often each device changes a value or emits an event\n"
       "  --emit-rate max           as often as the subscriptions carry the changes away: the\n"
       "                            event ring is kept three quarters full\n"
+      "  --no-mdns                 do not announce the devices over mDNS (reached by address\n"
+      "                            only; for benchmarks with many devices)\n"
       "  -h, --help                print this help and exit\n"
       "  get-cert [--force]        print the device id and key fingerprint (--force: new key)\n";
 
@@ -636,7 +638,7 @@ main (int argc, char **argv)
   size_t allowed_count = 0;
   long port_base = IOTSCP_DEFAULT_TCP_PORT, count = 1;
   double emit_rate = 0;
-  bool emit_paced = false;
+  bool emit_paced = false, announce = true;
   const sim_model *model;
   static sim_model loaded;
   static iotscp_port port;
@@ -663,6 +665,11 @@ main (int argc, char **argv)
     {
       const char *opt = argv[i];
       const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+      if (strcmp (opt, "--no-mdns") == 0)
+        {
+          announce = false;
+          continue;
+        }
       bool takes_value = strcmp (opt, "--profile") == 0 || strcmp (opt, "--description") == 0
                          || strcmp (opt, "--name") == 0 || strcmp (opt, "--port") == 0
                          || strcmp (opt, "--state-dir") == 0 || strcmp (opt, "--count") == 0
@@ -735,7 +742,9 @@ main (int argc, char **argv)
   sigaction (SIGINT, &sa, NULL);
   signal (SIGPIPE, SIG_IGN);
 
-  if (iotscp_posix_port_init (&port, state_dir) < 0)
+  if ((announce ? iotscp_posix_port_init (&port, state_dir)
+                : iotscp_posix_port_init_without_mdns (&port, state_dir))
+      < 0)
     return 1;
 #ifdef __linux__
   watch.epoll_fd = epoll_create1 (EPOLL_CLOEXEC); /* -1: poll() */

@@ -93,7 +93,9 @@ def measure_hearth(hearth, hearthctl, device_exe, tmp, devices, hz, seconds):
     try:
         sim = lib.Simulator.__new__(lib.Simulator)
         sim.exe, sim.state_dir, sim.profile = device_exe, os.path.join(tmp, "sims"), "thermometer"
-        sim.hub_fingerprint, sim.extra, sim.process = hub.fingerprint, ["--emit-rate", str(hz)], None
+        # Adopted by address; the simulated devices are not announced on the network.
+        sim.hub_fingerprint, sim.process = hub.fingerprint, None
+        sim.extra = ["--emit-rate", str(hz), "--no-mdns"]
         sim.start(count=devices)
         client = lib.ControlClient(hub.socket)
         started = time.monotonic()

@@ -3,7 +3,8 @@
 """DNS-SD (docs/protocol.md section 2): a device named "Küche ☀" is published as _iotscp._tcp
 with the TXT keys v, id, name, fp, path and pair, and its UTF-8 name round-trips through the
 instance name and the TXT record. Needs a running avahi-daemon and avahi-browse; without them
-the test is skipped (exit code 77) and says why."""
+the test is skipped (exit code 77) and says why. A device started with --no-mdns is not
+announced at all."""
 
 import os
 import re
@@ -122,6 +123,15 @@ def main():
                            % txt.get("path"))
             failures.check(txt.get("pair") in ("0", "1"), "TXT pair is 0 or 1 (%r)"
                            % txt.get("pair"))
+        # --no-mdns (benchmarks with many devices): nothing is announced. The announced device
+        # above shows that the daemon publishes; this one must not appear in as long.
+        with Simulator(exe, tmp.sub("hidden"), ["--profile", "light", "--name", "Hidden",
+                                                "--no-mdns"], allow=[admin.fp]) as hidden:
+            found, output, errors = browse(hidden.device.id, 5.0)
+            failures.check(not any(entry["txt"].get("id") == hidden.device.id
+                                   for entry in found)
+                           and "Hidden" not in output,
+                           "--no-mdns: the device is not announced (5 s of browsing)")
     failures.finish()
 
 

@@ -7,6 +7,8 @@
 
 #include "iotscp_posix.h"
 
+#include <stdbool.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -36,8 +38,8 @@ make_directory (const char *path)
   return -1;
 }
 
-int
-iotscp_posix_port_init (iotscp_port *port, const char *state_dir)
+static int
+port_init (iotscp_port *port, const char *state_dir, bool with_mdns)
 {
   memset (port, 0, sizeof *port);
   port->log_level = IOTSCP_LOG_INFO;
@@ -55,9 +57,22 @@ iotscp_posix_port_init (iotscp_port *port, const char *state_dir)
                strerror (errno));
       return -1;
     }
-  if (iotscp_posix_mdns_init (port) < 0)
+  if (with_mdns && iotscp_posix_mdns_init (port) < 0)
     iotscp_port_log (port, IOTSCP_LOG_INFO, NULL, "mDNS not available; devices run without it");
   return 0;
+}
+
+int
+iotscp_posix_port_init (iotscp_port *port, const char *state_dir)
+{
+  return port_init (port, state_dir, true);
+}
+
+/* port->mdns stays NULL, which every mDNS hook treats as "not available". */
+int
+iotscp_posix_port_init_without_mdns (iotscp_port *port, const char *state_dir)
+{
+  return port_init (port, state_dir, false);
 }
 
 void

@@ -31,6 +31,9 @@ struct iotscp_port
 
 /* Prepares the port; state_dir is created if missing. Returns 0 or -1 (message on stderr). */
 int iotscp_posix_port_init (iotscp_port *port, const char *state_dir);
+/* The same without mDNS: the devices are reached by address only. For benchmarks and tests that
+ * host hundreds of simulated devices, which must not be announced on the network. */
+int iotscp_posix_port_init_without_mdns (iotscp_port *port, const char *state_dir);
 /* Says that every device is about to stop and the port to be released: the port skips work
  * whose result the release makes moot (one D-Bus withdrawal per mDNS service). */
 void iotscp_posix_port_begin_shutdown (iotscp_port *port);
