@@ -44,6 +44,9 @@
 
 #include <sys/socket.h>
 
+/* See request_started_hook(). */
+#define FREE_FAILED_HANDSHAKES FALSE
+
 typedef struct
 {
   GObject *connection; /* weak */
@@ -273,7 +276,10 @@ request_started_hook (GSignalInvocationHint *hint, guint n_param_values, const G
   if (keeps_peer_certificates ())
     g_signal_connect (message, "notify::tls-peer-certificate",
                       G_CALLBACK (first_message_peer_certificate_cb), NULL);
-  if (keeps_failed_and_idle_connections ())
+  /* Leak 1 is not freed yet: releasing the first message crashed now and then inside the
+   * connection's finalize (about one run in four of /device-proxy/events, session 3), for a
+   * reason not found yet. */
+  if (keeps_failed_and_idle_connections () && FREE_FAILED_HANDSHAKES)
     {
       g_signal_connect (message, "connected", G_CALLBACK (first_message_connected_cb), NULL);
       g_signal_connect (message, "disconnected", G_CALLBACK (first_message_disconnected_cb), NULL);
