@@ -96,6 +96,28 @@ typedef struct
   double value;
 } QueuedRow;
 
+/* A queued event with its texts resolved to ids and its row id assigned, as the batch table
+ * hands it to SQLite (see "Bulk insert"). */
+typedef struct
+{
+  gint64 time_us;
+  gint64 id;
+  gint64 device;
+  gint64 kind;
+  gint64 name;
+  const char *data;
+} EventRecord;
+
+/* A queued sample, resolved likewise. */
+typedef struct
+{
+  gint64 device;
+  gint64 property;
+  gint64 time_us;
+  gint64 id;
+  double value;
+} SampleRecord;
+
 /* The rows of `devices` or `names` in memory, both ways, so that writing a row and reading one
  * back costs a hash lookup instead of a query. Used only by the thread that holds the
  * connection (see "Threading"), like the connection itself. */
@@ -117,9 +139,13 @@ struct _HearthHistory
   char *path;
   char *moved_aside_path;
   sqlite3 *db;
-  sqlite3_stmt *insert_event;
-  sqlite3_stmt *insert_sample;
+  sqlite3_stmt *insert_events;  /* the whole batch's events, from hearth_batch_events */
+  sqlite3_stmt *insert_samples; /* the whole batch's samples, from hearth_batch_samples */
   sqlite3_stmt *update_counter;
+  /* The batch being written, resolved; read by the batch tables during insert_events and
+   * insert_samples. Used only by the thread that holds the connection. */
+  GArray *event_records;  /* EventRecord */
+  GArray *sample_records; /* SampleRecord */
   Interned devices;
   Interned names;           /* event kinds, event names and property names */
   gboolean interned_loaded; /* FALSE after a rollback, which may have undone new rows */
@@ -359,8 +385,8 @@ close_database (HearthHistory *self)
   g_clear_pointer (&self->series, g_hash_table_unref);
   g_clear_pointer (&self->insert_kind, sqlite3_finalize);
   g_clear_pointer (&self->insert_series, sqlite3_finalize);
-  g_clear_pointer (&self->insert_event, sqlite3_finalize);
-  g_clear_pointer (&self->insert_sample, sqlite3_finalize);
+  g_clear_pointer (&self->insert_events, sqlite3_finalize);
+  g_clear_pointer (&self->insert_samples, sqlite3_finalize);
   g_clear_pointer (&self->update_counter, sqlite3_finalize);
   g_clear_pointer (&self->db, sqlite3_close);
 }
@@ -641,6 +667,233 @@ prepare_interned (Interned *interned, sqlite3 *db, const char *table, const char
                              NULL);
 }
 
+/* Bulk insert. Inserting a batch row by row, with one INSERT statement per row, costs a
+ * statement execution per row: opening a cursor on the table and on each index (a seek from
+ * the root page), checking, closing them again. Profiles of the writer put that overhead at
+ * about half of its time. Instead, the resolved batch is offered to SQLite as two read-only,
+ * eponymous virtual tables, hearth_batch_events and hearth_batch_samples, and each is copied
+ * with one INSERT … SELECT: the cursors stay open for the whole batch, and B-trees whose new
+ * entries all go at the end (the events' time order) take SQLite's shortcut for an insert next
+ * to the previous one instead of a seek from the root.
+ *
+ * The tables only ever show the arrays of the connection's own HearthHistory, and only during
+ * insert_rows(); they are registered "direct only", so that no view or trigger in a database
+ * file can read them. */
+typedef struct
+{
+  sqlite3_vtab base;
+  HearthHistory *history;
+} BatchTable;
+
+typedef struct
+{
+  sqlite3_vtab_cursor base;
+  GArray *records;
+  guint index;
+} BatchCursor;
+
+static int
+batch_connect (sqlite3 *db, void *aux, const char *declaration, sqlite3_vtab **vtab)
+{
+  BatchTable *table;
+  int ret = sqlite3_declare_vtab (db, declaration);
+
+  if (ret != SQLITE_OK)
+    return ret;
+  sqlite3_vtab_config (db, SQLITE_VTAB_DIRECTONLY);
+  table = sqlite3_malloc (sizeof *table);
+  if (table == NULL)
+    return SQLITE_NOMEM;
+  memset (table, 0, sizeof *table);
+  table->history = aux;
+  *vtab = &table->base;
+  return SQLITE_OK;
+}
+
+static int
+batch_events_connect (sqlite3 *db, void *aux, int argc, const char *const *argv,
+                      sqlite3_vtab **vtab, char **error_message)
+{
+  return batch_connect (db, aux, "CREATE TABLE x(time_us, id, device, kind, name, data)", vtab);
+}
+
+static int
+batch_samples_connect (sqlite3 *db, void *aux, int argc, const char *const *argv,
+                       sqlite3_vtab **vtab, char **error_message)
+{
+  return batch_connect (db, aux, "CREATE TABLE x(device, property, time_us, id, value)", vtab);
+}
+
+static int
+batch_disconnect (sqlite3_vtab *vtab)
+{
+  sqlite3_free (vtab);
+  return SQLITE_OK;
+}
+
+/* Only full scans, in the batch's order. */
+static int
+batch_best_index (sqlite3_vtab *vtab, sqlite3_index_info *info)
+{
+  info->estimatedCost = 1000.0;
+  info->estimatedRows = 1000;
+  return SQLITE_OK;
+}
+
+static int
+batch_open (sqlite3_vtab *vtab, sqlite3_vtab_cursor **cursor)
+{
+  BatchCursor *batch_cursor = sqlite3_malloc (sizeof *batch_cursor);
+
+  if (batch_cursor == NULL)
+    return SQLITE_NOMEM;
+  memset (batch_cursor, 0, sizeof *batch_cursor);
+  *cursor = &batch_cursor->base;
+  return SQLITE_OK;
+}
+
+static int
+batch_close (sqlite3_vtab_cursor *cursor)
+{
+  sqlite3_free (cursor);
+  return SQLITE_OK;
+}
+
+static int
+batch_events_filter (sqlite3_vtab_cursor *cursor, int index_number, const char *index_string,
+                     int argc, sqlite3_value **argv)
+{
+  BatchCursor *batch_cursor = (BatchCursor *)cursor;
+
+  batch_cursor->records = ((BatchTable *)cursor->pVtab)->history->event_records;
+  batch_cursor->index = 0;
+  return SQLITE_OK;
+}
+
+static int
+batch_samples_filter (sqlite3_vtab_cursor *cursor, int index_number, const char *index_string,
+                      int argc, sqlite3_value **argv)
+{
+  BatchCursor *batch_cursor = (BatchCursor *)cursor;
+
+  batch_cursor->records = ((BatchTable *)cursor->pVtab)->history->sample_records;
+  batch_cursor->index = 0;
+  return SQLITE_OK;
+}
+
+static int
+batch_next (sqlite3_vtab_cursor *cursor)
+{
+  ((BatchCursor *)cursor)->index++;
+  return SQLITE_OK;
+}
+
+static int
+batch_eof (sqlite3_vtab_cursor *cursor)
+{
+  BatchCursor *batch_cursor = (BatchCursor *)cursor;
+
+  return batch_cursor->records == NULL || batch_cursor->index >= batch_cursor->records->len;
+}
+
+static int
+batch_rowid (sqlite3_vtab_cursor *cursor, sqlite3_int64 *rowid)
+{
+  *rowid = ((BatchCursor *)cursor)->index;
+  return SQLITE_OK;
+}
+
+static int
+batch_events_column (sqlite3_vtab_cursor *cursor, sqlite3_context *context, int column)
+{
+  BatchCursor *batch_cursor = (BatchCursor *)cursor;
+  const EventRecord *record
+      = &g_array_index (batch_cursor->records, EventRecord, batch_cursor->index);
+
+  switch (column)
+    {
+      case 0:
+        sqlite3_result_int64 (context, record->time_us);
+        break;
+      case 1:
+        sqlite3_result_int64 (context, record->id);
+        break;
+      case 2:
+        sqlite3_result_int64 (context, record->device);
+        break;
+      case 3:
+        sqlite3_result_int64 (context, record->kind);
+        break;
+      case 4:
+        sqlite3_result_int64 (context, record->name);
+        break;
+      default:
+        /* The text lives in the batch's string chunk until the batch is written. */
+        if (record->data != NULL)
+          sqlite3_result_text (context, record->data, -1, SQLITE_STATIC);
+        else
+          sqlite3_result_null (context);
+        break;
+    }
+  return SQLITE_OK;
+}
+
+static int
+batch_samples_column (sqlite3_vtab_cursor *cursor, sqlite3_context *context, int column)
+{
+  BatchCursor *batch_cursor = (BatchCursor *)cursor;
+  const SampleRecord *record
+      = &g_array_index (batch_cursor->records, SampleRecord, batch_cursor->index);
+
+  switch (column)
+    {
+      case 0:
+        sqlite3_result_int64 (context, record->device);
+        break;
+      case 1:
+        sqlite3_result_int64 (context, record->property);
+        break;
+      case 2:
+        sqlite3_result_int64 (context, record->time_us);
+        break;
+      case 3:
+        sqlite3_result_int64 (context, record->id);
+        break;
+      default:
+        sqlite3_result_double (context, record->value);
+        break;
+    }
+  return SQLITE_OK;
+}
+
+/* Eponymous-only (no xCreate): the tables exist in every schema of the connection without a
+ * CREATE VIRTUAL TABLE, and nothing about them is stored in the database file. */
+static const sqlite3_module batch_events_module = {
+  .xConnect = batch_events_connect,
+  .xBestIndex = batch_best_index,
+  .xDisconnect = batch_disconnect,
+  .xOpen = batch_open,
+  .xClose = batch_close,
+  .xFilter = batch_events_filter,
+  .xNext = batch_next,
+  .xEof = batch_eof,
+  .xColumn = batch_events_column,
+  .xRowid = batch_rowid,
+};
+
+static const sqlite3_module batch_samples_module = {
+  .xConnect = batch_samples_connect,
+  .xBestIndex = batch_best_index,
+  .xDisconnect = batch_disconnect,
+  .xOpen = batch_open,
+  .xClose = batch_close,
+  .xFilter = batch_samples_filter,
+  .xNext = batch_next,
+  .xEof = batch_eof,
+  .xColumn = batch_samples_column,
+  .xRowid = batch_rowid,
+};
+
 /* Creates the schema in a new database, or migrates an older one, in one transaction. */
 static int
 create_or_migrate_schema (sqlite3 *db, int user_version)
@@ -748,17 +1001,28 @@ open_database (HearthHistory *self, gboolean *corrupt, GError **error)
   if (ret != SQLITE_OK)
     goto sqlite_failed;
 
+  /* OR FAIL rather than the default ABORT: on a failure the whole transaction is rolled back
+   * anyway, and a statement that may ABORT halfway keeps a statement journal, a copy of every
+   * page it changes. */
+  if ((ret = sqlite3_create_module_v2 (self->db, "hearth_batch_events", &batch_events_module, self,
+                                       NULL))
+          != SQLITE_OK
+      || (ret = sqlite3_create_module_v2 (self->db, "hearth_batch_samples", &batch_samples_module,
+                                          self, NULL))
+             != SQLITE_OK)
+    goto sqlite_failed;
+
   ret = sqlite3_prepare_v3 (self->db,
-                            "INSERT INTO events (time_us, id, device, kind, name, data) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                            -1, SQLITE_PREPARE_PERSISTENT, &self->insert_event, NULL);
+                            "INSERT OR FAIL INTO events (time_us, id, device, kind, name, data) "
+                            "SELECT time_us, id, device, kind, name, data FROM hearth_batch_events",
+                            -1, SQLITE_PREPARE_PERSISTENT, &self->insert_events, NULL);
   if (ret != SQLITE_OK)
     goto sqlite_failed;
 
   ret = sqlite3_prepare_v3 (self->db,
-                            "INSERT INTO samples (device, property, time_us, id, value) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5)",
-                            -1, SQLITE_PREPARE_PERSISTENT, &self->insert_sample, NULL);
+                            "INSERT OR FAIL INTO samples (device, property, time_us, id, value) "
+                            "SELECT device, property, time_us, id, value FROM hearth_batch_samples",
+                            -1, SQLITE_PREPARE_PERSISTENT, &self->insert_samples, NULL);
   if (ret != SQLITE_OK)
     goto sqlite_failed;
 
@@ -862,14 +1126,6 @@ open_or_replace_database (HearthHistory *self, GError **reason, GError **error)
   return open_database (self, &corrupt, error);
 }
 
-static gboolean
-bind_text (sqlite3_stmt *stmt, int index, const char *text)
-{
-  if (text == NULL)
-    return sqlite3_bind_null (stmt, index) == SQLITE_OK;
-  return sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC) == SQLITE_OK;
-}
-
 static int
 run_insert (sqlite3_stmt *stmt)
 {
@@ -880,8 +1136,10 @@ run_insert (sqlite3_stmt *stmt)
   return ret == SQLITE_DONE ? SQLITE_OK : ret;
 }
 
+/* Resolves @row's texts to ids (adding new ones to the lookup tables, within the caller's
+ * transaction), gives it the next row id and appends it to the batch's records. */
 static int
-insert_row (HearthHistory *self, const QueuedRow *row)
+resolve_row (HearthHistory *self, const QueuedRow *row)
 {
   gint64 device;
   gint64 name;
@@ -904,7 +1162,7 @@ insert_row (HearthHistory *self, const QueuedRow *row)
 
   if (row->type == ROW_EVENT)
     {
-      sqlite3_stmt *stmt = self->insert_event;
+      EventRecord *record;
 
       if (row->kind == self->previous.kind_text)
         kind = self->previous.kind; /* known to be in `kinds` too */
@@ -919,17 +1177,19 @@ insert_row (HearthHistory *self, const QueuedRow *row)
         }
       self->previous.kind_text = row->kind;
       self->previous.kind = kind;
-      sqlite3_bind_int64 (stmt, 1, row->time_us);
-      sqlite3_bind_int64 (stmt, 2, self->next_event_id++);
-      sqlite3_bind_int64 (stmt, 3, device);
-      sqlite3_bind_int64 (stmt, 4, kind);
-      sqlite3_bind_int64 (stmt, 5, name);
-      bind_text (stmt, 6, row->data);
-      return run_insert (stmt);
+
+      g_array_set_size (self->event_records, self->event_records->len + 1);
+      record = &g_array_index (self->event_records, EventRecord, self->event_records->len - 1);
+      record->time_us = row->time_us;
+      record->id = self->next_event_id++;
+      record->device = device;
+      record->kind = kind;
+      record->name = name;
+      record->data = row->data;
     }
   else
     {
-      sqlite3_stmt *stmt = self->insert_sample;
+      SampleRecord *record;
       gint64 key;
 
       if (!series_key (device, name, &key)
@@ -942,13 +1202,16 @@ insert_row (HearthHistory *self, const QueuedRow *row)
           remember_series (self, device, name);
         }
       self->previous.series_key = series_key (device, name, &key) ? key : -1;
-      sqlite3_bind_int64 (stmt, 1, device);
-      sqlite3_bind_int64 (stmt, 2, name);
-      sqlite3_bind_int64 (stmt, 3, row->time_us);
-      sqlite3_bind_int64 (stmt, 4, self->next_sample_id++);
-      sqlite3_bind_double (stmt, 5, row->value);
-      return run_insert (stmt);
+
+      g_array_set_size (self->sample_records, self->sample_records->len + 1);
+      record = &g_array_index (self->sample_records, SampleRecord, self->sample_records->len - 1);
+      record->device = device;
+      record->property = name;
+      record->time_us = row->time_us;
+      record->id = self->next_sample_id++;
+      record->value = row->value;
     }
+  return SQLITE_OK;
 }
 
 static int
@@ -959,11 +1222,26 @@ save_counter (HearthHistory *self, const char *name, gint64 next)
   return run_insert (self->update_counter);
 }
 
-/* Inserts @rows in their order, so that row ids follow the order of adding, and saves the row
- * counters with them. The counters are read in the transaction, so that a second connection to
- * the file (tests have one) never hands out an id twice. One row per statement on purpose: a
- * statement that inserts several rows may fail halfway, so SQLite keeps a statement journal
- * for it, which cost 25 times the writes (measured). */
+/* The samples table's order: series, then time and id. */
+static int
+compare_samples (gconstpointer a, gconstpointer b)
+{
+  const SampleRecord *x = a;
+  const SampleRecord *y = b;
+
+  if (x->device != y->device)
+    return x->device < y->device ? -1 : 1;
+  if (x->property != y->property)
+    return x->property < y->property ? -1 : 1;
+  if (x->time_us != y->time_us)
+    return x->time_us < y->time_us ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Inserts @rows, with row ids in the order of adding, and saves the row counters with them.
+ * The counters are read in the transaction, so that a second connection to the file (tests
+ * have one) never hands out an id twice. The texts are resolved first, then each table gets
+ * the whole batch in one statement (see "Bulk insert"). */
 static int
 insert_rows (HearthHistory *self, GArray *rows)
 {
@@ -972,14 +1250,27 @@ insert_rows (HearthHistory *self, GArray *rows)
   /* The previous batch's strings are gone; their addresses may be reused for others. */
   self->previous.device_text = self->previous.name_text = self->previous.kind_text = NULL;
   self->previous.series_key = -1;
+  g_array_set_size (self->event_records, 0);
+  g_array_set_size (self->sample_records, 0);
   if ((ret = read_counter (self->db, "events", &self->next_event_id)) != SQLITE_OK
       || (ret = read_counter (self->db, "samples", &self->next_sample_id)) != SQLITE_OK)
     return ret;
   for (guint i = 0; i < rows->len; i++)
     {
-      if ((ret = insert_row (self, &g_array_index (rows, QueuedRow, i))) != SQLITE_OK)
+      if ((ret = resolve_row (self, &g_array_index (rows, QueuedRow, i))) != SQLITE_OK)
         return ret;
     }
+  if (self->event_records->len > 0 && (ret = run_insert (self->insert_events)) != SQLITE_OK)
+    return ret;
+  /* The samples table is in series order, so a batch in arrival order inserts all over it;
+   * sorted, consecutive inserts go to the same leaf page, which is then in the CPU's caches
+   * (measured: 15% less writer time per change). Their ids are already given. The events are
+   * left in time order, which is their table's order. */
+  g_array_sort (self->sample_records, compare_samples);
+  if (self->sample_records->len > 0 && (ret = run_insert (self->insert_samples)) != SQLITE_OK)
+    return ret;
+  g_array_set_size (self->event_records, 0);
+  g_array_set_size (self->sample_records, 0);
   if ((ret = save_counter (self, "events", self->next_event_id)) != SQLITE_OK)
     return ret;
   return save_counter (self, "samples", self->next_sample_id);
@@ -1338,6 +1629,8 @@ hearth_history_finalize (GObject *object)
   g_clear_pointer (&self->batch, g_array_unref);
   g_clear_pointer (&self->batch_strings, g_string_chunk_free);
   g_clear_pointer (&self->batch_error, g_free);
+  g_clear_pointer (&self->event_records, g_array_unref);
+  g_clear_pointer (&self->sample_records, g_array_unref);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   g_clear_pointer (&self->data_dir, g_free);
@@ -1445,6 +1738,8 @@ hearth_history_init (HearthHistory *self)
   self->queue_strings = g_string_chunk_new (64 * 1024);
   self->batch = g_array_new (FALSE, TRUE, sizeof (QueuedRow));
   self->batch_strings = g_string_chunk_new (64 * 1024);
+  self->event_records = g_array_new (FALSE, FALSE, sizeof (EventRecord));
+  self->sample_records = g_array_new (FALSE, FALSE, sizeof (SampleRecord));
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
 }
