@@ -3,15 +3,16 @@
 
 #include "hearth-event-server.h"
 
+#include <glib/gstdio.h>
+#include <gio/gunixsocketaddress.h>
 #include <libsoup/soup.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
 
 #include "hearth-error.h"
 #include "hearth-fingerprint.h"
-#include "hearth-soup-server-leak.h"
 #include "hearth-notify-body.h"
+#include "hearth-soup-server-leak.h"
+#include "hearth-tls-server.h"
 
 /* HearthEventServer is the hub's HTTPS endpoint for NOTIFY requests (docs/protocol.md §7.4,
  * §7.5). Devices connect to it with their own certificate as TLS client certificate; it serves
@@ -21,16 +22,20 @@
  *
  * 1. TLS: a client certificate is required, and its key must be the pinned key of a device
  *    that currently has a subscription; anything else fails the handshake. A device whose key
- *    changed (a certificate change) is refused here, so 0 of its events are accepted.
+ *    changed (a certificate change) is refused here, so 0 of its events are accepted. The TLS
+ *    layer is Hearth's own (HearthTlsServer, GnuTLS with one set of credentials for every
+ *    connection); libsoup serves HTTP over the streams it hands on
+ *    (soup_server_accept_iostream()). glib-networking's TLS cost about 20 KiB more per kept-alive
+ *    device connection (docs/architecture.md, "Memory").
  * 2. Size and time: a Content-Length over 16 KiB closes the connection before the body is read
  *    (libsoup cannot answer before reading the body), a chunked body is cut off when it grows
  *    past 16 KiB, and a request that is not complete within the deadline (10 s, also for a stalled TLS handshake) has its
  *    connection closed. libsoup has no per-request deadline, so one is kept per connection.
  * 3. SID: unknown → 412 (the device ends that subscription). The path must be the callback path
  *    of that subscription.
- * 4. Key: the peer key must be the key pinned for the SID's device, else 403. libsoup 3.2 loses
- *    the per-request peer certificate on kept-alive connections, so the key is recorded per
- *    connection (its GSocket) when the handshake is accepted.
+ * 4. Key: the peer key must be the key pinned for the SID's device, else 403. The key is
+ *    recorded per connection when its handshake is accepted (libsoup 3.2 would lose a
+ *    per-request peer certificate on kept-alive connections anyway).
  * 5. Headers (NT, NTS, SEQ, BOOTID) and body (hearth-notify-body) → 400 when malformed.
  * 6. SEQ: a SEQ that is not newer than the last one accepted (a replay, or a batch that was
  *    overtaken) is refused with 409 and not delivered; a SEQ that skips numbers is delivered
@@ -79,23 +84,29 @@ struct _HearthEventServer
 
   /* Owned */
   HearthHubIdentity *identity;
+  HearthTlsServer *tls;
   SoupServer *server;
   GMainContext *context;     /* where libsoup serves this server's connections */
   GHashTable *subscriptions; /* sid → Subscription */
   GHashTable *keys;          /* fingerprint → number of subscriptions using it */
   GHashTable *pending_keys;  /* fingerprint → number of SUBSCRIBEs under way with it */
-  GHashTable *connections;   /* GSocket * (weak) → ConnectionInfo */
+  /* A connection's remote address object (weak) → ConnectionInfo. libsoup gives a message
+   * the very address object it was given with the stream, which makes it the connection's
+   * key (a stream's connection has no GSocket in libsoup). */
+  GHashTable *connections;
   guint16 port;
   guint16 callback_port;
   guint request_timeout;
   guint64 n_accepted;
+  guint64 n_connections;
   guint64 n_rejected[HEARTH_NOTIFY_REJECTED_N_REASONS];
 };
 
 struct _ConnectionInfo
 {
   HearthEventServer *server; /* borrowed: the server outlives its table */
-  GSocket *socket;           /* weak */
+  GObject *address;          /* weak; the key */
+  HearthTlsStream *stream;   /* weak */
   char *fingerprint;
   /* The connection's deadline: one source for its whole life, moved with
    * g_source_set_ready_time() for every request instead of a new timeout source for each (two
@@ -117,7 +128,7 @@ subscription_free (Subscription *subscription)
   g_free (subscription);
 }
 
-static void socket_finalized (gpointer data, GObject *where_the_socket_was);
+static void address_finalized (gpointer data, GObject *where_the_address_was);
 
 static void
 connection_info_free (ConnectionInfo *info)
@@ -127,19 +138,29 @@ connection_info_free (ConnectionInfo *info)
       g_source_destroy (info->deadline);
       g_source_unref (info->deadline);
     }
-  if (info->socket != NULL)
-    g_object_weak_unref (G_OBJECT (info->socket), socket_finalized, info);
+  if (info->address != NULL)
+    g_object_weak_unref (info->address, address_finalized, info);
+  g_clear_weak_pointer (&info->stream);
   g_free (info->fingerprint);
   g_free (info);
 }
 
 static void
-socket_finalized (gpointer data, GObject *where_the_socket_was)
+address_finalized (gpointer data, GObject *where_the_address_was)
 {
   ConnectionInfo *info = data;
 
-  info->socket = NULL;
-  g_hash_table_remove (info->server->connections, where_the_socket_was);
+  info->address = NULL;
+  g_hash_table_remove (info->server->connections, where_the_address_was);
+}
+
+/* Ends a connection at once: libsoup's pending read fails, and it drops the connection and its
+ * message (or, between two requests, hearth-soup-server-leak.c does). */
+static void
+shut_down (ConnectionInfo *info)
+{
+  if (info->stream != NULL)
+    hearth_tls_stream_shutdown (info->stream);
 }
 
 static gboolean deadline_passed_cb (gpointer data);
@@ -154,29 +175,20 @@ deadline_source_dispatch (GSource *source, GSourceFunc callback, gpointer data)
 static GSourceFuncs deadline_source_funcs = { .dispatch = deadline_source_dispatch };
 
 static ConnectionInfo *
-connection_info_for (HearthEventServer *self, GSocket *socket)
+connection_info_add (HearthEventServer *self, HearthTlsStream *stream)
 {
-  ConnectionInfo *info;
+  ConnectionInfo *info = g_new0 (ConnectionInfo, 1);
 
-  if (socket == NULL)
-    return NULL;
-  info = g_hash_table_lookup (self->connections, socket);
-  if (info == NULL)
-    {
-      /* libsoup writes an answer's headers and body separately; with Nagle's algorithm the
-       * second write waits for the device's delayed ACK (40 ms), which would cap a device at
-       * about 25 NOTIFYs a second. */
-      g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-      info = g_new0 (ConnectionInfo, 1);
-      info->server = self;
-      info->socket = socket;
-      info->deadline = g_source_new (&deadline_source_funcs, sizeof (GSource));
-      g_source_set_callback (info->deadline, deadline_passed_cb, info, NULL);
-      g_source_set_static_name (info->deadline, "[hearth] event server request deadline");
-      g_source_attach (info->deadline, self->context);
-      g_object_weak_ref (G_OBJECT (socket), socket_finalized, info);
-      g_hash_table_insert (self->connections, socket, info);
-    }
+  info->server = self;
+  info->address = G_OBJECT (hearth_tls_stream_get_remote_address (stream));
+  g_set_weak_pointer (&info->stream, stream);
+  info->fingerprint = g_strdup (hearth_tls_stream_get_peer_fingerprint (stream));
+  info->deadline = g_source_new (&deadline_source_funcs, sizeof (GSource));
+  g_source_set_callback (info->deadline, deadline_passed_cb, info, NULL);
+  g_source_set_static_name (info->deadline, "[hearth] event server request deadline");
+  g_source_attach (info->deadline, self->context);
+  g_object_weak_ref (info->address, address_finalized, info);
+  g_hash_table_insert (self->connections, info->address, info);
   return info;
 }
 
@@ -188,10 +200,9 @@ deadline_passed_cb (gpointer data)
   g_source_set_ready_time (info->deadline, -1);
   info->server->n_rejected[HEARTH_NOTIFY_REJECTED_TIMEOUT]++;
   g_debug ("closing a connection whose request did not complete in time");
-  /* Shutting the socket down makes libsoup's pending read fail, and it drops the connection
-   * and its message; closing the fd under it instead could hand the number to another file. */
-  if (info->socket != NULL)
-    g_socket_shutdown (info->socket, TRUE, TRUE, NULL);
+  /* Shutting the socket down makes libsoup's pending read fail; closing the fd under it instead
+   * could hand the number to another file. */
+  shut_down (info);
   return G_SOURCE_CONTINUE; /* the source stays with the connection, disarmed */
 }
 
@@ -208,29 +219,15 @@ disarm_deadline (ConnectionInfo *info)
   g_source_set_ready_time (info->deadline, -1);
 }
 
-/* The TLS layer: accept only keys that own a subscription. */
+/* The TLS layer: accept only keys that own a subscription, or that a SUBSCRIBE under way
+ * will give one. */
 static gboolean
-accept_certificate_cb (SoupServerMessage *msg, GTlsCertificate *certificate,
-                       GTlsCertificateFlags errors, gpointer user_data)
+accept_peer_cb (const char *fingerprint, gpointer user_data)
 {
   HearthEventServer *self = user_data;
-  g_autofree char *fingerprint = hearth_fingerprint_from_tls_certificate (certificate, NULL);
-  ConnectionInfo *info;
 
-  if (fingerprint == NULL
-      || (!g_hash_table_contains (self->keys, fingerprint)
-          && !g_hash_table_contains (self->pending_keys, fingerprint)))
-    {
-      self->n_rejected[HEARTH_NOTIFY_REJECTED_TLS]++;
-      return FALSE;
-    }
-
-  info = connection_info_for (self, soup_server_message_get_socket (msg));
-  if (info == NULL)
-    return FALSE;
-  g_free (info->fingerprint);
-  info->fingerprint = g_steal_pointer (&fingerprint);
-  return TRUE;
+  return g_hash_table_contains (self->keys, fingerprint)
+         || g_hash_table_contains (self->pending_keys, fingerprint);
 }
 
 /* The checks of a request's headers and body as they arrive run in emission hooks of
@@ -247,11 +244,11 @@ static GPtrArray *live_servers; /* HearthEventServer * (borrowed: each removes i
 static ConnectionInfo *
 connection_info_of_message (SoupServerMessage *msg)
 {
-  GSocket *socket = soup_server_message_get_socket (msg);
+  GSocketAddress *address = soup_server_message_get_remote_address (msg);
   GMainContext *context = g_main_context_get_thread_default ();
   ConnectionInfo *info = NULL;
 
-  if (socket == NULL)
+  if (address == NULL)
     return NULL;
   if (context == NULL)
     context = g_main_context_default ();
@@ -263,7 +260,7 @@ connection_info_of_message (SoupServerMessage *msg)
       HearthEventServer *server = g_ptr_array_index (live_servers, i);
 
       if (server->context == context)
-        info = g_hash_table_lookup (server->connections, socket);
+        info = g_hash_table_lookup (server->connections, address);
     }
   g_mutex_unlock (&live_servers_lock);
   return info;
@@ -296,8 +293,7 @@ check_request_headers (ConnectionInfo *info, SoupServerMessage *msg)
     if (total > HEADERS_MAX_BYTES || count > HEADERS_MAX_COUNT)
       {
         self->n_rejected[HEARTH_NOTIFY_REJECTED_TOO_LARGE]++;
-        if (info->socket != NULL)
-          g_socket_shutdown (info->socket, TRUE, TRUE, NULL);
+        shut_down (info);
         return;
       }
   }
@@ -309,8 +305,7 @@ check_request_headers (ConnectionInfo *info, SoupServerMessage *msg)
       /* libsoup reads the whole body before a handler can answer, so a body over the limit is
        * not answered at all: the connection is closed before any of it is read. */
       self->n_rejected[HEARTH_NOTIFY_REJECTED_TOO_LARGE]++;
-      if (info->socket != NULL)
-        g_socket_shutdown (info->socket, TRUE, TRUE, NULL);
+      shut_down (info);
     }
 }
 
@@ -337,8 +332,7 @@ got_chunk_hook (GSignalInvocationHint *hint, guint n_values, const GValue *value
       && (info = connection_info_of_message (msg)) != NULL)
     {
       info->server->n_rejected[HEARTH_NOTIFY_REJECTED_TOO_LARGE]++;
-      if (info->socket != NULL)
-        g_socket_shutdown (info->socket, TRUE, TRUE, NULL);
+      shut_down (info);
     }
   return TRUE;
 }
@@ -373,42 +367,55 @@ unregister_live_server (HearthEventServer *self)
   g_mutex_unlock (&live_servers_lock);
 }
 
+static ConnectionInfo *
+connection_info_lookup (HearthEventServer *self, SoupServerMessage *msg)
+{
+  GSocketAddress *address = soup_server_message_get_remote_address (msg);
+
+  return address != NULL ? g_hash_table_lookup (self->connections, address) : NULL;
+}
+
 static void
 request_started_cb (SoupServer *server, SoupServerMessage *msg, gpointer user_data)
 {
   HearthEventServer *self = user_data;
-  ConnectionInfo *info = connection_info_for (self, soup_server_message_get_socket (msg));
+  ConnectionInfo *info = connection_info_lookup (self, msg);
 
   if (info == NULL)
-    return; /* not from a listening socket: the event server only listens */
+    return;
 
-  /* The first message of a connection is made before its TLS handshake, and only the handshake
-   * asks to accept a certificate, so only that message needs the handler (libsoup 3.2 emits
-   * it on the message that the connection holds during the handshake; a later message without
-   * a handler refuses any certificate, which is what a renegotiation deserves).
-   *
-   * The first request of a connection includes the TLS handshake and must be complete within
-   * the request deadline; later ones start when the device has something to send, so until
-   * their headers arrive the idle limit applies. */
-  if (info->n_requests++ == 0)
-    {
-      g_signal_connect_object (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), self,
-                               0);
-      arm_deadline (info, self->request_timeout);
-    }
-  else
-    arm_deadline (info, IDLE_TIMEOUT_S);
+  /* The first request of a connection follows its handshake at once (a device connects to
+   * send a NOTIFY) and must be complete within the request deadline; later ones start when the
+   * device has something to send, so until their headers arrive the idle limit applies. */
+  arm_deadline (info, info->n_requests++ == 0 ? self->request_timeout : IDLE_TIMEOUT_S);
 }
 
 static void
 request_done_cb (SoupServer *server, SoupServerMessage *msg, gpointer user_data)
 {
-  HearthEventServer *self = user_data;
-  GSocket *socket = soup_server_message_get_socket (msg);
-  ConnectionInfo *info = socket != NULL ? g_hash_table_lookup (self->connections, socket) : NULL;
+  ConnectionInfo *info = connection_info_lookup (user_data, msg);
 
   if (info != NULL)
     disarm_deadline (info);
+}
+
+/* A handshake succeeded with a key that owns a subscription: libsoup serves HTTP over it. */
+static void
+tls_accepted_cb (HearthTlsServer *tls, HearthTlsStream *stream, gpointer user_data)
+{
+  HearthEventServer *self = user_data;
+  GSocketAddress *local = hearth_tls_stream_get_local_address (stream);
+  GSocketAddress *remote = hearth_tls_stream_get_remote_address (stream);
+  g_autoptr (GError) error = NULL;
+
+  if (local == NULL || remote == NULL)
+    return; /* the peer is gone already; dropping the stream closes it */
+  self->n_connections++;
+  connection_info_add (self, stream);
+  if (!hearth_soup_server_accept_stream (self->server, G_IO_STREAM (stream), local, remote,
+                                         (HearthSoupStreamEndedFunc)hearth_tls_stream_has_ended,
+                                         &error))
+    g_debug ("libsoup did not take a connection: %s", error->message);
 }
 
 static void
@@ -475,8 +482,6 @@ static void
 handle_notify (HearthEventServer *self, SoupServerMessage *msg, const char *path)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  GTlsCertificate *peer;
-  g_autofree char *message_peer_fingerprint = NULL;
   const char *peer_fingerprint = NULL;
   g_autoptr (GBytes) body = NULL;
   g_autoptr (GPtrArray) entries = NULL;
@@ -497,14 +502,8 @@ handle_notify (HearthEventServer *self, SoupServerMessage *msg, const char *path
       return;
     }
 
-  /* The peer's key: from the message on a connection's first request, else as recorded on the
-   * connection when its handshake was accepted (libsoup 3.2 forgets it after the first). */
-  if ((peer = soup_server_message_get_tls_peer_certificate (msg)) != NULL)
-    peer_fingerprint = message_peer_fingerprint
-        = hearth_fingerprint_from_tls_certificate (peer, NULL);
-  if (peer_fingerprint == NULL
-      && (info = g_hash_table_lookup (self->connections, soup_server_message_get_socket (msg)))
-             != NULL)
+  /* The peer's key, as recorded on the connection when its handshake was accepted. */
+  if ((info = connection_info_lookup (self, msg)) != NULL)
     peer_fingerprint = info->fingerprint;
 
   sid = get_header (headers, "SID");
@@ -668,7 +667,12 @@ static void
 identity_certificate_changed_cb (HearthHubIdentity *identity, GParamSpec *pspec,
                                  HearthEventServer *self)
 {
-  soup_server_set_tls_certificate (self->server, hearth_hub_identity_get_certificate (identity));
+  g_autoptr (GError) error = NULL;
+
+  if (self->tls != NULL
+      && !hearth_tls_server_set_certificate (
+          self->tls, hearth_hub_identity_get_certificate (identity), &error))
+    g_warning ("The event server keeps the previous hub key: %s", error->message);
 }
 
 static void
@@ -681,9 +685,7 @@ hearth_event_server_constructed (GObject *object)
   g_assert (self->identity != NULL);
   self->context = g_main_context_ref_thread_default ();
   register_live_server (self);
-  self->server = soup_server_new (
-      "tls-certificate", hearth_hub_identity_get_certificate (self->identity), "tls-auth-mode",
-      G_TLS_AUTHENTICATION_REQUIRED, "server-header", NULL, NULL);
+  self->server = soup_server_new ("server-header", NULL, NULL);
   soup_server_add_handler (self->server, NULL, server_callback, self, NULL);
   g_signal_connect_object (self->server, "request-started", G_CALLBACK (request_started_cb), self,
                            0);
@@ -699,6 +701,9 @@ hearth_event_server_dispose (GObject *object)
   HearthEventServer *self = HEARTH_EVENT_SERVER (object);
 
   unregister_live_server (self);
+  if (self->tls != NULL)
+    hearth_tls_server_stop (self->tls);
+  g_clear_object (&self->tls);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
   g_clear_object (&self->server);
@@ -766,29 +771,55 @@ hearth_event_server_new (HearthHubIdentity *identity)
  *
  * Returns: %TRUE when listening; else %HEARTH_ERROR_LISTEN_FAILED naming the port
  */
+/* libsoup keeps a connection alive after a request only while its server has a listener
+ * (soup-server.c, request_finished(), libsoup 3.2 to 3.6); a server fed only with
+ * soup_server_accept_iostream() closes every connection after its first request, and every
+ * NOTIFY would cost the device a new handshake. So the server gets a listener nobody can
+ * reach: a UNIX socket whose path is removed as soon as it listens. */
+static gboolean
+add_unreachable_listener (SoupServer *server, GError **error)
+{
+  g_autofree char *directory = g_dir_make_tmp ("hearth-event-server-XXXXXX", error);
+  g_autofree char *path = NULL;
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GSocketAddress) address = NULL;
+  gboolean listening;
+
+  if (directory == NULL)
+    return FALSE;
+  path = g_build_filename (directory, "unreachable", NULL);
+  address = g_unix_socket_address_new (path);
+  socket
+      = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+  listening = socket != NULL && g_socket_bind (socket, address, FALSE, error)
+              && g_socket_listen (socket, error);
+  g_unlink (path);
+  g_rmdir (directory);
+  return listening && soup_server_listen_socket (server, socket, 0, error);
+}
+
 gboolean
 hearth_event_server_listen (HearthEventServer *self, GInetAddress *address, guint16 port,
                             GError **error)
 {
   g_autoptr (GError) local_error = NULL;
-  gboolean listening;
-  GSList *uris;
+  g_autoptr (HearthTlsServer) tls = NULL;
 
   g_return_val_if_fail (HEARTH_IS_EVENT_SERVER (self), FALSE);
+  g_return_val_if_fail (self->tls == NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   /* Every device connection ends closed between two NOTIFYs. */
   hearth_soup_server_release_closed_connections (self->server);
-  if (address != NULL)
+  tls = hearth_tls_server_new (hearth_hub_identity_get_certificate (self->identity), &local_error);
+  if (tls != NULL)
     {
-      g_autoptr (GSocketAddress) socket_address = g_inet_socket_address_new (address, port);
-
-      listening = soup_server_listen (self->server, socket_address, SOUP_SERVER_LISTEN_HTTPS,
-                                      &local_error);
+      hearth_tls_server_set_peer_filter (tls, accept_peer_cb, self);
+      hearth_tls_server_set_handshake_timeout (tls, self->request_timeout);
+      g_signal_connect_object (tls, "accepted", G_CALLBACK (tls_accepted_cb), self, 0);
     }
-  else
-    listening = soup_server_listen_all (self->server, port, SOUP_SERVER_LISTEN_HTTPS, &local_error);
-  if (!listening)
+  if (tls == NULL || !add_unreachable_listener (self->server, &local_error)
+      || !hearth_tls_server_listen (tls, address, port, &local_error))
     {
       g_set_error (error, HEARTH_ERROR, HEARTH_ERROR_LISTEN_FAILED,
                    "The event server cannot listen on port %u: %s; choose another port", port,
@@ -796,10 +827,8 @@ hearth_event_server_listen (HearthEventServer *self, GInetAddress *address, guin
       return FALSE;
     }
 
-  uris = soup_server_get_uris (self->server);
-  if (uris != NULL)
-    self->port = (guint16)g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+  self->tls = g_steal_pointer (&tls);
+  self->port = hearth_tls_server_get_port (self->tls);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
   return TRUE;
 }
@@ -843,6 +872,8 @@ hearth_event_server_set_request_timeout (HearthEventServer *self, guint seconds)
   if (self->request_timeout == seconds)
     return;
   self->request_timeout = seconds;
+  if (self->tls != NULL)
+    hearth_tls_server_set_handshake_timeout (self->tls, seconds);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUEST_TIMEOUT]);
 }
 
@@ -978,10 +1009,23 @@ hearth_event_server_get_n_accepted (HearthEventServer *self)
   return self->n_accepted;
 }
 
+/* Connections whose TLS handshake succeeded, and that libsoup was given to serve. */
+guint64
+hearth_event_server_get_n_connections (HearthEventServer *self)
+{
+  g_return_val_if_fail (HEARTH_IS_EVENT_SERVER (self), 0);
+  return self->n_connections;
+}
+
 guint64
 hearth_event_server_get_n_rejected (HearthEventServer *self, HearthNotifyRejection reason)
 {
   g_return_val_if_fail (HEARTH_IS_EVENT_SERVER (self), 0);
   g_return_val_if_fail (reason < HEARTH_NOTIFY_REJECTED_N_REASONS, 0);
+  /* Refused and stalled handshakes are counted by the TLS layer. */
+  if (reason == HEARTH_NOTIFY_REJECTED_TLS && self->tls != NULL)
+    return self->n_rejected[reason] + hearth_tls_server_get_n_refused (self->tls);
+  if (reason == HEARTH_NOTIFY_REJECTED_TIMEOUT && self->tls != NULL)
+    return self->n_rejected[reason] + hearth_tls_server_get_n_timed_out (self->tls);
   return self->n_rejected[reason];
 }

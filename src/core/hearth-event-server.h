@@ -74,6 +74,7 @@ void hearth_event_server_remove_subscription (HearthEventServer *self, const cha
 void hearth_event_server_hold_key (HearthEventServer *self, const char *fingerprint);
 void hearth_event_server_release_key (HearthEventServer *self, const char *fingerprint);
 guint64 hearth_event_server_get_n_accepted (HearthEventServer *self);
+guint64 hearth_event_server_get_n_connections (HearthEventServer *self);
 guint64 hearth_event_server_get_n_rejected (HearthEventServer *self, HearthNotifyRejection reason);
 
 G_END_DECLS

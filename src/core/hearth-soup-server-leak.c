@@ -3,39 +3,37 @@
 
 /* Freeing what libsoup 3.2's server keeps of closed connections.
  *
- * Debian 12 and Raspberry Pi OS ship libsoup 3.2.3. Its server loses three things for good,
- * each fixed upstream later; together they cost a hub about 30 KiB for every connection a device
- * made to the event server, for every refused handshake (which anyone on the network can make)
- * and for every `hearthctl` command:
+ * Debian 12 and Raspberry Pi OS ship libsoup 3.2.3. Its server loses these for good, each fixed
+ * upstream later; together they cost a hub about 30 KiB for every connection a device made to
+ * the event server and for every `hearthctl` command:
  *
- * 1. A connection that fails its TLS handshake keeps its first message, and the message keeps
- *    the connection (libsoup 3.3.0, commit 6308303e, "server-connection: fix dep cycle and
- *    connection leak"). Refused device keys, stale subscriptions and port scanners all end so.
- * 2. A kept-alive connection closed while it waits for its next request (by the client, or by
+ * 1. A kept-alive connection closed while it waits for its next request (by the client, or by
  *    the hub's idle deadline) is never disconnected: the next message has no completion
  *    callback until its first byte arrives, so nobody tells the server, which keeps the
  *    connection in its list (libsoup 3.3.0, commit d20c6601, "server: do not leak idle
  *    connections closed by the client").
- * 3. The listener keeps a reference to every socket it accepts (libsoup 3.4.0, commit
+ * 2. The listener keeps a reference to every socket it accepts (libsoup 3.4.0, commit
  *    b545d5f0, "soup-listener: Plug a leak").
- * 4. A message never lets go of the peer's certificate it was given at the handshake: its
- *    finalize does not clear it (still so in libsoup 3.7.1). That is the parsed certificate of
- *    every client that ever connected, about 5 KiB each.
+ *
+ * libsoup's own TLS had two more: a connection that failed its handshake kept itself alive
+ * through its first message (3.3.0, 6308303e), and a message never let go of the peer's
+ * certificate (still so in 3.7.1). Hearth's servers no longer use libsoup's TLS: the event
+ * server does its own (HearthTlsServer) and hands libsoup the streams, and the control server
+ * listens on a UNIX socket. An earlier version of this file freed those two as well, and
+ * releasing a failed handshake's first message crashed now and then inside the connection's
+ * finalize; that code is gone with the need for it.
  *
  * SoupServerConnection is private in libsoup 3.2, but it is a GObject whose signals and
  * properties work like any other, so this module needs none of libsoup's internals. It learns
- * every connection, with its first message and its socket, from the connection's first
- * "request-started" signal (an emission hook), and then:
- * 1. drops the connection's reference to its first message when the message hears
- *    "disconnected" before "connected": the message is then finalized and lets go of the
- *    connection;
- * 2. every few seconds looks for connections whose socket is closed or at its end, which
- *    libsoup would have noticed at once if it still read from them; one found so at two sweeps
- *    in a row was forgotten, and emitting its "disconnected" signal tells the server what libsoup's own
- *    disconnect would have told it: the server drops it from its list and lets go of it;
- * 3. drops the listener's reference to the socket once the connection is finalized;
- * 4. adopts the reference the first message keeps to the peer's certificate, and drops it when
- *    the message is finalized.
+ * every connection, with its socket, from the connection's first "request-started" signal (an
+ * emission hook), and then:
+ * 1. every few seconds looks for connections whose peer is gone, which libsoup would have
+ *    noticed at once if it still read from them: a socket that is closed or at its end, or for
+ *    a connection made from a stream (hearth_soup_server_accept_stream()), a stream whose owner
+ *    says it has ended. One found so at two sweeps in a row was forgotten, and emitting its
+ *    "disconnected" signal tells the server what libsoup's own disconnect would have told it:
+ *    the server drops it from its list and lets go of it;
+ * 2. drops the listener's reference to the socket once the connection is finalized.
  *
  * Every server using this runs on one main context: the hook, the sweep and the releases run
  * in the thread that emits "request-started". */
@@ -44,13 +42,12 @@
 
 #include <sys/socket.h>
 
-/* See request_started_hook(). */
-#define FREE_FAILED_HANDSHAKES FALSE
-
 typedef struct
 {
   GObject *connection; /* weak */
   GSocket *socket;     /* owned; NULL for a connection made from a stream */
+  GIOStream *stream;   /* weak; a connection made by hearth_soup_server_accept_stream() */
+  HearthSoupStreamEndedFunc stream_ended;
   guint closed_sweeps;
   gboolean released;
 } TrackedConnection;
@@ -60,9 +57,14 @@ static GHashTable *tracked;   /* SoupServerConnection * → TrackedConnection */
 static GSource *sweep_source; /* while anything is tracked */
 static guint n_released;
 
+/* The stream hearth_soup_server_accept_stream() is handing to libsoup: libsoup emits the new
+ * connection's first "request-started" before soup_server_accept_iostream() returns. */
+static GIOStream *accepting_stream;
+static HearthSoupStreamEndedFunc accepting_stream_ended;
+
 /* Which of the leaks above the running libsoup has. */
 static gboolean
-keeps_failed_and_idle_connections (void)
+keeps_idle_connections (void)
 {
   return soup_get_major_version () == 3 && soup_get_minor_version () < 3;
 }
@@ -73,27 +75,19 @@ keeps_accepted_sockets (void)
   return soup_get_major_version () == 3 && soup_get_minor_version () < 4;
 }
 
-/* The last version known to keep them; a later one may have fixed it, and then adopting its
- * reference would release the certificate twice. */
-static gboolean
-keeps_peer_certificates (void)
-{
-  return soup_get_major_version () == 3 && soup_get_minor_version () <= 7;
-}
-
 static gboolean
 keeps_anything (void)
 {
-  return keeps_failed_and_idle_connections () || keeps_accepted_sockets ()
-         || keeps_peer_certificates ();
+  return keeps_idle_connections () || keeps_accepted_sockets ();
 }
 
 static void
 tracked_connection_free (TrackedConnection *entry)
 {
+  g_clear_weak_pointer (&entry->stream);
   if (entry->socket != NULL)
     {
-      /* Leak 3: the listener's reference, then ours. */
+      /* Leak 2: the listener's reference, then ours. */
       if (keeps_accepted_sockets ())
         g_object_unref (entry->socket);
       g_object_unref (entry->socket);
@@ -110,6 +104,12 @@ is_forgotten (TrackedConnection *entry)
   g_autoptr (GSocket) socket = NULL;
   char byte;
 
+  if (entry->socket == NULL)
+    {
+      /* libsoup closes the stream when it disconnects the connection itself. */
+      return entry->stream != NULL && !g_io_stream_is_closed (entry->stream)
+             && entry->stream_ended (entry->stream);
+    }
   g_object_get (entry->connection, "socket", &socket, NULL);
   if (socket == NULL)
     return FALSE; /* disconnected by libsoup, which also let go of it */
@@ -118,7 +118,7 @@ is_forgotten (TrackedConnection *entry)
   return recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
-/* Leak 2: tells the server that @connection is gone, as libsoup's own disconnect would. The
+/* Leak 1: tells the server that @connection is gone, as libsoup's own disconnect would. The
  * connection's "disconnected" handlers are then removed, so that nothing can reach the server
  * a second time should anything still disconnect it. */
 static void
@@ -145,7 +145,7 @@ sweep_cb (gpointer data)
   g_hash_table_iter_init (&iter, tracked);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&entry))
     {
-      if (entry->released || !keeps_failed_and_idle_connections ())
+      if (entry->released || !keeps_idle_connections ())
         continue;
       if (!is_forgotten (entry))
         entry->closed_sweeps = 0;
@@ -178,7 +178,7 @@ ensure_sweeping (void)
 {
   g_autoptr (GMainContext) context = NULL;
 
-  if (sweep_source != NULL || !keeps_failed_and_idle_connections ())
+  if (sweep_source != NULL || !keeps_idle_connections ())
     return;
   context = g_main_context_ref_thread_default ();
   sweep_source = g_timeout_source_new_seconds (HEARTH_SOUP_SERVER_SWEEP_INTERVAL_S);
@@ -195,64 +195,11 @@ connection_finalized (gpointer data, GObject *where_the_connection_was)
   g_mutex_unlock (&tracked_lock);
 }
 
-/* Leak 1: the connection held the message's only other reference; dropping it finalizes the
- * message, which lets go of the connection. libsoup never touches the message again: a
- * connection that was disconnected does not connect. */
-static gboolean
-release_first_message_cb (gpointer data)
-{
-  GObject *message = data;
-
-  /* Ours and the connection's, and nobody else's: the message of a connection that connected
-   * and was then disconnected is let go of by the connection when it disconnects, leaving
-   * only ours, and nothing here tells the two apart better than this count. */
-  if (g_atomic_int_get ((gint *)&message->ref_count) == 2)
-    {
-      g_object_unref (message); /* the connection's reference */
-      n_released++;
-    }
-  g_object_unref (message); /* ours, taken when the release was scheduled */
-  return G_SOURCE_REMOVE;
-}
-
-static void
-first_message_connected_cb (GObject *message, gpointer data)
-{
-  g_object_set_data (message, "hearth-connected", GINT_TO_POINTER (TRUE));
-}
-
-static void
-first_message_disconnected_cb (GObject *message, gpointer data)
-{
-  if (g_object_get_data (message, "hearth-connected") != NULL
-      || g_object_get_data (message, "hearth-released") != NULL)
-    return;
-  g_object_set_data (message, "hearth-released", GINT_TO_POINTER (TRUE));
-  /* Not inside libsoup's disconnect, which still uses the connection. */
-  g_idle_add (release_first_message_cb, g_object_ref (message));
-}
-
-/* Leak 4: libsoup let go of the previous certificate itself when it set this one, and will
- * never let go of this one. */
-static void
-first_message_peer_certificate_cb (SoupServerMessage *message, GParamSpec *pspec, gpointer data)
-{
-  static GQuark adopted_quark;
-  GTlsCertificate *certificate = soup_server_message_get_tls_peer_certificate (message);
-
-  if (adopted_quark == 0)
-    adopted_quark = g_quark_from_static_string ("hearth-adopted-peer-certificate");
-  g_object_steal_qdata (G_OBJECT (message), adopted_quark);
-  if (certificate != NULL)
-    g_object_set_qdata_full (G_OBJECT (message), adopted_quark, certificate, g_object_unref);
-}
-
 static gboolean
 request_started_hook (GSignalInvocationHint *hint, guint n_param_values, const GValue *param_values,
                       gpointer data)
 {
   GObject *connection = g_value_get_object (&param_values[0]);
-  GObject *message = g_value_get_object (&param_values[1]);
   TrackedConnection *entry;
 
   g_mutex_lock (&tracked_lock);
@@ -262,28 +209,20 @@ request_started_hook (GSignalInvocationHint *hint, guint n_param_values, const G
       return TRUE;
     }
 
-  /* A connection's first "request-started" carries its first message, emitted when the
-   * connection is accepted, before any handshake. */
+  /* A connection's first "request-started" is emitted when the connection is accepted. */
   entry = g_new0 (TrackedConnection, 1);
   entry->connection = connection;
   g_object_get (connection, "socket", &entry->socket, NULL);
+  if (entry->socket == NULL && accepting_stream != NULL)
+    {
+      g_set_weak_pointer (&entry->stream, accepting_stream);
+      entry->stream_ended = accepting_stream_ended;
+      accepting_stream = NULL;
+    }
   g_object_weak_ref (connection, connection_finalized, NULL);
   g_hash_table_insert (tracked, connection, entry);
   ensure_sweeping ();
   g_mutex_unlock (&tracked_lock);
-
-  /* Only the first message is there when the handshake gives the connection its peer. */
-  if (keeps_peer_certificates ())
-    g_signal_connect (message, "notify::tls-peer-certificate",
-                      G_CALLBACK (first_message_peer_certificate_cb), NULL);
-  /* Leak 1 is not freed yet: releasing the first message crashed now and then inside the
-   * connection's finalize (about one run in four of /device-proxy/events, session 3), for a
-   * reason not found yet. */
-  if (keeps_failed_and_idle_connections () && FREE_FAILED_HANDSHAKES)
-    {
-      g_signal_connect (message, "connected", G_CALLBACK (first_message_connected_cb), NULL);
-      g_signal_connect (message, "disconnected", G_CALLBACK (first_message_disconnected_cb), NULL);
-    }
   return TRUE; /* stay installed */
 }
 
@@ -314,7 +253,7 @@ connection_type (SoupServer *server)
  * hearth_soup_server_release_closed_connections:
  * @server: a server that is about to accept connections
  *
- * Makes sure that what libsoup 3.2 to 3.7 keeps of closed connections of @server (and of
+ * Makes sure that what libsoup 3.2 and 3.3 keep of closed connections of @server (and of
  * every other server of the process) is freed; see the comment at the top of the file. Does
  * nothing with a libsoup that frees it itself. Call it before @server accepts its first
  * connection.
@@ -357,4 +296,39 @@ guint
 hearth_soup_server_get_n_released_connections (void)
 {
   return n_released;
+}
+
+/**
+ * hearth_soup_server_accept_stream:
+ * @server: a server set up with hearth_soup_server_release_closed_connections()
+ * @stream: a connection's stream, e.g. a TLS stream whose handshake is done
+ * @local_address: the local address of the connection
+ * @remote_address: the peer's address
+ * @stream_ended: tells whether nothing more can be read from @stream (its peer closed it, or
+ *   it was shut down)
+ * @error: return location for a #GError
+ *
+ * soup_server_accept_iostream(), and a connection libsoup 3.2 forgets when its peer closes
+ * it between two requests is freed all the same: libsoup cannot look at a stream's socket, so
+ * @stream_ended says when the peer is gone.
+ *
+ * Returns: %TRUE if @server took the stream
+ */
+gboolean
+hearth_soup_server_accept_stream (SoupServer *server, GIOStream *stream,
+                                  GSocketAddress *local_address, GSocketAddress *remote_address,
+                                  HearthSoupStreamEndedFunc stream_ended, GError **error)
+{
+  gboolean accepted;
+
+  g_return_val_if_fail (SOUP_IS_SERVER (server), FALSE);
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), FALSE);
+  g_return_val_if_fail (stream_ended != NULL, FALSE);
+
+  accepting_stream = stream;
+  accepting_stream_ended = stream_ended;
+  accepted = soup_server_accept_iostream (server, stream, local_address, remote_address, error);
+  accepting_stream = NULL;
+  accepting_stream_ended = NULL;
+  return accepted;
 }
