@@ -602,7 +602,7 @@ test_migrate_v1 (Fixture *fixture, gconstpointer user_data)
 
   fixture->history = open_history (fixture);
   g_assert_null (hearth_history_get_moved_aside_path (fixture->history));
-  g_assert_cmpint (read_user_version (fixture->path), ==, 3);
+  g_assert_cmpint (read_user_version (fixture->path), ==, 4);
 
   all = hearth_history_query_events (fixture->history, NULL, NULL, G_MININT64, 100, &error);
   g_assert_no_error (error);
@@ -680,10 +680,96 @@ test_migrate_v1 (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpfloat (point->max, ==, 50);
 }
 
+/* The schema of version 3 (one row per raw sample), verbatim, to test the migrations. */
+static const char schema_v3_sql[]
+    = "CREATE TABLE IF NOT EXISTS devices ("
+      "  id INTEGER PRIMARY KEY,"
+      "  device_id TEXT NOT NULL UNIQUE);"
+      "CREATE TABLE IF NOT EXISTS names ("
+      "  id INTEGER PRIMARY KEY,"
+      "  name TEXT NOT NULL UNIQUE);"
+      "CREATE TABLE IF NOT EXISTS counters ("
+      "  name TEXT PRIMARY KEY,"
+      "  next INTEGER NOT NULL) WITHOUT ROWID;"
+      "INSERT OR IGNORE INTO counters (name, next) VALUES ('events', 1), ('samples', 1);"
+      "CREATE TABLE IF NOT EXISTS events ("
+      "  time_us INTEGER NOT NULL,"
+      "  id INTEGER NOT NULL,"
+      "  device INTEGER NOT NULL,"
+      "  kind INTEGER NOT NULL,"
+      "  name INTEGER NOT NULL,"
+      "  data TEXT,"
+      "  PRIMARY KEY (time_us, id)) WITHOUT ROWID;"
+      "CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind, time_us);"
+      "CREATE INDEX IF NOT EXISTS events_by_device_kind ON events (device, kind, time_us);"
+      "CREATE TABLE IF NOT EXISTS kinds (id INTEGER PRIMARY KEY);"
+      "CREATE TABLE IF NOT EXISTS samples ("
+      "  device INTEGER NOT NULL,"
+      "  property INTEGER NOT NULL,"
+      "  time_us INTEGER NOT NULL,"
+      "  id INTEGER NOT NULL,"
+      "  value REAL NOT NULL,"
+      "  PRIMARY KEY (device, property, time_us, id)) WITHOUT ROWID;"
+      "CREATE TABLE IF NOT EXISTS series ("
+      "  device INTEGER NOT NULL,"
+      "  property INTEGER NOT NULL,"
+      "  PRIMARY KEY (device, property)) WITHOUT ROWID;"
+      "CREATE TABLE IF NOT EXISTS sample_minutes ("
+      "  device INTEGER NOT NULL,"
+      "  property INTEGER NOT NULL,"
+      "  minute_us INTEGER NOT NULL,"
+      "  value_min REAL NOT NULL,"
+      "  value_max REAL NOT NULL,"
+      "  value_sum REAL NOT NULL,"
+      "  n INTEGER NOT NULL,"
+      "  PRIMARY KEY (device, property, minute_us)) WITHOUT ROWID;"
+      "CREATE INDEX IF NOT EXISTS sample_minutes_by_time ON sample_minutes (minute_us);"
+      "PRAGMA user_version=3;";
+
+/* Replaces the fixture's database with one of schema version 3 holding, as Hearth would have
+ * written them: events of lamp (property on, online) and keys (event key); samples of lamp
+ * brightness, @n_samples of them one microsecond apart from @first_sample_us, with values
+ * 0, 10, 20, …; and a counter that has handed out ids 1 to 2 * @n_samples (ids with gaps). */
+static void
+make_v3_database (Fixture *fixture, gint64 first_sample_us, guint n_samples)
+{
+  g_autofree char *sql = NULL;
+  sqlite3 *db = NULL;
+
+  g_clear_object (&fixture->history);
+  g_assert_cmpint (g_unlink (fixture->path), ==, 0);
+  g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
+  exec_sql (db, schema_v3_sql);
+  exec_sql (db, "INSERT INTO devices (id, device_id) VALUES (1, 'lamp'), (2, 'keys');"
+                "INSERT INTO names (id, name) VALUES (1, 'on'), (2, 'property'), (3, 'online'),"
+                "  (4, 'key'), (5, 'event'), (6, 'brightness');"
+                "INSERT INTO kinds (id) VALUES (2), (3), (5);"
+                "INSERT INTO series (device, property) VALUES (1, 6);"
+                "INSERT INTO events (time_us, id, device, kind, name, data) VALUES"
+                "  (1709294400000000, 1, 1, 2, 1, 'true'),"
+                "  (1709294400000001, 2, 1, 3, 3, NULL),"
+                "  (1709294400000002, 3, 2, 5, 4, NULL);");
+  exec_sql (db, "BEGIN");
+  for (guint i = 0; i < n_samples; i++)
+    {
+      g_free (sql);
+      sql = g_strdup_printf ("INSERT INTO samples (device, property, time_us, id, value) VALUES "
+                             "(1, 6, %" G_GINT64_FORMAT ", %u, %u)",
+                             first_sample_us + i, 4 + 2 * i, 10 * i);
+      exec_sql (db, sql);
+    }
+  g_free (sql);
+  sql = g_strdup_printf ("UPDATE counters SET next = %u WHERE name = 'samples';"
+                         "UPDATE counters SET next = 4 WHERE name = 'events'; COMMIT",
+                         4 + 2 * n_samples);
+  exec_sql (db, sql);
+  sqlite3_close (db);
+}
+
 /* A database of the interim schema 2 (a (device, time) index on events and a time index on
  * samples, no kinds or series lists) is migrated too: the lists are filled from the rows, so a
  * device's events and the downsampling of its samples still work. The interim layout is made
- * from a current database by hand. */
+ * from a database of version 3 by hand. */
 static void
 test_migrate_v2 (Fixture *fixture, gconstpointer user_data)
 {
@@ -693,13 +779,7 @@ test_migrate_v2 (Fixture *fixture, gconstpointer user_data)
   gint64 old_minute = NOW_US - 30 * HOUR_US;
   sqlite3 *db = NULL;
 
-  hearth_history_add_event (fixture->history, NOW_US, "lamp", "property", "on", "true");
-  hearth_history_add_event (fixture->history, NOW_US + 1, "lamp", "online", "online", NULL);
-  hearth_history_add_event (fixture->history, NOW_US + 2, "keys", "event", "key", NULL);
-  for (guint i = 0; i < 3; i++)
-    hearth_history_add_sample (fixture->history, old_minute + i, "lamp", "brightness", 10 * i);
-  g_clear_object (&fixture->history);
-
+  make_v3_database (fixture, old_minute, 3);
   g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
   exec_sql (db, "DROP TABLE kinds; DROP TABLE series;"
                 "CREATE INDEX events_by_device ON events (device, time_us);"
@@ -709,7 +789,7 @@ test_migrate_v2 (Fixture *fixture, gconstpointer user_data)
 
   fixture->history = open_history (fixture);
   g_assert_null (hearth_history_get_moved_aside_path (fixture->history));
-  g_assert_cmpint (read_user_version (fixture->path), ==, 3);
+  g_assert_cmpint (read_user_version (fixture->path), ==, 4);
 
   events = hearth_history_query_events (fixture->history, "lamp", NULL, G_MININT64, 10, &error);
   g_assert_no_error (error);
@@ -725,6 +805,171 @@ test_migrate_v2 (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (points->len, ==, 1);
   g_assert_cmpuint (g_array_index (points, HearthHistoryPoint, 0).count, ==, 3);
   g_assert_cmpfloat (g_array_index (points, HearthHistoryPoint, 0).max, ==, 20);
+}
+
+/* A database of schema 3 (one row per raw sample) is migrated to chunks: every sample keeps its
+ * time and value (also more samples in one minute than one chunk holds, and a run that crosses
+ * a minute), events are untouched, the series is still downsampled, new samples go on after
+ * the old ones, and the history still opens and reads the same afterwards. */
+static void
+test_migrate_v3 (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GArray) points = NULL;
+  g_autoptr (GError) error = NULL;
+  /* 150 samples from 100 µs before a minute boundary, 30 hours ago. */
+  gint64 first_us = NOW_US - 30 * HOUR_US - 100;
+  const guint n_samples = 150;
+
+  make_v3_database (fixture, first_us, n_samples);
+  fixture->history = open_history (fixture);
+  g_assert_null (hearth_history_get_moved_aside_path (fixture->history));
+  g_assert_cmpint (read_user_version (fixture->path), ==, 4);
+
+  events = hearth_history_query_events (fixture->history, "lamp", NULL, G_MININT64, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 2);
+  g_assert_cmpstr (((HearthHistoryEvent *)g_ptr_array_index (events, 1))->data, ==, "true");
+  g_assert_cmpint (((HearthHistoryEvent *)g_ptr_array_index (events, 1))->id, ==, 1);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_clear_pointer (&points, g_array_unref);
+      points = hearth_history_query_samples (fixture->history, "lamp", "brightness", 0, G_MAXINT64,
+                                             &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (points->len, ==, n_samples);
+      for (guint i = 0; i < n_samples; i++)
+        {
+          HearthHistoryPoint *point = &g_array_index (points, HearthHistoryPoint, i);
+
+          g_assert_cmpint (point->time_us, ==, first_us + i);
+          g_assert_cmpfloat (point->value, ==, 10.0 * i);
+          g_assert_cmpuint (point->count, ==, 1);
+        }
+      /* A range inside the run: exactly the samples in it. */
+      g_clear_pointer (&points, g_array_unref);
+      points = hearth_history_query_samples (fixture->history, "lamp", "brightness", first_us + 90,
+                                             first_us + 109, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (points->len, ==, 20);
+      g_assert_cmpint (g_array_index (points, HearthHistoryPoint, 0).time_us, ==, first_us + 90);
+
+      g_clear_object (&fixture->history);
+      fixture->history = open_history (fixture);
+    }
+
+  /* New samples get ids after the migrated ones (the chunk table's key would refuse a
+   * duplicate and the batch would fail), and downsampling merges both. */
+  hearth_history_add_sample (fixture->history, first_us + 200, "lamp", "brightness", -5);
+  hearth_history_add_event (fixture->history, NOW_US + 3, "lamp", "online", "online", NULL);
+  g_assert_true (hearth_history_run_maintenance (fixture->history, NOW_US, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&points, g_array_unref);
+  points = hearth_history_query_samples (fixture->history, "lamp", "brightness", 0, G_MAXINT64,
+                                         &error);
+  g_assert_no_error (error);
+  /* The 100 samples before the boundary are one minute, the 50 after it and the new one the
+   * next. */
+  g_assert_cmpuint (points->len, ==, 2);
+  g_assert_cmpuint (g_array_index (points, HearthHistoryPoint, 0).count, ==, 100);
+  g_assert_cmpfloat (g_array_index (points, HearthHistoryPoint, 0).max, ==, 990);
+  g_assert_cmpuint (g_array_index (points, HearthHistoryPoint, 1).count, ==, 51);
+  g_assert_cmpfloat (g_array_index (points, HearthHistoryPoint, 1).min, ==, -5);
+  g_assert_cmpfloat (g_array_index (points, HearthHistoryPoint, 1).max, ==, 1490);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  events = hearth_history_query_events (fixture->history, "lamp", NULL, G_MININT64, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 3);
+  g_assert_cmpint (((HearthHistoryEvent *)g_ptr_array_index (events, 0))->id, ==, 4);
+}
+
+/* Raw samples are written in chunks of one series and minute: a batch with more samples of a
+ * minute than a chunk holds, samples of one minute in several batches and out of time order,
+ * and ranges that start and end inside a minute all read back exactly, oldest first. */
+static void
+test_sample_chunks (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GArray) points = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 minute = NOW_US - HOUR_US;
+  guint n = 0;
+
+  /* 200 samples in one batch, within one minute, every 0.25 s, and the other series' rows
+   * interleaved. */
+  for (guint i = 0; i < 200; i++)
+    {
+      hearth_history_add_sample (fixture->history, minute + i * 250000, "thermo", "t", i);
+      hearth_history_add_sample (fixture->history, minute + i * 250000, "thermo", "h", -1.0 * i);
+    }
+  g_assert_true (hearth_history_flush (fixture->history, &error));
+  /* Later batches of the same minute, in reverse time order, between the earlier samples. */
+  for (guint batch = 0; batch < 3; batch++)
+    {
+      for (guint i = 0; i < 10; i++)
+        hearth_history_add_sample (
+            fixture->history, minute + 125000 + (29 - batch * 10 - i) * 250000, "thermo", "t", 0.5);
+      g_assert_true (hearth_history_flush (fixture->history, &error));
+    }
+
+  points = hearth_history_query_samples (fixture->history, "thermo", "t", minute,
+                                         minute + MINUTE_US, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (points->len, ==, 230);
+  for (guint i = 0; i < points->len; i++)
+    {
+      HearthHistoryPoint *point = &g_array_index (points, HearthHistoryPoint, i);
+
+      if (i > 0)
+        g_assert_cmpint (point->time_us, >,
+                         g_array_index (points, HearthHistoryPoint, i - 1).time_us);
+      if (point->value == 0.5)
+        continue;
+      g_assert_cmpint (point->time_us, ==, minute + (gint64)point->value * 250000);
+      n++;
+    }
+  g_assert_cmpuint (n, ==, 200);
+
+  /* From 5.0 s to 10.0 s: samples 20 to 40 and the late ones at 5.125 to 7.375 s. */
+  g_clear_pointer (&points, g_array_unref);
+  points = hearth_history_query_samples (fixture->history, "thermo", "t", minute + 5000000,
+                                         minute + 10000000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (points->len, ==, 21 + 10);
+  g_clear_pointer (&points, g_array_unref);
+  points = hearth_history_query_samples (fixture->history, "thermo", "h", minute + 49750000,
+                                         G_MAXINT64, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (points->len, ==, 1);
+  g_assert_cmpfloat (g_array_index (points, HearthHistoryPoint, 0).value, ==, -199);
+}
+
+/* With raw-hours beyond retention-days, the retention cutoff falls inside a minute of raw
+ * samples: the samples before it go, those after it stay, to the microsecond. */
+static void
+test_retention_inside_minute (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GArray) points = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 cutoff = NOW_US + 30 * G_USEC_PER_SEC - 7 * DAY_US;
+
+  hearth_history_set_retention_days (fixture->history, 7);
+  hearth_history_set_raw_hours (fixture->history, 10 * 24);
+  for (gint i = -3; i < 3; i++)
+    hearth_history_add_sample (fixture->history, cutoff + i, "thermo", "t", i);
+  hearth_history_add_sample (fixture->history, cutoff - MINUTE_US, "thermo", "t", -100);
+  g_assert_true (
+      hearth_history_run_maintenance (fixture->history, NOW_US + 30 * G_USEC_PER_SEC, &error));
+  g_assert_no_error (error);
+
+  points = hearth_history_query_samples (fixture->history, "thermo", "t", 0, G_MAXINT64, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (points->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_cmpint (g_array_index (points, HearthHistoryPoint, i).time_us, ==, cutoff + i);
+      g_assert_cmpfloat (g_array_index (points, HearthHistoryPoint, i).value, ==, i);
+    }
 }
 
 /* Unknown device ids, kinds and property names match nothing (they have no interned id). */
@@ -781,6 +1026,12 @@ main (int argc, char *argv[])
               fixture_tear_down);
   g_test_add ("/history/migrate-v2", Fixture, NULL, fixture_set_up, test_migrate_v2,
               fixture_tear_down);
+  g_test_add ("/history/migrate-v3", Fixture, NULL, fixture_set_up, test_migrate_v3,
+              fixture_tear_down);
+  g_test_add ("/history/sample-chunks", Fixture, NULL, fixture_set_up, test_sample_chunks,
+              fixture_tear_down);
+  g_test_add ("/history/retention-inside-minute", Fixture, NULL, fixture_set_up,
+              test_retention_inside_minute, fixture_tear_down);
   g_test_add ("/history/unknown-names", Fixture, NULL, fixture_set_up, test_unknown_names,
               fixture_tear_down);
 
