@@ -2096,6 +2096,27 @@ hearth_history_get_n_dropped (HearthHistory *self)
   return self->n_dropped;
 }
 
+/* The row queued before the one just added, or NULL. Its strings are in the queue's string
+ * chunk: every queued row's are, and the chunk is only cleared or handed over with its rows. */
+static const QueuedRow *
+previous_row (HearthHistory *self)
+{
+  if (self->queue->len < 2)
+    return NULL;
+  return &g_array_index (self->queue, QueuedRow, self->queue->len - 2);
+}
+
+/* @text in the queue's string chunk. The bus records a property change as an event and then a
+ * sample of the same device and property, and a NOTIFY's changes come from one device, so
+ * comparing with the previous row's text usually finds it without hashing. */
+static const char *
+queue_text (HearthHistory *self, const char *previous, const char *text)
+{
+  if (previous != NULL && strcmp (previous, text) == 0)
+    return previous;
+  return g_string_chunk_insert_const (self->queue_strings, text);
+}
+
 /**
  * hearth_history_add_event:
  * @self: a #HearthHistory
@@ -2111,6 +2132,7 @@ void
 hearth_history_add_event (HearthHistory *self, gint64 time_us, const char *device_id,
                           const char *kind, const char *name, const char *data_json)
 {
+  const QueuedRow *previous;
   QueuedRow *row;
 
   g_return_if_fail (HEARTH_IS_HISTORY (self));
@@ -2121,11 +2143,12 @@ hearth_history_add_event (HearthHistory *self, gint64 time_us, const char *devic
   if ((row = enqueue (self)) == NULL)
     return;
 
+  previous = previous_row (self);
   row->type = ROW_EVENT;
   row->time_us = time_us;
-  row->device_id = g_string_chunk_insert_const (self->queue_strings, device_id);
-  row->kind = g_string_chunk_insert_const (self->queue_strings, kind);
-  row->name = g_string_chunk_insert_const (self->queue_strings, name);
+  row->device_id = queue_text (self, previous != NULL ? previous->device_id : NULL, device_id);
+  row->kind = queue_text (self, previous != NULL ? previous->kind : NULL, kind);
+  row->name = queue_text (self, previous != NULL ? previous->name : NULL, name);
   row->data = data_json != NULL ? g_string_chunk_insert (self->queue_strings, data_json) : NULL;
   after_enqueue (self);
 }
@@ -2144,6 +2167,7 @@ void
 hearth_history_add_sample (HearthHistory *self, gint64 time_us, const char *device_id,
                            const char *property, double value)
 {
+  const QueuedRow *previous;
   QueuedRow *row;
 
   g_return_if_fail (HEARTH_IS_HISTORY (self));
@@ -2153,10 +2177,12 @@ hearth_history_add_sample (HearthHistory *self, gint64 time_us, const char *devi
   if ((row = enqueue (self)) == NULL)
     return;
 
+  previous = previous_row (self);
   row->type = ROW_SAMPLE;
   row->time_us = time_us;
-  row->device_id = g_string_chunk_insert_const (self->queue_strings, device_id);
-  row->name = g_string_chunk_insert_const (self->queue_strings, property);
+  row->kind = NULL;
+  row->device_id = queue_text (self, previous != NULL ? previous->device_id : NULL, device_id);
+  row->name = queue_text (self, previous != NULL ? previous->name : NULL, property);
   row->value = value;
   after_enqueue (self);
 }
