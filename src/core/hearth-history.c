@@ -1158,7 +1158,8 @@ open_database (HearthHistory *self, gboolean *corrupt, GError **error)
 
   /* OR FAIL rather than the default ABORT: on a failure the whole transaction is rolled back
    * anyway, and a statement that may ABORT halfway keeps a statement journal, a copy of every
-   * page it changes. */
+   * page it changes (with ABORT, a batch of the history-write benchmark spilled one to a
+   * temporary file; its CPU cost was within that benchmark's noise). */
   if ((ret = sqlite3_create_module_v2 (self->db, "hearth_batch_events", &batch_events_module, self,
                                        NULL))
           != SQLITE_OK
