@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
 #include "hearth-device-tile.h"
 
@@ -72,6 +73,17 @@ typedef struct
   GdkRGBA background;
 } BadgeColors;
 
+/* The colours the tile draws with, from its style; the font and the icon theme are kept beside
+ * them. A style change that leaves all three alone leaves the tile's drawings alone. */
+typedef struct
+{
+  GdkRGBA foreground;
+  GdkRGBA card_background;
+  GdkRGBA card_outline;
+  GdkRGBA symbolic_colors[4]; /* foreground, error, warning, success: for symbolic icons */
+  BadgeColors badge_colors[HEARTH_DEVICE_STATE_UNUSABLE + 1];
+} TileLook;
+
 struct _HearthDeviceTile
 {
   GtkWidget parent_instance;
@@ -110,11 +122,8 @@ struct _HearthDeviceTile
   char *name;
   char *value_text;
   PangoFontDescription *font; /* the font the layouts were measured with */
-  GdkRGBA foreground;
-  GdkRGBA card_background;
-  GdkRGBA card_outline;
-  GdkRGBA symbolic_colors[4]; /* foreground, error, warning, success: for symbolic icons */
-  BadgeColors badge_colors[HEARTH_DEVICE_STATE_UNUSABLE + 1];
+  char *icon_theme;           /* the icon theme the icon was looked up in */
+  TileLook look;
 
   /* Owned */
   HearthDevice *device;
@@ -290,27 +299,28 @@ hearth_device_tile_update_colors (HearthDeviceTile *self)
   /* GTK 4.8 has no other way to read the theme's named colours; later versions deprecate it. */
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   context = gtk_widget_get_style_context (GTK_WIDGET (self));
-  gtk_style_context_get_color (context, &self->foreground);
-  self->symbolic_colors[0] = self->foreground;
+  gtk_style_context_get_color (context, &self->look.foreground);
+  self->look.symbolic_colors[0] = self->look.foreground;
   for (guint i = 1; i < G_N_ELEMENTS (symbolic_names); i++)
-    if (!gtk_style_context_lookup_color (context, symbolic_names[i], &self->symbolic_colors[i]))
-      self->symbolic_colors[i] = self->foreground;
-  success = self->symbolic_colors[3];
-  warning = self->symbolic_colors[2];
-  error = self->symbolic_colors[1];
+    if (!gtk_style_context_lookup_color (context, symbolic_names[i],
+                                         &self->look.symbolic_colors[i]))
+      self->look.symbolic_colors[i] = self->look.foreground;
+  success = self->look.symbolic_colors[3];
+  warning = self->look.symbolic_colors[2];
+  error = self->look.symbolic_colors[1];
   if (!gtk_style_context_lookup_color (context, "accent_color", &accent))
-    accent = self->foreground;
-  if (!gtk_style_context_lookup_color (context, "card_bg_color", &self->card_background))
-    self->card_background = (GdkRGBA){ 1, 1, 1, 1 };
+    accent = self->look.foreground;
+  if (!gtk_style_context_lookup_color (context, "card_bg_color", &self->look.card_background))
+    self->look.card_background = (GdkRGBA){ 1, 1, 1, 1 };
   G_GNUC_END_IGNORE_DEPRECATIONS
-  self->card_outline = self->foreground;
-  self->card_outline.alpha *= TILE_OUTLINE_ALPHA;
+  self->look.card_outline = self->look.foreground;
+  self->look.card_outline.alpha *= TILE_OUTLINE_ALPHA;
 
   /* The same pairs as style.css's .state-badge rules, which the device page's badge uses. */
-  for (guint state = 0; state < G_N_ELEMENTS (self->badge_colors); state++)
+  for (guint state = 0; state < G_N_ELEMENTS (self->look.badge_colors); state++)
     {
-      BadgeColors *colors = &self->badge_colors[state];
-      GdkRGBA base = self->foreground;
+      BadgeColors *colors = &self->look.badge_colors[state];
+      GdkRGBA base = self->look.foreground;
       float text_alpha = 1, background_alpha = 0.12f;
 
       switch (state)
@@ -364,8 +374,8 @@ hearth_device_tile_corner_textures (HearthDeviceTile *self, GdkTexture *corners[
   static GHashTable *cache_table;
   int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
   int size = 2 * TILE_RADIUS;
-  g_autofree char *background = gdk_rgba_to_string (&self->card_background);
-  g_autofree char *outline = gdk_rgba_to_string (&self->card_outline);
+  g_autofree char *background = gdk_rgba_to_string (&self->look.card_background);
+  g_autofree char *outline = gdk_rgba_to_string (&self->look.card_outline);
   GHashTable *cache = texture_cache (&cache_table);
   cairo_surface_t *surface = NULL;
   g_autoptr (GBytes) bytes = NULL;
@@ -389,12 +399,12 @@ hearth_device_tile_corner_textures (HearthDeviceTile *self, GdkTexture *corners[
           cr = cairo_create (surface);
           cairo_scale (cr, scale, scale);
           cairo_arc (cr, TILE_RADIUS, TILE_RADIUS, TILE_RADIUS, 0, 2 * G_PI);
-          gdk_cairo_set_source_rgba (cr, &self->card_background);
+          gdk_cairo_set_source_rgba (cr, &self->look.card_background);
           cairo_fill (cr);
           /* The outline is inside the card, as a CSS border is: a 1 px line centred 0.5 px in. */
           cairo_arc (cr, TILE_RADIUS, TILE_RADIUS, TILE_RADIUS - 0.5, 0, 2 * G_PI);
           cairo_set_line_width (cr, 1);
-          gdk_cairo_set_source_rgba (cr, &self->card_outline);
+          gdk_cairo_set_source_rgba (cr, &self->look.card_outline);
           cairo_stroke (cr);
           cairo_destroy (cr);
           cairo_surface_flush (surface);
@@ -437,20 +447,20 @@ hearth_device_tile_snapshot_card (HearthDeviceTile *self, GtkSnapshot *snapshot,
                                  &GRAPHENE_RECT_INIT (corner % 2 == 0 ? 0 : width - radius,
                                                       corner < 2 ? 0 : height - radius, radius,
                                                       radius));
-  gtk_snapshot_append_color (snapshot, &self->card_background,
+  gtk_snapshot_append_color (snapshot, &self->look.card_background,
                              &GRAPHENE_RECT_INIT (radius, 0, width - 2 * radius, height));
-  gtk_snapshot_append_color (snapshot, &self->card_background,
+  gtk_snapshot_append_color (snapshot, &self->look.card_background,
                              &GRAPHENE_RECT_INIT (0, radius, radius, height - 2 * radius));
   gtk_snapshot_append_color (
-      snapshot, &self->card_background,
+      snapshot, &self->look.card_background,
       &GRAPHENE_RECT_INIT (width - radius, radius, radius, height - 2 * radius));
-  gtk_snapshot_append_color (snapshot, &self->card_outline,
+  gtk_snapshot_append_color (snapshot, &self->look.card_outline,
                              &GRAPHENE_RECT_INIT (radius, 0, width - 2 * radius, 1));
-  gtk_snapshot_append_color (snapshot, &self->card_outline,
+  gtk_snapshot_append_color (snapshot, &self->look.card_outline,
                              &GRAPHENE_RECT_INIT (radius, height - 1, width - 2 * radius, 1));
-  gtk_snapshot_append_color (snapshot, &self->card_outline,
+  gtk_snapshot_append_color (snapshot, &self->look.card_outline,
                              &GRAPHENE_RECT_INIT (0, radius, 1, height - 2 * radius));
-  gtk_snapshot_append_color (snapshot, &self->card_outline,
+  gtk_snapshot_append_color (snapshot, &self->look.card_outline,
                              &GRAPHENE_RECT_INIT (width - 1, radius, 1, height - 2 * radius));
 }
 
@@ -508,9 +518,9 @@ hearth_device_tile_icon_texture (HearthDeviceTile *self)
   {
     GString *text = g_string_new (NULL);
 
-    for (guint i = 0; i < G_N_ELEMENTS (self->symbolic_colors); i++)
+    for (guint i = 0; i < G_N_ELEMENTS (self->look.symbolic_colors); i++)
       {
-        g_autofree char *color = gdk_rgba_to_string (&self->symbolic_colors[i]);
+        g_autofree char *color = gdk_rgba_to_string (&self->look.symbolic_colors[i]);
 
         g_string_append_printf (text, " %s", color);
       }
@@ -524,8 +534,8 @@ hearth_device_tile_icon_texture (HearthDeviceTile *self)
   snapshot = gtk_snapshot_new ();
   if (GTK_IS_SYMBOLIC_PAINTABLE (self->icon))
     gtk_symbolic_paintable_snapshot_symbolic (GTK_SYMBOLIC_PAINTABLE (self->icon), snapshot,
-                                              TILE_ICON_SIZE, TILE_ICON_SIZE, self->symbolic_colors,
-                                              4);
+                                              TILE_ICON_SIZE, TILE_ICON_SIZE,
+                                              self->look.symbolic_colors, 4);
   else
     gdk_paintable_snapshot (self->icon, snapshot, TILE_ICON_SIZE, TILE_ICON_SIZE);
   node = gtk_snapshot_to_node (snapshot);
@@ -542,7 +552,8 @@ hearth_device_tile_badge_texture (HearthDeviceTile *self, int *width, int *heigh
 {
   static GHashTable *badges;
   const BadgeColors *colors
-      = &self->badge_colors[MIN ((guint)self->state, G_N_ELEMENTS (self->badge_colors) - 1)];
+      = &self->look
+             .badge_colors[MIN ((guint)self->state, G_N_ELEMENTS (self->look.badge_colors) - 1)];
   int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
   int text_width, text_height;
   g_autofree char *text_color = gdk_rgba_to_string (&colors->text);
@@ -942,7 +953,7 @@ hearth_device_tile_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   int tile_height = gtk_widget_get_height (widget);
   int height = tile_height - 2 * TILE_PADDING;
   int value_height;
-  GdkRGBA dim = self->foreground;
+  GdkRGBA dim = self->look.foreground;
   int row_height = self->row_height;
   /* Right to left, the icon and the read-out start on the right, the badge and switch end on
    * the left, as boxes of labels would mirror them. */
@@ -974,7 +985,7 @@ hearth_device_tile_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, TILE_ICON_SIZE + TILE_SPACING));
-  gtk_snapshot_append_layout (snapshot, self->name_layout, &self->foreground);
+  gtk_snapshot_append_layout (snapshot, self->name_layout, &self->look.foreground);
   gtk_snapshot_restore (snapshot);
 
   value_height = cached_layout_height (self->value_layout, &self->value_height);
@@ -999,11 +1010,25 @@ hearth_device_tile_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
   HearthDeviceTile *self = HEARTH_DEVICE_TILE (widget);
   const PangoFontDescription *font
       = pango_context_get_font_description (gtk_widget_get_pango_context (widget));
+  TileLook previous = self->look;
+  g_autofree char *icon_theme = NULL;
+  gboolean font_changed
+      = self->font == NULL || font == NULL || !pango_font_description_equal (self->font, font);
 
   GTK_WIDGET_CLASS (hearth_device_tile_parent_class)->css_changed (widget, change);
-  switch_style_generation++;
-  /* Colours or the icon theme may have changed (dark style, hover, another theme). */
   hearth_device_tile_update_colors (self);
+  g_object_get (gtk_widget_get_settings (widget), "gtk-icon-theme-name", &icon_theme, NULL);
+  /* Most style changes leave what the tile draws as it was: the window gaining or losing the
+   * focus (:backdrop) restyles every tile the grid holds (about 250 with GTK 4.8) at once, and
+   * hovering restyles one. Dropping the shared drawings then would only look them up again,
+   * or draw the switch again, in the next frames. */
+  if (!font_changed && memcmp (&previous, &self->look, sizeof previous) == 0
+      && g_strcmp0 (icon_theme, self->icon_theme) == 0)
+    return;
+  g_free (self->icon_theme);
+  self->icon_theme = g_steal_pointer (&icon_theme);
+  switch_style_generation++;
+  /* Colours or the icon theme changed (dark style, high contrast, another theme). */
   for (guint corner = 0; corner < 4; corner++)
     g_clear_object (&self->corner_textures[corner]);
   g_clear_object (&self->badge_texture);
@@ -1012,7 +1037,7 @@ hearth_device_tile_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
   g_clear_object (&self->icon);
   g_clear_object (&self->icon_texture);
   /* Only another font (large text) changes the tile's size; hovering must not re-measure. */
-  if (self->font == NULL || font == NULL || !pango_font_description_equal (self->font, font))
+  if (font_changed)
     {
       g_clear_pointer (&self->font, pango_font_description_free);
       self->font = font != NULL ? pango_font_description_copy (font) : NULL;
@@ -1192,6 +1217,7 @@ hearth_device_tile_finalize (GObject *object)
 
   g_free (self->name);
   g_free (self->value_text);
+  g_free (self->icon_theme);
   g_clear_pointer (&self->font, pango_font_description_free);
 
   G_OBJECT_CLASS (hearth_device_tile_parent_class)->finalize (object);

@@ -10,6 +10,8 @@
  *   meson test -C _build --benchmark device-grid -v     (under a display)
  *   HEARTH_BENCH_TRACE=1      also print one line per late frame (what the frame spent its time on)
  *   HEARTH_BENCH_TRACE=PREFIX also write every frame to PREFIX-peer.tsv and PREFIX-tiles.tsv
+ *   HEARTH_BENCH_SCREENSHOT=PREFIX  write the window before and after scrolling to
+ *                             PREFIX-SIDE-first.png and PREFIX-SIDE-scrolled.png
  *
  * What each figure is:
  * - first frame: from presenting the window to the end of its first frame's paint, and from the
@@ -539,9 +541,31 @@ frame_cpu_wait (const Frame *frame)
   return frame->delay + MIN (blocked, others);
 }
 
+/* Renders the window as it is now with its own renderer into a PNG file: the grid's look before
+ * and after a change can be compared pixel by pixel (HEARTH_BENCH_SCREENSHOT). */
 static void
-run_window (Run *run, GtkWidget *content)
+save_screenshot (Run *run, const char *path)
 {
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (run->window);
+  int width = gtk_widget_get_width (run->window), height = gtk_widget_get_height (run->window);
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    return;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (run->window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (!gdk_texture_save_to_png (texture, path))
+    g_warning ("Cannot write %s", path);
+}
+
+static void
+run_window (Run *run, GtkWidget *content, const char *side)
+{
+  const char *screenshot = g_getenv ("HEARTH_BENCH_SCREENSHOT");
   GdkFrameClock *clock;
 
   run->frames = g_array_new (FALSE, FALSE, sizeof (Frame));
@@ -565,6 +589,12 @@ run_window (Run *run, GtkWidget *content)
   gtk_window_present (GTK_WINDOW (run->window));
   while (run->first_frame_us == 0)
     g_main_context_iteration (NULL, TRUE);
+  if (screenshot != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("%s-%s-first.png", screenshot, side);
+
+      save_screenshot (run, path);
+    }
   run->scroller = find_scroller (content);
   g_assert_nonnull (run->scroller);
   trace_factory (run, gtk_grid_view_get_factory (
@@ -574,6 +604,21 @@ run_window (Run *run, GtkWidget *content)
   while (!run->done)
     g_main_context_iteration (NULL, TRUE);
   g_signal_handlers_disconnect_by_data (clock, run);
+  if (screenshot != NULL)
+    {
+      /* The middle of the list, where lights and locks show their switches; after the scroll,
+       * so every tile on it has been bound to other devices many times. */
+      g_autofree char *path = g_strdup_printf ("%s-%s-scrolled.png", screenshot, side);
+      GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (run->scroller);
+      gint64 frame = gdk_frame_clock_get_frame_counter (clock);
+
+      gtk_adjustment_set_value (
+          adjustment,
+          (gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment)) / 2);
+      while (gdk_frame_clock_get_frame_counter (clock) < frame + 2)
+        g_main_context_iteration (NULL, TRUE);
+      save_screenshot (run, path);
+    }
 }
 
 /* The machine's stolen CPU time (hypervisor steal, all CPUs) so far, from /proc/stat. */
@@ -591,18 +636,21 @@ machine_steal_ms (void)
   return steal * 1000.0 / sysconf (_SC_CLK_TCK);
 }
 
-/* The columns of the trace file, in µs (binds and setups are counts). */
+/* The columns of the trace file, in µs (binds and setups are counts); "start" is the
+ * monotonic clock's time, to line frames up with a profiler's samples
+ * (`perf record -k CLOCK_MONOTONIC`). */
 static const char *const trace_columns[]
-    = { "wall",       "interval",     "gap",         "gap_cpu",    "before_paint",
-        "layout",     "tick",         "measure",     "allocate",   "paint",
-        "snapshot",   "after_paint",  "binds",       "bind",       "setups",
-        "setup",      "cpu",          "process_cpu", "delay",      "thread_delay",
-        "server_cpu", "server_delay", "cpu_wait",    "layout_cpu", "paint_cpu" };
+    = { "start",       "wall",     "interval",     "gap",        "gap_cpu",      "before_paint",
+        "layout",      "tick",     "measure",      "allocate",   "paint",        "snapshot",
+        "after_paint", "binds",    "bind",         "setups",     "setup",        "cpu",
+        "process_cpu", "delay",    "thread_delay", "server_cpu", "server_delay", "cpu_wait",
+        "layout_cpu",  "paint_cpu" };
 
 static void
 trace_values (const Frame *f, gint64 values[G_N_ELEMENTS (trace_columns)])
 {
-  const gint64 row[] = { f->end - f->start,
+  const gint64 row[] = { f->start,
+                         f->end - f->start,
                          f->interval,
                          f->gap,
                          f->gap_cpu,
@@ -809,7 +857,7 @@ run_side (const char *side, guint n_devices)
     /* Hearth: the Devices page (filter and sort models, tiles with badges and switches). */
     content = hearth_devices_page_new (G_LIST_MODEL (devices), NULL, NULL, NULL, NULL, NULL);
   steal_ms = machine_steal_ms ();
-  run_window (&run, content);
+  run_window (&run, content, side);
   steal_ms = machine_steal_ms () - steal_ms;
   {
     g_autofree char *loadavg = NULL;
