@@ -176,7 +176,6 @@ struct _HearthHistory
     gint64 name;
     const char *kind_text;
     gint64 kind;
-    gint64 series_key; /* known to be in `series`; -1: none */
   } previous;
   GHashTable *kinds;  /* name ids in `kinds`, as GSIZE_TO_POINTER */
   GHashTable *series; /* gint64 * (device << 32 | property) of the rows in `series` */
@@ -1348,18 +1347,6 @@ resolve_row (HearthHistory *self, const QueuedRow *row)
   else
     {
       SampleRecord *record;
-      gint64 key;
-
-      if (!series_key (device, name, &key)
-          || (key != self->previous.series_key && !g_hash_table_contains (self->series, &key)))
-        {
-          sqlite3_bind_int64 (self->insert_series, 1, device);
-          sqlite3_bind_int64 (self->insert_series, 2, name);
-          if ((ret = run_insert (self->insert_series)) != SQLITE_OK)
-            return ret;
-          remember_series (self, device, name);
-        }
-      self->previous.series_key = series_key (device, name, &key) ? key : -1;
 
       g_array_set_size (self->sample_records, self->sample_records->len + 1);
       record = &g_array_index (self->sample_records, SampleRecord, self->sample_records->len - 1);
@@ -1393,12 +1380,31 @@ compare_samples (gconstpointer a, gconstpointer b)
   return x->time_us < y->time_us ? -1 : x->time_us > y->time_us;
 }
 
+/* Adds a series to `series` unless it is known to be there. */
+static int
+note_series (HearthHistory *self, gint64 device, gint64 property)
+{
+  gint64 key;
+  int ret;
+
+  if (series_key (device, property, &key) && g_hash_table_contains (self->series, &key))
+    return SQLITE_OK;
+  sqlite3_bind_int64 (self->insert_series, 1, device);
+  sqlite3_bind_int64 (self->insert_series, 2, property);
+  if ((ret = run_insert (self->insert_series)) != SQLITE_OK)
+    return ret;
+  remember_series (self, device, property);
+  return SQLITE_OK;
+}
+
 /* Packs the batch's samples, sorted, into chunks: one per series and minute, of at most
- * MAX_CHUNK_SAMPLES samples. */
-static void
+ * MAX_CHUNK_SAMPLES samples. Each series of the batch is looked up in `series` once (not once
+ * per sample, as the samples come grouped by series). */
+static int
 make_chunks (HearthHistory *self)
 {
   ChunkRecord *chunk = NULL;
+  int ret;
 
   g_array_set_size (self->chunk_records, 0);
   g_byte_array_set_size (self->chunk_bytes, 0);
@@ -1411,6 +1417,10 @@ make_chunks (HearthHistory *self)
           || chunk->minute_us != minute_us
           || chunk->length == MAX_CHUNK_SAMPLES * CHUNK_SAMPLE_SIZE)
         {
+          if ((chunk == NULL || chunk->device != sample->device
+               || chunk->property != sample->property)
+              && (ret = note_series (self, sample->device, sample->property)) != SQLITE_OK)
+            return ret;
           g_array_set_size (self->chunk_records, self->chunk_records->len + 1);
           chunk = &g_array_index (self->chunk_records, ChunkRecord, self->chunk_records->len - 1);
           chunk->device = sample->device;
@@ -1423,6 +1433,7 @@ make_chunks (HearthHistory *self)
       chunk_append (self->chunk_bytes, minute_us, sample->time_us, sample->value);
       chunk->length += CHUNK_SAMPLE_SIZE;
     }
+  return SQLITE_OK;
 }
 
 /* Inserts @rows, with row ids in the order of adding, and saves the row counters with them.
@@ -1436,7 +1447,6 @@ insert_rows (HearthHistory *self, GArray *rows)
 
   /* The previous batch's strings are gone; their addresses may be reused for others. */
   self->previous.device_text = self->previous.name_text = self->previous.kind_text = NULL;
-  self->previous.series_key = -1;
   g_array_set_size (self->event_records, 0);
   g_array_set_size (self->sample_records, 0);
   if ((ret = read_counter (self->db, "events", &self->next_event_id)) != SQLITE_OK
@@ -1454,7 +1464,8 @@ insert_rows (HearthHistory *self, GArray *rows)
    * leaf page, which is then in the CPU's caches. The events are left in time order, which is
    * their table's order. */
   g_array_sort (self->sample_records, compare_samples);
-  make_chunks (self);
+  if ((ret = make_chunks (self)) != SQLITE_OK)
+    return ret;
   if (self->chunk_records->len > 0 && (ret = run_insert (self->insert_samples)) != SQLITE_OK)
     return ret;
   g_array_set_size (self->event_records, 0);
