@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "hearth-error.h"
+#include "hearth-event.h"
 
 /* HearthHistory keeps device events and numeric property samples in SQLite.
  *
@@ -43,7 +45,7 @@
  * stop the hub; #HearthHistory:moved-aside-path says where the old one went. Corruption found
  * later, while writing, is handled the same way and reported with ::database-replaced. */
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 #define CHUNK_SAMPLE_SIZE 12
 #define MAX_CHUNK_SAMPLES 64
 #define DEFAULT_RETENTION_DAYS 30
@@ -81,7 +83,9 @@ static guint signals[N_SIGNALS];
 
 typedef enum
 {
-  ROW_EVENT,
+  ROW_EVENT,         /* data is JSON text (or NULL) */
+  ROW_EVENT_DOUBLE,  /* data is the JSON number `value` */
+  ROW_EVENT_INTEGER, /* data is the JSON number `integer` */
   ROW_SAMPLE,
 } RowType;
 
@@ -96,6 +100,7 @@ typedef struct
   const char *kind;
   const char *data;
   double value;
+  gint64 integer;
 } QueuedRow;
 
 /* A queued event with its texts resolved to ids and its row id assigned, as the batch table
@@ -108,6 +113,9 @@ typedef struct
   gint64 kind;
   gint64 name;
   const char *data;
+  RowType type; /* whether the data is `data`, `number` or `integer` */
+  double number;
+  gint64 integer;
 } EventRecord;
 
 /* A queued sample, resolved likewise. */
@@ -313,8 +321,16 @@ hearth_history_event_free (HearthHistoryEvent *event)
   "  samples BLOB NOT NULL,"                                                                       \
   "  PRIMARY KEY (device, property, minute_us, id)) WITHOUT ROWID;"
 
-/* Schema version 4, the current one. */
-static const char schema_sql[] = COMMON_SCHEMA_SQL SAMPLE_CHUNKS_SQL;
+/* Schema version 5 adds `events.value`: an event whose data is one JSON number keeps the number
+ * there (data NULL), and its text is made when the event is read. Making the shortest text of a
+ * double that reads back the same takes up to three format-and-parse rounds (about a
+ * microsecond), which the hub's main thread paid for every property change it recorded; an
+ * event is written once and most are never read. The column has no declared type, so a REAL
+ * stays a REAL and an INTEGER an INTEGER, and the text tells 21 from 21.0 as the JSON did. */
+#define EVENTS_VALUE_SQL "ALTER TABLE events ADD COLUMN value;"
+
+/* Schema version 5, the current one. */
+static const char schema_sql[] = COMMON_SCHEMA_SQL SAMPLE_CHUNKS_SQL EVENTS_VALUE_SQL;
 
 /* Schema version 3: one row per raw sample. Migrations from versions 1 and 2 go through it. */
 static const char schema_v3_sql[]
@@ -860,7 +876,8 @@ static int
 batch_events_connect (sqlite3 *db, void *aux, int argc, const char *const *argv,
                       sqlite3_vtab **vtab, char **error_message)
 {
-  return batch_connect (db, aux, "CREATE TABLE x(time_us, id, device, kind, name, data)", vtab);
+  return batch_connect (db, aux, "CREATE TABLE x(time_us, id, device, kind, name, data, value)",
+                        vtab);
 }
 
 static int
@@ -973,10 +990,18 @@ batch_events_column (sqlite3_vtab_cursor *cursor, sqlite3_context *context, int 
       case 4:
         sqlite3_result_int64 (context, record->name);
         break;
-      default:
+      case 5:
         /* The text lives in the batch's string chunk until the batch is written. */
         if (record->data != NULL)
           sqlite3_result_text (context, record->data, -1, SQLITE_STATIC);
+        else
+          sqlite3_result_null (context);
+        break;
+      default:
+        if (record->type == ROW_EVENT_DOUBLE)
+          sqlite3_result_double (context, record->number);
+        else if (record->type == ROW_EVENT_INTEGER)
+          sqlite3_result_int64 (context, record->integer);
         else
           sqlite3_result_null (context);
         break;
@@ -1056,7 +1081,8 @@ create_or_migrate_schema (sqlite3 *db, int user_version)
   if (ret != SQLITE_OK)
     return ret;
 
-  /* Versions 1 and 2 are brought to version 3, then every version before 4 to 4. */
+  /* Versions 1 and 2 are brought to version 3, every version before 4 to 4, and every version
+   * before 5 to 5. */
   if (user_version == 1)
     {
       migrate_sql = g_strdup_printf (migrate_from_v1_sql, schema_v3_sql, fill_lists_sql);
@@ -1072,8 +1098,10 @@ create_or_migrate_schema (sqlite3 *db, int user_version)
   else
     ret = SQLITE_OK;
 
-  if (ret == SQLITE_OK && user_version >= 1)
+  if (ret == SQLITE_OK && user_version >= 1 && user_version <= 3)
     ret = migrate_samples_to_chunks (db);
+  if (ret == SQLITE_OK && user_version >= 1)
+    ret = sqlite3_exec (db, EVENTS_VALUE_SQL, NULL, NULL, NULL);
 
   if (ret == SQLITE_OK)
     ret = sqlite3_exec (db, "PRAGMA user_version=" G_STRINGIFY (SCHEMA_VERSION), NULL, NULL, NULL);
@@ -1168,8 +1196,10 @@ open_database (HearthHistory *self, gboolean *corrupt, GError **error)
     goto sqlite_failed;
 
   ret = sqlite3_prepare_v3 (self->db,
-                            "INSERT OR FAIL INTO events (time_us, id, device, kind, name, data) "
-                            "SELECT time_us, id, device, kind, name, data FROM hearth_batch_events",
+                            "INSERT OR FAIL INTO events (time_us, id, device, kind, name, data, "
+                            "value) "
+                            "SELECT time_us, id, device, kind, name, data, value "
+                            "FROM hearth_batch_events",
                             -1, SQLITE_PREPARE_PERSISTENT, &self->insert_events, NULL);
   if (ret != SQLITE_OK)
     goto sqlite_failed;
@@ -1317,7 +1347,7 @@ resolve_row (HearthHistory *self, const QueuedRow *row)
   self->previous.name_text = row->name;
   self->previous.name = name;
 
-  if (row->type == ROW_EVENT)
+  if (row->type != ROW_SAMPLE)
     {
       EventRecord *record;
 
@@ -1343,6 +1373,9 @@ resolve_row (HearthHistory *self, const QueuedRow *row)
       record->kind = kind;
       record->name = name;
       record->data = row->data;
+      record->type = row->type;
+      record->number = row->value;
+      record->integer = row->integer;
     }
   else
     {
@@ -2165,6 +2198,80 @@ hearth_history_add_event (HearthHistory *self, gint64 time_us, const char *devic
   after_enqueue (self);
 }
 
+/* Queues an event whose data is a number, kept as such (see EVENTS_VALUE_SQL). */
+static void
+add_number_event (HearthHistory *self, RowType type, gint64 time_us, const char *device_id,
+                  const char *kind, const char *name, double number, gint64 integer)
+{
+  const QueuedRow *previous;
+  QueuedRow *row;
+
+  if ((row = enqueue (self)) == NULL)
+    return;
+
+  previous = previous_row (self);
+  row->type = type;
+  row->time_us = time_us;
+  row->device_id = queue_text (self, previous != NULL ? previous->device_id : NULL, device_id);
+  row->kind = queue_text (self, previous != NULL ? previous->kind : NULL, kind);
+  row->name = queue_text (self, previous != NULL ? previous->name : NULL, name);
+  row->data = NULL;
+  row->value = number;
+  row->integer = integer;
+  after_enqueue (self);
+}
+
+/**
+ * hearth_history_add_event_double:
+ * @self: a #HearthHistory
+ * @time_us: when it happened, microseconds since the Unix epoch
+ * @device_id: the device
+ * @kind: the kind of event, e.g. "property"
+ * @name: the event's name
+ * @value: its data, a finite JSON number that is a double
+ *
+ * Queues an event like hearth_history_add_event() with the JSON text of @value as its data
+ * (the text hearth_event_format_value_json() gives a double, e.g. `21.3` or `21.0`), without
+ * making that text now: it is made when the event is read.
+ */
+void
+hearth_history_add_event_double (HearthHistory *self, gint64 time_us, const char *device_id,
+                                 const char *kind, const char *name, double value)
+{
+  g_return_if_fail (HEARTH_IS_HISTORY (self));
+  g_return_if_fail (device_id != NULL);
+  g_return_if_fail (kind != NULL);
+  g_return_if_fail (name != NULL);
+  /* JSON has no text for them; hearth_history_add_event() takes whatever the caller makes. */
+  g_return_if_fail (isfinite (value));
+
+  add_number_event (self, ROW_EVENT_DOUBLE, time_us, device_id, kind, name, value, 0);
+}
+
+/**
+ * hearth_history_add_event_int:
+ * @self: a #HearthHistory
+ * @time_us: when it happened, microseconds since the Unix epoch
+ * @device_id: the device
+ * @kind: the kind of event, e.g. "property"
+ * @name: the event's name
+ * @value: its data, a JSON integer
+ *
+ * Queues an event like hearth_history_add_event() with the JSON text of @value (e.g. `21`) as
+ * its data, made when the event is read.
+ */
+void
+hearth_history_add_event_int (HearthHistory *self, gint64 time_us, const char *device_id,
+                              const char *kind, const char *name, gint64 value)
+{
+  g_return_if_fail (HEARTH_IS_HISTORY (self));
+  g_return_if_fail (device_id != NULL);
+  g_return_if_fail (kind != NULL);
+  g_return_if_fail (name != NULL);
+
+  add_number_event (self, ROW_EVENT_INTEGER, time_us, device_id, kind, name, 0, value);
+}
+
 /**
  * hearth_history_add_sample:
  * @self: a #HearthHistory
@@ -2392,11 +2499,38 @@ hearth_history_query_samples (HearthHistory *self, const char *device_id, const 
 
 #define MAX_MERGED_KINDS 64
 
+/* An event's data as JSON text: `data` as it is, or else the number in `value`, written as
+ * hearth_event_format_value_json() writes a JSON number (a double always with a fraction or
+ * an exponent, so that 21.0 stays a double). */
+static char *
+column_data_json (sqlite3_stmt *stmt, int data_column, int value_column)
+{
+  char number[G_ASCII_DTOSTR_BUF_SIZE];
+
+  switch (sqlite3_column_type (stmt, data_column) != SQLITE_NULL
+              ? SQLITE_TEXT
+              : sqlite3_column_type (stmt, value_column))
+    {
+      case SQLITE_TEXT:
+        return g_strdup ((const char *)sqlite3_column_text (stmt, data_column));
+      case SQLITE_INTEGER:
+        return g_strdup_printf ("%" G_GINT64_FORMAT,
+                                (gint64)sqlite3_column_int64 (stmt, value_column));
+      case SQLITE_FLOAT:
+        hearth_format_double (number, sizeof number, sqlite3_column_double (stmt, value_column));
+        if (strpbrk (number, ".eEn") == NULL)
+          return g_strconcat (number, ".0", NULL);
+        return g_strdup (number);
+      default:
+        return NULL;
+    }
+}
+
 /* Appends one ordered, limited range of events: the filters given, newest first. */
 static void
 append_events_range (GString *sql, gboolean by_device, const char *kind_term, gboolean before)
 {
-  g_string_append (sql, "SELECT id, time_us, device, kind, name, data FROM events "
+  g_string_append (sql, "SELECT id, time_us, device, kind, name, data, value FROM events "
                         "WHERE time_us >= ?1");
   if (by_device)
     g_string_append (sql, " AND device = ?2");
@@ -2530,7 +2664,7 @@ query_events (HearthHistory *self, const char *device_id, const char *kind, gint
       event->device_id = interned_text (&self->devices, sqlite3_column_int64 (stmt, 2));
       event->kind = interned_text (&self->names, sqlite3_column_int64 (stmt, 3));
       event->name = interned_text (&self->names, sqlite3_column_int64 (stmt, 4));
-      event->data = g_strdup ((const char *)sqlite3_column_text (stmt, 5));
+      event->data = column_data_json (stmt, 5, 6);
       g_ptr_array_add (events, event);
     }
   sqlite3_finalize (stmt);

@@ -67,6 +67,10 @@ void hearth_history_set_flush_interval (HearthHistory *self, guint flush_interva
 guint64 hearth_history_get_n_dropped (HearthHistory *self);
 void hearth_history_add_event (HearthHistory *self, gint64 time_us, const char *device_id,
                                const char *kind, const char *name, const char *data_json);
+void hearth_history_add_event_double (HearthHistory *self, gint64 time_us, const char *device_id,
+                                      const char *kind, const char *name, double value);
+void hearth_history_add_event_int (HearthHistory *self, gint64 time_us, const char *device_id,
+                                   const char *kind, const char *name, gint64 value);
 void hearth_history_add_sample (HearthHistory *self, gint64 time_us, const char *device_id,
                                 const char *property, double value);
 gboolean hearth_history_flush (HearthHistory *self, GError **error);

@@ -9,6 +9,7 @@
 
 #include "core-test-utils.h"
 #include "hearth-error.h"
+#include "hearth-event.h"
 #include "hearth-history.h"
 
 #define MINUTE_US (G_GINT64_CONSTANT (60) * G_USEC_PER_SEC)
@@ -602,7 +603,7 @@ test_migrate_v1 (Fixture *fixture, gconstpointer user_data)
 
   fixture->history = open_history (fixture);
   g_assert_null (hearth_history_get_moved_aside_path (fixture->history));
-  g_assert_cmpint (read_user_version (fixture->path), ==, 4);
+  g_assert_cmpint (read_user_version (fixture->path), ==, 5);
 
   all = hearth_history_query_events (fixture->history, NULL, NULL, G_MININT64, 100, &error);
   g_assert_no_error (error);
@@ -789,7 +790,7 @@ test_migrate_v2 (Fixture *fixture, gconstpointer user_data)
 
   fixture->history = open_history (fixture);
   g_assert_null (hearth_history_get_moved_aside_path (fixture->history));
-  g_assert_cmpint (read_user_version (fixture->path), ==, 4);
+  g_assert_cmpint (read_user_version (fixture->path), ==, 5);
 
   events = hearth_history_query_events (fixture->history, "lamp", NULL, G_MININT64, 10, &error);
   g_assert_no_error (error);
@@ -824,7 +825,7 @@ test_migrate_v3 (Fixture *fixture, gconstpointer user_data)
   make_v3_database (fixture, first_us, n_samples);
   fixture->history = open_history (fixture);
   g_assert_null (hearth_history_get_moved_aside_path (fixture->history));
-  g_assert_cmpint (read_user_version (fixture->path), ==, 4);
+  g_assert_cmpint (read_user_version (fixture->path), ==, 5);
 
   events = hearth_history_query_events (fixture->history, "lamp", NULL, G_MININT64, 10, &error);
   g_assert_no_error (error);
@@ -972,6 +973,110 @@ test_retention_inside_minute (Fixture *fixture, gconstpointer user_data)
     }
 }
 
+/* The JSON text hearth_event_format_value_json() gives @value, the text the bus records. */
+static char *
+bus_json (JsonNode *value)
+{
+  HearthEvent *event = hearth_event_new (HEARTH_EVENT_PROPERTY_CHANGED, HEARTH_EVENT_SOURCE_NOTIFY,
+                                         "lamp", "level", value, 0);
+  char buffer[64];
+  char *allocated = NULL;
+  char *text = g_strdup (hearth_event_format_value_json (event, buffer, sizeof buffer, &allocated));
+
+  g_free (allocated);
+  hearth_event_unref (event);
+  return text;
+}
+
+/* Events whose data is a number keep it as a number and make its text when they are read: the
+ * text is the one the bus would have recorded (doubles keep a fraction or exponent, integers
+ * have none), for awkward doubles too, next to events with text data, and after reopening. */
+static void
+test_number_events (Fixture *fixture, gconstpointer user_data)
+{
+  static const double doubles[]
+      = { 21.3, 21.0, 0.1 + 0.2, -0.0, 1e300, -2.5e-300, 1e15, 123456789012.5 };
+  static const gint64 integers[] = { 21, -5, 0, G_MAXINT64, G_MININT64 };
+  const guint n = G_N_ELEMENTS (doubles) + G_N_ELEMENTS (integers);
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < G_N_ELEMENTS (doubles); i++)
+    {
+      JsonNode *node = json_node_init_double (json_node_alloc (), doubles[i]);
+
+      hearth_history_add_event_double (fixture->history, NOW_US + i, "lamp", "property", "level",
+                                       doubles[i]);
+      g_ptr_array_add (expected, bus_json (node));
+      json_node_unref (node);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (integers); i++)
+    {
+      JsonNode *node = json_node_init_int (json_node_alloc (), integers[i]);
+
+      hearth_history_add_event_int (fixture->history, NOW_US + G_N_ELEMENTS (doubles) + i, "lamp",
+                                    "property", "level", integers[i]);
+      g_ptr_array_add (expected, bus_json (node));
+      json_node_unref (node);
+    }
+  hearth_history_add_event (fixture->history, NOW_US + n, "lamp", "event", "click", "\"x\"");
+  hearth_history_add_event (fixture->history, NOW_US + n + 1, "lamp", "online", "online", NULL);
+  /* The texts this test expects, spelled out, so that it fails if both writers drift. */
+  g_assert_cmpstr (g_ptr_array_index (expected, 0), ==, "21.3");
+  g_assert_cmpstr (g_ptr_array_index (expected, 1), ==, "21.0");
+  g_assert_cmpstr (g_ptr_array_index (expected, 2), ==, "0.30000000000000004");
+  g_assert_cmpstr (g_ptr_array_index (expected, G_N_ELEMENTS (doubles)), ==, "21");
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_clear_pointer (&events, g_ptr_array_unref);
+      events
+          = hearth_history_query_events (fixture->history, "lamp", NULL, G_MININT64, 100, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (events->len, ==, n + 2);
+      g_assert_null (((HearthHistoryEvent *)g_ptr_array_index (events, 0))->data);
+      g_assert_cmpstr (((HearthHistoryEvent *)g_ptr_array_index (events, 1))->data, ==, "\"x\"");
+      for (guint i = 0; i < n; i++)
+        {
+          HearthHistoryEvent *event = g_ptr_array_index (events, n + 1 - i);
+
+          g_assert_cmpint (event->time_us, ==, NOW_US + i);
+          g_assert_cmpstr (event->kind, ==, "property");
+          g_assert_cmpstr (event->data, ==, g_ptr_array_index (expected, i));
+        }
+      g_clear_object (&fixture->history);
+      fixture->history = open_history (fixture);
+    }
+}
+
+/* A database of schema 4 (no `value` column for numeric event data) gets the column; its
+ * events keep their text data, and number events work after the migration. */
+static void
+test_migrate_v4 (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GError) error = NULL;
+  sqlite3 *db = NULL;
+
+  hearth_history_add_event (fixture->history, NOW_US, "lamp", "property", "level", "40");
+  hearth_history_add_sample (fixture->history, NOW_US, "lamp", "level", 40);
+  g_clear_object (&fixture->history);
+  g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
+  exec_sql (db, "ALTER TABLE events DROP COLUMN value; PRAGMA user_version=4;");
+  sqlite3_close (db);
+
+  fixture->history = open_history (fixture);
+  g_assert_null (hearth_history_get_moved_aside_path (fixture->history));
+  g_assert_cmpint (read_user_version (fixture->path), ==, 5);
+  hearth_history_add_event_double (fixture->history, NOW_US + 1, "lamp", "property", "level", 41.5);
+  events = hearth_history_query_events (fixture->history, "lamp", NULL, G_MININT64, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 2);
+  g_assert_cmpstr (((HearthHistoryEvent *)g_ptr_array_index (events, 0))->data, ==, "41.5");
+  g_assert_cmpstr (((HearthHistoryEvent *)g_ptr_array_index (events, 1))->data, ==, "40");
+}
+
 /* Unknown device ids, kinds and property names match nothing (they have no interned id). */
 static void
 test_unknown_names (Fixture *fixture, gconstpointer user_data)
@@ -1032,6 +1137,10 @@ main (int argc, char *argv[])
               fixture_tear_down);
   g_test_add ("/history/retention-inside-minute", Fixture, NULL, fixture_set_up,
               test_retention_inside_minute, fixture_tear_down);
+  g_test_add ("/history/number-events", Fixture, NULL, fixture_set_up, test_number_events,
+              fixture_tear_down);
+  g_test_add ("/history/migrate-v4", Fixture, NULL, fixture_set_up, test_migrate_v4,
+              fixture_tear_down);
   g_test_add ("/history/unknown-names", Fixture, NULL, fixture_set_up, test_unknown_names,
               fixture_tear_down);
 
