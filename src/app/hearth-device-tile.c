@@ -91,10 +91,14 @@ struct _HearthDeviceTile
   /* Template widgets */
   GtkSwitch *primary_switch;
 
-  /* Drawn content */
+  /* Drawn content. The name and read-out layouts are shared (shared_layout()): NULL until the
+   * tile draws or measures its text, and dropped when the text, its width or the font change. */
   PangoLayout *name_layout;
   PangoLayout *badge_layout;
   PangoLayout *value_layout;
+  int name_width, value_width; /* the layouts' widths in pixels, -1 before the first allocation */
+  gboolean layouts_rtl;        /* the direction they were made for */
+  guint font_serial;           /* font_serial() of self->font, 0 before the tile is styled */
   GdkPaintable *icon;
   GdkTexture *icon_texture;       /* from the shared cache, for this icon and these colours */
   GdkTexture *corner_textures[4]; /* from the shared cache, for these colours */
@@ -171,7 +175,7 @@ hearth_device_tile_set_value_text (HearthDeviceTile *self, const char *text)
     return;
   g_free (self->value_text);
   self->value_text = g_strdup (text);
-  pango_layout_set_text (self->value_layout, text != NULL ? text : "", -1);
+  g_clear_object (&self->value_layout);
   self->value_height = -1;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -270,7 +274,7 @@ hearth_device_tile_update (HearthDeviceTile *self)
     {
       g_free (self->name);
       self->name = g_strdup (name);
-      pango_layout_set_text (self->name_layout, name, -1);
+      g_clear_object (&self->name_layout);
       self->name_height = -1;
     }
   hearth_device_tile_set_icon_name (self, hearth_device_tile_icon_name (description));
@@ -284,6 +288,142 @@ hearth_device_tile_update (HearthDeviceTile *self)
     }
   gtk_widget_queue_draw (GTK_WIDGET (self));
   hearth_device_tile_update_value (self);
+}
+
+/* Text layouts, shared between tiles.
+ *
+ * GTK 4.8's grid keeps a few hundred tiles bound and hands devices from one tile to another as
+ * it scrolls: about 20 rebinds per frame of which three quarters are devices that another tile
+ * showed within the last second (tests/bench/device-grid.c). A new text costs Pango a full
+ * layout (itemizing, shaping, line breaking), which was most of measuring the rebound tiles.
+ * Layouts of the same text, kind, width, direction and font are alike, so the tiles share them:
+ * a tile that gets "light 12" back takes the layout another tile made, already laid out. The
+ * cache keeps the layouts of the last SHARED_LAYOUT_LIMIT to 2 × SHARED_LAYOUT_LIMIT texts. A
+ * shared layout is never changed: a new width or font means another layout. */
+#define SHARED_LAYOUT_LIMIT 512
+
+typedef enum
+{
+  TEXT_NAME,
+  TEXT_VALUE,
+} TextKind;
+
+/* A number for each font the tiles were styled with, for the layouts' cache keys. */
+static guint
+font_serial (const PangoFontDescription *font)
+{
+  static GHashTable *serials;
+  gpointer serial;
+
+  if (font == NULL)
+    return 0;
+  if (serials == NULL)
+    serials = g_hash_table_new_full ((GHashFunc)pango_font_description_hash,
+                                     (GEqualFunc)pango_font_description_equal,
+                                     (GDestroyNotify)pango_font_description_free, NULL);
+  serial = g_hash_table_lookup (serials, font);
+  if (serial == NULL)
+    {
+      serial = GUINT_TO_POINTER (g_hash_table_size (serials) + 1);
+      g_hash_table_insert (serials, pango_font_description_copy (font), serial);
+    }
+  return GPOINTER_TO_UINT (serial);
+}
+
+static PangoLayout *
+hearth_device_tile_new_layout (HearthDeviceTile *self, PangoAttrList *attributes)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+
+  pango_layout_set_attributes (layout, attributes);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  pango_layout_set_single_paragraph_mode (layout, TRUE);
+  /* Aligned to the widget's start (size_allocate), like a label with xalign 0, whatever the
+   * text's script. */
+  pango_layout_set_auto_dir (layout, FALSE);
+  return layout;
+}
+
+/* The looks of the labels the tile's text replaced: a heading and a dim read-out with tabular
+ * figures (Adwaita's .heading, .dim-label and .numeric). */
+static PangoAttrList *
+text_attributes (TextKind kind)
+{
+  static PangoAttrList *attributes[2];
+
+  if (attributes[kind] == NULL)
+    {
+      attributes[kind] = pango_attr_list_new ();
+      if (kind == TEXT_NAME)
+        {
+          pango_attr_list_insert (attributes[kind], pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+          /* Adwaita's heading is 11 pt over a 10 pt body text. */
+          pango_attr_list_insert (attributes[kind], pango_attr_scale_new (1.1));
+        }
+      else
+        pango_attr_list_insert (attributes[kind], pango_attr_font_features_new ("tnum=1"));
+    }
+  return attributes[kind];
+}
+
+/* A laid-out layout of @text (the caller owns a reference), from the cache or made with this
+ * tile's Pango context. */
+static PangoLayout *
+shared_layout (HearthDeviceTile *self, TextKind kind, const char *text, int width)
+{
+  /* The newest texts first; when it is full, the older table is dropped and this one becomes
+   * it, so a text shown in the last SHARED_LAYOUT_LIMIT or so stays. */
+  static GHashTable *tables[2];
+  g_autofree char *key
+      = g_strdup_printf ("%d %d %d %u %s", kind, width, self->layouts_rtl, self->font_serial, text);
+  PangoLayout *layout;
+
+  if (tables[0] == NULL)
+    tables[0] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  layout = g_hash_table_lookup (tables[0], key);
+  if (layout != NULL)
+    return g_object_ref (layout);
+  if (tables[1] != NULL && (layout = g_hash_table_lookup (tables[1], key)) != NULL)
+    g_object_ref (layout);
+  else
+    {
+      layout = hearth_device_tile_new_layout (self, text_attributes (kind));
+      pango_layout_set_text (layout, text, -1);
+      pango_layout_set_width (layout, width >= 0 ? width * PANGO_SCALE : -1);
+      pango_layout_set_alignment (layout, self->layouts_rtl ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
+    }
+  if (g_hash_table_size (tables[0]) >= SHARED_LAYOUT_LIMIT)
+    {
+      g_clear_pointer (&tables[1], g_hash_table_unref);
+      tables[1] = tables[0];
+      tables[0] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+    }
+  g_hash_table_insert (tables[0], g_steal_pointer (&key), g_object_ref (layout));
+  return layout;
+}
+
+static PangoLayout *
+hearth_device_tile_name_layout (HearthDeviceTile *self)
+{
+  if (self->name_layout == NULL)
+    {
+      self->name_layout
+          = shared_layout (self, TEXT_NAME, self->name != NULL ? self->name : "", self->name_width);
+      self->name_height = -1;
+    }
+  return self->name_layout;
+}
+
+static PangoLayout *
+hearth_device_tile_value_layout (HearthDeviceTile *self)
+{
+  if (self->value_layout == NULL)
+    {
+      self->value_layout = shared_layout (
+          self, TEXT_VALUE, self->value_text != NULL ? self->value_text : "", self->value_width);
+      self->value_height = -1;
+    }
+  return self->value_layout;
 }
 
 /* Drawing */
@@ -859,7 +999,8 @@ hearth_device_tile_bottom_row_height (HearthDeviceTile *self, int *switch_width,
     *switch_width = width;
   if (switch_height != NULL)
     *switch_height = height;
-  return MAX (height, cached_layout_height (self->value_layout, &self->value_height));
+  return MAX (height,
+              cached_layout_height (hearth_device_tile_value_layout (self), &self->value_height));
 }
 
 static void
@@ -874,10 +1015,11 @@ hearth_device_tile_measure (GtkWidget *widget, GtkOrientation orientation, int f
   else
     *minimum = *natural
         = 2 * TILE_PADDING
-          + MAX (TILE_MIN_CONTENT_HEIGHT,
-                 TILE_ICON_SIZE + TILE_SPACING
-                     + cached_layout_height (self->name_layout, &self->name_height) + TILE_SPACING
-                     + hearth_device_tile_bottom_row_height (self, NULL, NULL));
+          + MAX (
+              TILE_MIN_CONTENT_HEIGHT,
+              TILE_ICON_SIZE + TILE_SPACING
+                  + cached_layout_height (hearth_device_tile_name_layout (self), &self->name_height)
+                  + TILE_SPACING + hearth_device_tile_bottom_row_height (self, NULL, NULL));
 }
 
 static void
@@ -891,21 +1033,25 @@ hearth_device_tile_size_allocate (GtkWidget *widget, int width, int height, int 
   self->switch_width = switch_width;
   /* Kept for the snapshot, which then neither measures the switch nor the read-out again. */
   self->row_height = row_height;
-  pango_layout_set_alignment (self->name_layout, rtl ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
-  pango_layout_set_alignment (self->value_layout, rtl ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
+  if (rtl != self->layouts_rtl)
+    {
+      self->layouts_rtl = rtl;
+      g_clear_object (&self->name_layout);
+      g_clear_object (&self->value_layout);
+    }
   /* From here on, the content box. */
   width -= 2 * TILE_PADDING;
   height -= 2 * TILE_PADDING;
-  if (pango_layout_get_width (self->name_layout) != width * PANGO_SCALE)
+  if (self->name_width != width)
     {
-      pango_layout_set_width (self->name_layout, width * PANGO_SCALE);
-      self->name_height = -1;
+      self->name_width = width;
+      g_clear_object (&self->name_layout);
     }
   value_width = MAX (0, width - (switch_width > 0 ? switch_width + TILE_SPACING : 0));
-  if (pango_layout_get_width (self->value_layout) != value_width * PANGO_SCALE)
+  if (self->value_width != value_width)
     {
-      pango_layout_set_width (self->value_layout, value_width * PANGO_SCALE);
-      self->value_height = -1;
+      self->value_width = value_width;
+      g_clear_object (&self->value_layout);
     }
   if (switch_width > 0)
     gtk_widget_size_allocate (
@@ -985,17 +1131,18 @@ hearth_device_tile_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, TILE_ICON_SIZE + TILE_SPACING));
-  gtk_snapshot_append_layout (snapshot, self->name_layout, &self->look.foreground);
+  gtk_snapshot_append_layout (snapshot, hearth_device_tile_name_layout (self),
+                              &self->look.foreground);
   gtk_snapshot_restore (snapshot);
 
-  value_height = cached_layout_height (self->value_layout, &self->value_height);
+  value_height = cached_layout_height (hearth_device_tile_value_layout (self), &self->value_height);
   dim.alpha *= DIM_ALPHA;
   gtk_snapshot_save (snapshot);
   gtk_snapshot_translate (
       snapshot,
       &GRAPHENE_POINT_INIT (rtl && self->switch_width > 0 ? self->switch_width + TILE_SPACING : 0,
                             height - row_height + (row_height - value_height) / 2));
-  gtk_snapshot_append_layout (snapshot, self->value_layout, &dim);
+  gtk_snapshot_append_layout (snapshot, hearth_device_tile_value_layout (self), &dim);
   gtk_snapshot_restore (snapshot);
 
   gtk_snapshot_restore (snapshot);
@@ -1041,9 +1188,10 @@ hearth_device_tile_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
     {
       g_clear_pointer (&self->font, pango_font_description_free);
       self->font = font != NULL ? pango_font_description_copy (font) : NULL;
-      pango_layout_context_changed (self->name_layout);
+      self->font_serial = font_serial (self->font);
       pango_layout_context_changed (self->badge_layout);
-      pango_layout_context_changed (self->value_layout);
+      g_clear_object (&self->name_layout);
+      g_clear_object (&self->value_layout);
       self->name_height = self->value_height = -1;
       gtk_widget_queue_resize (widget);
     }
@@ -1059,7 +1207,7 @@ hearth_device_tile_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyb
 {
   HearthDeviceTile *self = HEARTH_DEVICE_TILE (widget);
 
-  if (self->name == NULL || !pango_layout_is_ellipsized (self->name_layout))
+  if (self->name == NULL || !pango_layout_is_ellipsized (hearth_device_tile_name_layout (self)))
     return FALSE;
   gtk_tooltip_set_text (tooltip, self->name);
   return TRUE;
@@ -1271,43 +1419,22 @@ hearth_device_tile_on_scale_factor (HearthDeviceTile *self, GParamSpec *pspec, g
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-static PangoLayout *
-hearth_device_tile_new_layout (HearthDeviceTile *self, PangoAttrList *attributes)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
-
-  pango_layout_set_attributes (layout, attributes);
-  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-  pango_layout_set_single_paragraph_mode (layout, TRUE);
-  /* Aligned to the widget's start (size_allocate), like a label with xalign 0, whatever the
-   * text's script. */
-  pango_layout_set_auto_dir (layout, FALSE);
-  return layout;
-}
-
 static void
 hearth_device_tile_init (HearthDeviceTile *self)
 {
-  g_autoptr (PangoAttrList) name_attributes = pango_attr_list_new ();
   g_autoptr (PangoAttrList) badge_attributes = pango_attr_list_new ();
-  g_autoptr (PangoAttrList) value_attributes = pango_attr_list_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
 
-  /* The looks of the labels this replaced: a heading, a small bold badge and a dim read-out
-   * with tabular figures (Adwaita's .heading, .state-badge, .dim-label and .numeric). */
-  pango_attr_list_insert (name_attributes, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
-  /* Adwaita's heading is 11 pt over a 10 pt body text. */
-  pango_attr_list_insert (name_attributes, pango_attr_scale_new (1.1));
+  /* The look of Adwaita's .state-badge: small and bold (the name and read-out:
+   * text_attributes()). */
   pango_attr_list_insert (badge_attributes, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
   pango_attr_list_insert (badge_attributes, pango_attr_scale_new (PANGO_SCALE_SMALL));
-  pango_attr_list_insert (value_attributes, pango_attr_font_features_new ("tnum=1"));
-  self->name_layout = hearth_device_tile_new_layout (self, name_attributes);
   self->badge_layout = hearth_device_tile_new_layout (self, badge_attributes);
-  self->value_layout = hearth_device_tile_new_layout (self, value_attributes);
   self->state = HEARTH_DEVICE_STATE_NEW;
   self->name_height = self->value_height = -1;
+  self->name_width = self->value_width = -1;
   pango_layout_set_text (self->badge_layout, hearth_device_tile_state_label (self->state), -1);
   gtk_widget_add_css_class (GTK_WIDGET (self), "device-tile");
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
