@@ -14,6 +14,9 @@
 struct _HearthTlsCredentials
 {
   gnutls_certificate_credentials_t gnutls;
+  /* The default priorities (the system's TLS policy), parsed once: gnutls_set_default_priority()
+   * parses them again for every session and keeps an 8 KiB copy with it. */
+  gnutls_priority_t priorities;
 };
 
 G_DEFINE_BOXED_TYPE (HearthTlsCredentials, hearth_tls_credentials, hearth_tls_credentials_ref,
@@ -24,6 +27,8 @@ clear_credentials (HearthTlsCredentials *self)
 {
   if (self->gnutls != NULL)
     gnutls_certificate_free_credentials (self->gnutls);
+  if (self->priorities != NULL)
+    gnutls_priority_deinit (self->priorities);
 }
 
 /**
@@ -64,7 +69,8 @@ hearth_tls_credentials_new (GTlsCertificate *certificate, HearthTlsVerifyFunc ve
   certificate_datum.size = (unsigned int)strlen (certificate_pem);
   key_datum.data = (unsigned char *)key_pem;
   key_datum.size = (unsigned int)strlen (key_pem);
-  if ((ret = gnutls_certificate_allocate_credentials (&self->gnutls)) < 0
+  if ((ret = gnutls_priority_init (&self->priorities, NULL, NULL)) < 0
+      || (ret = gnutls_certificate_allocate_credentials (&self->gnutls)) < 0
       || (ret = gnutls_certificate_set_x509_key_mem (self->gnutls, &certificate_datum, &key_datum,
                                                      GNUTLS_X509_FMT_PEM))
              < 0)
@@ -99,4 +105,12 @@ hearth_tls_credentials_get_gnutls (HearthTlsCredentials *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
   return self->gnutls;
+}
+
+/* The priorities every session made with these credentials uses (gnutls_priority_set()). */
+gnutls_priority_t
+hearth_tls_credentials_get_priorities (HearthTlsCredentials *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->priorities;
 }

@@ -34,6 +34,7 @@ HearthTlsCredentials *hearth_tls_credentials_new (GTlsCertificate *certificate,
 HearthTlsCredentials *hearth_tls_credentials_ref (HearthTlsCredentials *self);
 void hearth_tls_credentials_unref (HearthTlsCredentials *self);
 gnutls_certificate_credentials_t hearth_tls_credentials_get_gnutls (HearthTlsCredentials *self);
+gnutls_priority_t hearth_tls_credentials_get_priorities (HearthTlsCredentials *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HearthTlsCredentials, hearth_tls_credentials_unref)
 

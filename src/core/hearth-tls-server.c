@@ -245,7 +245,9 @@ handshake_start (HearthTlsServer *self, GSocket *socket)
   if ((ret = gnutls_init (&handshake->session,
                           GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL | GNUTLS_NO_TICKETS))
           < 0
-      || (ret = gnutls_set_default_priority (handshake->session)) < 0
+      || (ret = gnutls_priority_set (
+              handshake->session, hearth_tls_credentials_get_priorities (handshake->credentials)))
+             < 0
       || (ret = gnutls_credentials_set (handshake->session, GNUTLS_CRD_CERTIFICATE,
                                         hearth_tls_credentials_get_gnutls (handshake->credentials)))
              < 0)
