@@ -35,6 +35,7 @@
 /* The layout of the tile, in pixels: a card with a 1 px outline and 12 px rounded corners (as
  * Adwaita's .card, without its blurred shadow) around 12 px of padding and the content. */
 #define TILE_CONTENT_WIDTH 164
+G_STATIC_ASSERT (HEARTH_DEVICE_TILE_WIDTH == 2 * 12 + TILE_CONTENT_WIDTH);
 #define TILE_MIN_CONTENT_HEIGHT 96
 #define TILE_PADDING 12
 #define TILE_RADIUS 12
@@ -1011,7 +1012,7 @@ hearth_device_tile_measure (GtkWidget *widget, GtkOrientation orientation, int f
   HearthDeviceTile *self = HEARTH_DEVICE_TILE (widget);
 
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
-    *minimum = *natural = 2 * TILE_PADDING + TILE_CONTENT_WIDTH;
+    *minimum = *natural = HEARTH_DEVICE_TILE_WIDTH;
   else
     *minimum = *natural
         = 2 * TILE_PADDING

@@ -12,6 +12,10 @@ G_BEGIN_DECLS
 
 #define HEARTH_TYPE_DEVICE_TILE (hearth_device_tile_get_type ())
 
+/* A tile's width in pixels, its minimum and natural width: 12 px of padding on each side of 164 px
+ * of content. */
+#define HEARTH_DEVICE_TILE_WIDTH 188
+
 G_DECLARE_FINAL_TYPE (HearthDeviceTile, hearth_device_tile, HEARTH, DEVICE_TILE, GtkWidget)
 
 const char *hearth_device_tile_icon_name (HearthDescription *description);

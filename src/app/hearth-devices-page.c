@@ -747,6 +747,51 @@ hearth_devices_page_finalize (GObject *object)
   G_OBJECT_CLASS (hearth_devices_page_parent_class)->finalize (object);
 }
 
+/* The most columns the grid shows (hearth-devices-page.ui). */
+#define GRID_MAX_COLUMNS 8
+
+/* The page lays out its one child as AdwBin does (GtkBinLayout), and on the way sets the grid's
+ * max-columns from the width.
+ *
+ * GTK 4.8's GtkGridView keeps max-columns × 30 cells bound, styled and measured, however many
+ * columns fit: with 8, about 257 tiles for the 35 a 1024 px wide window shows. Every one of them
+ * is restyled when the window gains or loses the focus, and the grid rebinds more of them per
+ * frame while it scrolls. So max-columns follows the width, never below the number of columns
+ * that fit (every cell is at least a tile wide): the grid looks the same, with fewer tiles
+ * behind it (tests/bench/device-grid.c). */
+static GtkSizeRequestMode
+hearth_devices_page_get_request_mode (GtkWidget *widget)
+{
+  GtkWidget *child = adw_bin_get_child (ADW_BIN (widget));
+
+  return child != NULL ? gtk_widget_get_request_mode (child) : GTK_SIZE_REQUEST_CONSTANT_SIZE;
+}
+
+static void
+hearth_devices_page_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
+                             int *minimum, int *natural, int *minimum_baseline,
+                             int *natural_baseline)
+{
+  GtkWidget *child = adw_bin_get_child (ADW_BIN (widget));
+
+  if (child != NULL && gtk_widget_should_layout (child))
+    gtk_widget_measure (child, orientation, for_size, minimum, natural, minimum_baseline,
+                        natural_baseline);
+}
+
+static void
+hearth_devices_page_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  HearthDevicesPage *self = HEARTH_DEVICES_PAGE (widget);
+  GtkWidget *child = adw_bin_get_child (ADW_BIN (widget));
+  guint columns = CLAMP (width / HEARTH_DEVICE_TILE_WIDTH, 1, GRID_MAX_COLUMNS);
+
+  if (gtk_grid_view_get_max_columns (self->grid_view) != columns)
+    gtk_grid_view_set_max_columns (self->grid_view, columns);
+  if (child != NULL && gtk_widget_should_layout (child))
+    gtk_widget_allocate (child, width, height, baseline, NULL);
+}
+
 static void
 hearth_devices_page_class_init (HearthDevicesPageClass *klass)
 {
@@ -802,6 +847,10 @@ hearth_devices_page_init (HearthDevicesPage *self)
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_set_layout_manager (GTK_WIDGET (self),
+                                 gtk_custom_layout_new (hearth_devices_page_get_request_mode,
+                                                        hearth_devices_page_measure,
+                                                        hearth_devices_page_allocate));
 
   self->area_filter_any = TRUE;
   {
@@ -831,6 +880,9 @@ hearth_devices_page_init (HearthDevicesPage *self)
   g_signal_connect (factory, "setup", G_CALLBACK (hearth_devices_page_setup_tile), self);
   g_signal_connect (factory, "bind", G_CALLBACK (hearth_devices_page_bind_tile), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (hearth_devices_page_unbind_tile), self);
+  /* One column until the first allocation sets max-columns from the width: the grid binds its
+   * cells as soon as it has a model, 30 rows of max-columns each. */
+  gtk_grid_view_set_max_columns (self->grid_view, 1);
   gtk_grid_view_set_factory (self->grid_view, factory);
   g_object_unref (factory);
   gtk_grid_view_set_model (self->grid_view,

@@ -849,7 +849,10 @@ run_side (const char *side, guint n_devices)
       grid = gtk_grid_view_new (
           GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (devices)))),
           factory);
-      gtk_grid_view_set_max_columns (GTK_GRID_VIEW (grid), 8);
+      /* As many columns as fit the window (1024 / 164 px): GtkGridView keeps max-columns × 30
+       * cells bound, and the Devices page sets its max-columns from the width in the same way
+       * (hearth_devices_page_allocate()). Until session 4 it was 8 on both sides. */
+      gtk_grid_view_set_max_columns (GTK_GRID_VIEW (grid), 1024 / 164);
       content = gtk_scrolled_window_new ();
       gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (content), grid);
     }
