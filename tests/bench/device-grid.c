@@ -31,9 +31,11 @@
  *   blocked: waiting for the X server's reply to a round trip or, on GL, for llvmpipe's
  *   threads. The X server's (Xvfb's) own CPU time and run delay in the frame are read from
  *   /proc/PID/schedstat of the server. "Waiting for a CPU" is the main thread's run delay plus,
- *   at most up to its blocked time, the run delay of the threads it waited for (the X server,
- *   the renderer's threads): time no work was done because the machine's CPUs were busy with
- *   other processes. "Frame time without waiting for a CPU" is the frame time minus that; a late
+ *   at most up to its blocked time, the X server's run delay: time no work was done because the
+ *   CPUs were busy elsewhere. On cairo that is other processes (the renderer is the main
+ *   thread); on GL the main thread may also wait for a CPU behind llvmpipe's threads, so there
+ *   the split is indicative only, and those threads' own run delay is never counted as
+ *   waiting. "Frame time without waiting for a CPU" is the frame time minus that; a late
  *   frame is "late by our work" when that is still longer than a refresh period, else "late by
  *   waiting for a CPU". Both p99s are printed; the headline stays the whole frame time.
  *   Time the hypervisor steals from the VM while a thread runs is in none of these counters
@@ -528,17 +530,17 @@ find_scroller (GtkWidget *widget)
   return NULL;
 }
 
-/* How long the frame waited for a CPU: the main thread's run delay, and the run delay of the
- * threads it waited for while blocked (the X server, the renderer's threads), at most its
- * blocked time. */
+/* How long the frame waited for a CPU: the main thread's run delay, and the X server's run delay
+ * while the main thread was blocked (waiting for its reply), at most that blocked time. The run
+ * delay of the process's own other threads (llvmpipe's, on GL) is left out: they mostly wait for
+ * each other and for the main thread, which is our work, not other processes'. */
 static gint64
 frame_cpu_wait (const Frame *frame)
 {
   gint64 wall = frame->end - frame->start;
   gint64 blocked = MAX (0, wall - frame->cpu - frame->delay);
-  gint64 others = frame->thread_delay + MAX (0, frame->server_delay);
 
-  return frame->delay + MIN (blocked, others);
+  return frame->delay + MIN (blocked, MAX (0, frame->server_delay));
 }
 
 /* Renders the window as it is now with its own renderer into a PNG file: the grid's look before
