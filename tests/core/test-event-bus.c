@@ -100,6 +100,8 @@ test_history (Fixture *fixture, gconstpointer user_data)
   events = hearth_history_query_events (fixture->history, "dev-1", NULL, 0, 100, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (events->len, ==, 5);
+  /* Numbers are stored as numbers and read back as the text the bus would have written. */
+  g_assert_cmpstr (((HearthHistoryEvent *)g_ptr_array_index (events, 4))->data, ==, "40");
   /* Newest first. */
   g_assert_cmpstr (((HearthHistoryEvent *)g_ptr_array_index (events, 0))->kind, ==, "offline");
   g_assert_cmpstr (((HearthHistoryEvent *)g_ptr_array_index (events, 1))->kind, ==, "event");
@@ -120,12 +122,40 @@ test_history (Fixture *fixture, gconstpointer user_data)
   samples = hearth_history_query_samples (fixture->history, "dev-1", "mode", 0, G_MAXINT64, &error);
   g_assert_cmpuint (samples->len, ==, 0);
 
+  /* Doubles, including whole ones, keep their shortest text: the text read back is the one
+   * hearth_event_format_value_json() gives the same event. */
+  {
+    static const char *const numbers[]
+        = { "21.3", "21.0", "-0.5", "1e300", "0.1", "9007199254740993", "-42" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
+      {
+        g_autoptr (GPtrArray) latest = NULL;
+        g_autoptr (JsonNode) value = json_from_string (numbers[i], NULL);
+        g_autoptr (HearthEvent) event = hearth_event_new (
+            HEARTH_EVENT_PROPERTY_CHANGED, HEARTH_EVENT_SOURCE_NOTIFY, "dev-1", "level", value, 5);
+        char short_text[64];
+        g_autofree char *long_text = NULL;
+        const char *expected
+            = hearth_event_format_value_json (event, short_text, sizeof short_text, &long_text);
+
+        hearth_event_bus_publish (fixture->bus, event);
+        latest = hearth_history_query_events (fixture->history, "dev-1", "property", 0, 1, &error);
+        g_assert_no_error (error);
+        g_assert_cmpuint (latest->len, ==, 1);
+        g_assert_cmpstr (((HearthHistoryEvent *)g_ptr_array_index (latest, 0))->name, ==, "level");
+        g_assert_cmpstr (((HearthHistoryEvent *)g_ptr_array_index (latest, 0))->data, ==, expected);
+        if (i == 0)
+          g_assert_cmpstr (expected, ==, "21.3");
+      }
+  }
+
   /* Disconnected: nothing more is recorded. */
   g_signal_handler_disconnect (fixture->bus, handler);
   publish (fixture, HEARTH_EVENT_DEVICE_ONLINE, NULL, NULL);
   g_clear_pointer (&events, g_ptr_array_unref);
   events = hearth_history_query_events (fixture->history, "dev-1", NULL, 0, 100, &error);
-  g_assert_cmpuint (events->len, ==, 5);
+  g_assert_cmpuint (events->len, ==, 5 + 7);
 }
 
 /* The allocation-free JSON text that history stores is the same text json-glib writes, for
