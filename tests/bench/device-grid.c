@@ -714,10 +714,12 @@ write_trace (Run *run, const char *path)
 static void
 print_late_frames (Run *run)
 {
-  printf ("  late frames (frame time > %.2f ms), times in ms:\n"
-          "     #  frame  before  upd+layout/tick  measure alloc bind(n) setup(n)  paint: "
-          "snapshot  after |  cpu  delay  blocked  X cpu  X delay  threads delay  gap (cpu)\n",
-          run->refresh_interval_us / 1000.0);
+  printf ("  late frames (frame time > %.2f ms), times in ms (layout: update and layout phases,"
+          " with the scroll tick; blocked: neither running nor runnable):\n"
+          "  %5s %6s %6s %6s %5s %7s %5s %9s %9s %6s %8s %5s | %5s %6s %7s %6s %7s %7s %6s %5s\n",
+          run->refresh_interval_us / 1000.0, "frame", "wall", "before", "layout", "tick", "measure",
+          "alloc", "bind(n)", "setup(n)", "paint", "snapshot", "after", "cpu", "delay", "blocked",
+          "X cpu", "X delay", "threads", "gap", "(cpu)");
   for (guint i = 0; i < run->frames->len; i++)
     {
       const Frame *f = &g_array_index (run->frames, Frame, i);
@@ -725,15 +727,16 @@ print_late_frames (Run *run)
 
       if (wall <= run->refresh_interval_us)
         continue;
-      printf (
-          "  %4u %6.2f %6.2f %6.2f/%5.2f %13.2f %5.2f %5.2f(%2u) %5.2f(%2u) %6.2f %9.2f %6.2f |"
-          " %5.2f %6.2f %8.2f %6.2f %8.2f %14.2f %6.2f (%.2f)\n",
-          i, wall / 1000.0, (f->update - f->start) / 1000.0, (f->layout_end - f->update) / 1000.0,
-          f->tick / 1000.0, f->measure / 1000.0, f->allocate / 1000.0, f->bind / 1000.0, f->binds,
-          f->setup / 1000.0, f->setups, (f->paint_end - f->layout_end) / 1000.0,
-          f->snapshot / 1000.0, (f->end - f->paint_end) / 1000.0, f->cpu / 1000.0,
-          f->delay / 1000.0, MAX (0, wall - f->cpu - f->delay) / 1000.0, f->server_cpu / 1000.0,
-          f->server_delay / 1000.0, f->thread_delay / 1000.0, f->gap / 1000.0, f->gap_cpu / 1000.0);
+      printf ("  %5u %6.2f %6.2f %6.2f %5.2f %7.2f %5.2f %5.2f(%2u) %5.2f(%2u) %6.2f %8.2f %5.2f |"
+              " %5.2f %6.2f %7.2f %6.2f %7.2f %7.2f %6.2f %5.2f\n",
+              i, wall / 1000.0, (f->update - f->start) / 1000.0,
+              (f->layout_end - f->update) / 1000.0, f->tick / 1000.0, f->measure / 1000.0,
+              f->allocate / 1000.0, f->bind / 1000.0, MIN (f->binds, 99u), f->setup / 1000.0,
+              MIN (f->setups, 99u), (f->paint_end - f->layout_end) / 1000.0, f->snapshot / 1000.0,
+              (f->end - f->paint_end) / 1000.0, f->cpu / 1000.0, f->delay / 1000.0,
+              MAX (0, wall - f->cpu - f->delay) / 1000.0, f->server_cpu / 1000.0,
+              f->server_delay / 1000.0, f->thread_delay / 1000.0, f->gap / 1000.0,
+              f->gap_cpu / 1000.0);
     }
 }
 
