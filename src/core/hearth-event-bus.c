@@ -3,6 +3,8 @@
 
 #include "hearth-event-bus.h"
 
+#include <math.h>
+
 /* HearthEventBus is the one stream of typed events of the hub: property changes and device
  * events accepted from NOTIFYs (after the SID, key and SEQ checks) or found by reading state,
  * devices going online and offline, and trust changes. History, the UI models and the rule
@@ -131,7 +133,7 @@ record_in_history (HearthEventBus *bus, HearthEvent *event, HearthHistory *histo
   if (type == G_TYPE_INT64)
     hearth_history_add_event_int (history, time_us, device_id, kind, name,
                                   json_node_get_int (value));
-  else if (type == G_TYPE_DOUBLE)
+  else if (type == G_TYPE_DOUBLE && isfinite (json_node_get_double (value)))
     hearth_history_add_event_double (history, time_us, device_id, kind, name,
                                      json_node_get_double (value));
   else

@@ -394,10 +394,21 @@ test_handshake_limit (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (hearth_tls_server_get_n_handshaking (fixture->server), ==,
                     HEARTH_TLS_SERVER_HANDSHAKES_MAX);
 
+  /* The real client waits behind the silent ones: not served while every slot is taken (the
+   * silent handshakes time out 2 s after they were accepted), served once they time out. */
   task = client_start (fixture, &known, fixture->client_identity);
+  {
+    gint64 until = g_get_monotonic_time () + 800 * 1000;
+
+    while (g_get_monotonic_time () < until)
+      g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+  }
+  if (hearth_tls_server_get_n_timed_out (fixture->server) == 0)
+    g_assert_cmpuint (fixture->streams->len, ==, 0);
+  else
+    g_test_message ("the machine was too slow to check that the client waits");
   core_test_run_until (has_streams, fixture, 15000);
-  g_assert_cmpuint (hearth_tls_server_get_n_timed_out (fixture->server), >=,
-                    HEARTH_TLS_SERVER_HANDSHAKES_MAX);
+  g_assert_cmpuint (hearth_tls_server_get_n_timed_out (fixture->server), >=, 1);
   {
     g_autofree char *received
         = read_pollable (g_ptr_array_index (fixture->streams, 0), strlen (CLIENT_MESSAGE));
