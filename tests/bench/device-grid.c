@@ -36,8 +36,11 @@
  *   thread); on GL the main thread may also wait for a CPU behind llvmpipe's threads, so there
  *   the split is indicative only, and those threads' own run delay is never counted as
  *   waiting. "Frame time without waiting for a CPU" is the frame time minus that; a late
- *   frame is "late by our work" when that is still longer than a refresh period, else "late by
- *   waiting for a CPU". Both p99s are printed; the headline stays the whole frame time.
+ *   frame is "late by waiting for a CPU" when that is no longer than a refresh period; else
+ *   "blocked" when our main thread's and the X server's CPU time together stay within a
+ *   refresh (the rest is time nobody we can see ran: the hypervisor's steal, page faults,
+ *   waits we do not count), else "late by our work". Both p99s are printed; the headline stays
+ *   the whole frame time.
  *   Time the hypervisor steals from the VM while a thread runs is in none of these counters
  *   (the kernel takes it out of the thread's CPU time): it shows as blocked time; the machine's
  *   steal during the run (/proc/stat) is printed for that reason.
@@ -774,7 +777,7 @@ typedef struct
 {
   double first_frame_ms, frame_p50_ms, frame_p99_ms, work_p99_ms, cpu_p50_ms, cpu_p99_ms;
   double rss_mib;
-  guint late_frames, late_by_work, late_by_waiting;
+  guint late_frames, late_by_work, late_by_waiting, late_blocked;
 } Result;
 
 /* One side, in a process of its own: builds the devices, shows the grid, scrolls, prints the
@@ -900,10 +903,14 @@ run_side (const char *side, guint n_devices)
         }
       if (frame_wall > run.refresh_interval_us)
         {
-          if (frame_work > run.refresh_interval_us)
-            result.late_by_work++;
-          else
+          if (frame_work <= run.refresh_interval_us)
             result.late_by_waiting++;
+          /* Neither our main thread's CPU time nor the X server's fills a refresh: the rest of
+           * the frame nobody we can see ran (the hypervisor's steal, or waits we do not count). */
+          else if (f->cpu + MAX (0, f->server_cpu) <= run.refresh_interval_us)
+            result.late_blocked++;
+          else
+            result.late_by_work++;
         }
       binds += f->binds;
       bind_us += f->bind;
@@ -931,8 +938,10 @@ run_side (const char *side, guint n_devices)
       "  without waiting for a CPU p50 %6.2f ms  p99 %6.2f ms   (waiting p50 %.2f, p99 %.2f ms)\n",
       percentile_ms (work, 0.5), result.work_p99_ms, percentile_ms (wait, 0.5),
       percentile_ms (wait, 0.99));
-  printf ("  frames longer than %.2f ms: %u by our work, %u only by waiting for a CPU\n",
-          run.refresh_interval_us / 1000.0, result.late_by_work, result.late_by_waiting);
+  printf ("  frames longer than %.2f ms: %u by our work (CPU), %u only by waiting for a CPU, %u "
+          "blocked without either\n",
+          run.refresh_interval_us / 1000.0, result.late_by_work, result.late_by_waiting,
+          result.late_blocked);
   printf ("  frame interval p50 %6.2f ms  p99 %6.2f ms   late %u of %u (refresh %.2f ms)\n",
           percentile_ms (interval, 0.5), percentile_ms (interval, 0.99), result.late_frames,
           interval->len, run.refresh_interval_us / 1000.0);
@@ -959,10 +968,10 @@ run_side (const char *side, guint n_devices)
           write_trace (&run, path);
         }
     }
-  printf ("result %s %.3f %.3f %.3f %.3f %.3f %.3f %.1f %u %u %u\n", side, result.first_frame_ms,
+  printf ("result %s %.3f %.3f %.3f %.3f %.3f %.3f %.1f %u %u %u %u\n", side, result.first_frame_ms,
           result.frame_p50_ms, result.frame_p99_ms, result.work_p99_ms, result.cpu_p50_ms,
           result.cpu_p99_ms, result.rss_mib, result.late_frames, result.late_by_work,
-          result.late_by_waiting);
+          result.late_by_waiting, result.late_blocked);
   fflush (stdout);
   return 0;
 }
@@ -989,12 +998,12 @@ spawn_side (const char *self_path, const char *side, guint n_devices, Result *re
   fputs (output, stdout);
   line = strstr (output, "\nresult ");
   return line != NULL
-         && sscanf (line + 1, "result %15s %lf %lf %lf %lf %lf %lf %lf %u %u %u", name,
+         && sscanf (line + 1, "result %15s %lf %lf %lf %lf %lf %lf %lf %u %u %u %u", name,
                     &result->first_frame_ms, &result->frame_p50_ms, &result->frame_p99_ms,
                     &result->work_p99_ms, &result->cpu_p50_ms, &result->cpu_p99_ms,
                     &result->rss_mib, &result->late_frames, &result->late_by_work,
-                    &result->late_by_waiting)
-                == 11;
+                    &result->late_by_waiting, &result->late_blocked)
+                == 12;
 }
 
 int
@@ -1029,10 +1038,10 @@ main (int argc, char *argv[])
           tiles.cpu_p99_ms / MAX (0.001, peer.cpu_p99_ms),
           tiles.rss_mib / MAX (0.001, peer.rss_mib));
   printf ("target (issue #4): frame time p99 ≤ 16 ms: %s (%.2f ms, %u late frames; without "
-          "waiting for a CPU %.2f ms, %u frames late by our work, %u only by waiting); "
+          "waiting for a CPU %.2f ms, %u frames late by our work, %u only by waiting, %u blocked); "
           "first frame ≤ 1 s after start: %s; RSS ≤ 200 MiB: %s\n",
           tiles.frame_p99_ms <= 16 ? "met" : "NOT met", tiles.frame_p99_ms, tiles.late_frames,
-          tiles.work_p99_ms, tiles.late_by_work, tiles.late_by_waiting,
+          tiles.work_p99_ms, tiles.late_by_work, tiles.late_by_waiting, tiles.late_blocked,
           tiles.first_frame_ms <= 1000 ? "met" : "NOT met",
           tiles.rss_mib <= 200 ? "met" : "NOT met");
   return 0;
