@@ -44,7 +44,12 @@ typedef struct
   char *name;
   JsonNode *value;
   JsonNode *data;
+  /* "t" is read straight into t_ms when it is a plain non-negative integer of up to 18 digits
+   * (every device's), into a node otherwise, to be checked like any value: a node per entry
+   * only to read an integer from was an allocation per entry. */
   JsonNode *t;
+  gint64 t_ms;
+  gboolean has_t_ms;
 } RawEntry;
 
 static void
@@ -515,6 +520,28 @@ read_entry (Reader *reader, guint index, RawEntry *raw)
           continue;
         }
 
+      if (strcmp (member, "t") == 0 && !raw->has_t_ms && raw->t == NULL)
+        {
+          const char *digits;
+          gint64 t_ms = 0;
+
+          skip_space (reader);
+          for (digits = reader->p; reader->p < reader->end && g_ascii_isdigit (*reader->p);
+               reader->p++)
+            t_ms = t_ms * 10 + (*reader->p - '0');
+          /* A JSON integer: no leading zero, nothing of a fraction or exponent after it. */
+          if (reader->p > digits && reader->p - digits <= 18
+              && (*digits != '0' || reader->p - digits == 1)
+              && (reader->p >= reader->end
+                  || (*reader->p != '.' && *reader->p != 'e' && *reader->p != 'E')))
+            {
+              raw->t_ms = t_ms;
+              raw->has_t_ms = TRUE;
+              continue;
+            }
+          reader->p = digits; /* anything else is read and checked as a value */
+        }
+
       if (strcmp (member, "value") == 0)
         slot = &raw->value;
       else if (strcmp (member, "data") == 0)
@@ -528,7 +555,7 @@ read_entry (Reader *reader, guint index, RawEntry *raw)
 
           if (!read_value (reader, &node))
             return FALSE;
-          if (*slot != NULL)
+          if (*slot != NULL || (slot == &raw->t && raw->has_t_ms))
             {
               json_node_unref (node);
               return duplicate (reader, index, known);
@@ -601,6 +628,11 @@ check_entry (RawEntry *raw, guint index, HearthNotifyEntry *entry, GError **erro
   json_node_seal (value);
   entry->value = value;
 
+  if (raw->has_t_ms)
+    {
+      entry->device_time_ms = raw->t_ms;
+      return TRUE;
+    }
   if (raw->t == NULL || !JSON_NODE_HOLDS_VALUE (raw->t)
       || json_node_get_value_type (raw->t) != G_TYPE_INT64 || json_node_get_int (raw->t) < 0)
     return invalid (error, index, "“t” is missing or not a non-negative integer");
