@@ -7,6 +7,11 @@
 #include "hearth-tls-output-stream.h"
 #include "hearth-tls-stream-private.h"
 
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+
 /* HearthTlsStream is one server-side TLS connection whose handshake is complete: a GnuTLS
  * session straight on the socket's file descriptor (non-blocking), as a GIOStream that libsoup
  * can serve HTTP over (soup_server_accept_iostream()).
@@ -40,7 +45,108 @@ struct _HearthTlsStream
    * on writing: the source to wait for is the other direction's. */
   gboolean read_waits_for_write;
   gboolean write_waits_for_read;
+  /* Bytes read from the socket that GnuTLS has not taken yet (see pull_cb()); NULL when none. */
+  guint8 *read_ahead;
+  gsize read_ahead_start;
+  gsize read_ahead_end;
 };
+
+/* GnuTLS reads a record in two calls, its 5-byte header and then the rest, and each was a
+ * recv() system call: with the one that finds the socket empty after a request, three per
+ * NOTIFY. The stream reads whatever the socket holds (up to a few records) into a buffer shared
+ * by the thread's streams and serves GnuTLS from it; what is left after GnuTLS's call is kept in
+ * a buffer of the connection of just that size until GnuTLS takes it, so an idle connection
+ * holds no buffer (the hub keeps one connection per device). */
+#define READ_AHEAD_BYTES (20 * 1024)
+
+static guint8 *
+thread_read_buffer (void)
+{
+  static GPrivate buffer_key = G_PRIVATE_INIT (g_free);
+  guint8 *buffer = g_private_get (&buffer_key);
+
+  if (buffer == NULL)
+    {
+      buffer = g_malloc (READ_AHEAD_BYTES);
+      g_private_set (&buffer_key, buffer);
+    }
+  return buffer;
+}
+
+static gboolean
+has_read_ahead (HearthTlsStream *self)
+{
+  return self->read_ahead_start < self->read_ahead_end;
+}
+
+static gsize
+take_read_ahead (HearthTlsStream *self, void *data, gsize size)
+{
+  gsize count = MIN (size, self->read_ahead_end - self->read_ahead_start);
+
+  memcpy (data, self->read_ahead + self->read_ahead_start, count);
+  self->read_ahead_start += count;
+  if (self->read_ahead_start == self->read_ahead_end)
+    {
+      g_clear_pointer (&self->read_ahead, g_free);
+      self->read_ahead_start = self->read_ahead_end = 0;
+    }
+  return count;
+}
+
+/* GnuTLS's pull function: returns bytes, 0 at the end, or -1 with the errno for GnuTLS. */
+static ssize_t
+pull_cb (gnutls_transport_ptr_t transport, void *data, size_t size)
+{
+  HearthTlsStream *self = transport;
+  guint8 *buffer;
+  ssize_t received;
+  gsize given;
+
+  if (has_read_ahead (self))
+    return (ssize_t)take_read_ahead (self, data, size);
+  if (size >= READ_AHEAD_BYTES)
+    buffer = data; /* nothing to keep: read straight into GnuTLS's buffer */
+  else
+    buffer = thread_read_buffer ();
+  do
+    received = recv (g_socket_get_fd (self->socket), buffer, READ_AHEAD_BYTES, 0);
+  while (received < 0 && errno == EINTR);
+  if (received < 0)
+    {
+      gnutls_transport_set_errno (self->session, errno);
+      return -1;
+    }
+  if (buffer == data || (gsize)received <= size)
+    {
+      if (buffer != data)
+        memcpy (data, buffer, (gsize)received);
+      return received;
+    }
+  given = size;
+  memcpy (data, buffer, given);
+  self->read_ahead = g_memdup2 (buffer + given, (gsize)received - given);
+  self->read_ahead_start = 0;
+  self->read_ahead_end = (gsize)received - given;
+  return (ssize_t)given;
+}
+
+/* Used by GnuTLS only when a receive has a timeout (none is set), but then it must not take
+ * the transport pointer for a file descriptor. */
+static int
+pull_timeout_cb (gnutls_transport_ptr_t transport, unsigned int ms)
+{
+  HearthTlsStream *self = transport;
+  struct pollfd poll_fd = { .fd = g_socket_get_fd (self->socket), .events = POLLIN };
+  int ready;
+
+  if (has_read_ahead (self))
+    return 1;
+  ready = poll (&poll_fd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
+  if (ready < 0)
+    gnutls_transport_set_errno (self->session, errno);
+  return ready;
+}
 
 G_DEFINE_FINAL_TYPE (HearthTlsStream, hearth_tls_stream, G_TYPE_IO_STREAM)
 
@@ -115,6 +221,7 @@ hearth_tls_stream_finalize (GObject *object)
   HearthTlsStream *self = HEARTH_TLS_STREAM (object);
 
   g_clear_pointer (&self->session, gnutls_deinit);
+  g_clear_pointer (&self->read_ahead, g_free);
   g_clear_pointer (&self->credentials, hearth_tls_credentials_unref);
   g_clear_object (&self->socket);
   g_clear_object (&self->local_address);
@@ -166,6 +273,10 @@ hearth_tls_stream_new (GSocket *socket, gnutls_session_t session, HearthTlsCrede
   self = g_object_new (HEARTH_TYPE_TLS_STREAM, NULL);
   self->socket = g_object_ref (socket);
   self->session = session;
+  /* Reads go through the read-ahead above; writes stay GnuTLS's own on the descriptor. */
+  gnutls_transport_set_ptr2 (session, self, GINT_TO_POINTER (g_socket_get_fd (socket)));
+  gnutls_transport_set_pull_function (session, pull_cb);
+  gnutls_transport_set_pull_timeout_function (session, pull_timeout_cb);
   self->credentials = hearth_tls_credentials_ref (credentials);
   self->peer_fingerprint = g_strdup (peer_fingerprint);
   self->local_address = g_socket_get_local_address (socket, NULL);
@@ -366,7 +477,7 @@ is_ready_without_socket (HearthTlsStream *self, GIOCondition condition)
   if (g_socket_is_closed (self->socket))
     return TRUE;
   if (condition == G_IO_IN)
-    return self->ended || gnutls_record_check_pending (self->session) > 0;
+    return self->ended || has_read_ahead (self) || gnutls_record_check_pending (self->session) > 0;
   return FALSE;
 }
 
