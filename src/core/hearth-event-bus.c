@@ -12,8 +12,9 @@
  * none of them talks to devices or the event server directly.
  *
  * Delivery is synchronous on the main thread: an event is handed to every consumer before
- * publish() returns. That keeps the order exact and costs nothing to queue; consumers that do
- * slow work (history writes to SQLite) batch it themselves. */
+ * publish() returns (an attached history first, by a direct call; see HistoryAttachment).
+ * That keeps the order exact and costs nothing to queue; consumers that do slow work (history
+ * writes to SQLite) batch it themselves. */
 
 enum
 {
@@ -31,11 +32,26 @@ enum
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+/* A history attached with hearth_event_bus_attach_history(). It is recorded into by a direct
+ * call from publish() rather than through the signal: a GObject signal emission per event
+ * (locks, references on the bus and the handler's closure, the marshaller) cost as much as
+ * recording the event, and in the headless hub the history is the only consumer, so the
+ * emission is then skipped entirely. The history still has a handler of `event`, blocked, so
+ * that disconnecting it (or finalizing the history) ends the attachment as documented: the
+ * handler's closure is then invalidated, which removes the attachment. */
+typedef struct
+{
+  HearthEventBus *bus;    /* borrowed: the bus removes every attachment before it goes away */
+  HearthHistory *history; /* borrowed: finalizing it invalidates the closure first */
+  GClosure *closure;
+} HistoryAttachment;
+
 struct _HearthEventBus
 {
   GObject parent_instance;
 
   guint64 n_published;
+  GPtrArray *histories; /* HistoryAttachment * (owned) */
 };
 
 G_DEFINE_FINAL_TYPE (HearthEventBus, hearth_event_bus, G_TYPE_OBJECT)
@@ -56,11 +72,39 @@ hearth_event_bus_get_property (GObject *object, guint prop_id, GValue *value, GP
 }
 
 static void
+history_attachment_invalidated (gpointer data, GClosure *closure)
+{
+  HistoryAttachment *attachment = data;
+
+  /* Removing it frees it (the array's free function). */
+  g_ptr_array_remove_fast (attachment->bus->histories, attachment);
+}
+
+static void
+hearth_event_bus_finalize (GObject *object)
+{
+  HearthEventBus *self = HEARTH_EVENT_BUS (object);
+
+  /* The handlers (and with them the closures) are gone by now, after dispose; an attachment
+   * left would be one whose closure is still referenced elsewhere. */
+  for (guint i = 0; i < self->histories->len; i++)
+    {
+      HistoryAttachment *attachment = g_ptr_array_index (self->histories, i);
+
+      g_closure_remove_invalidate_notifier (attachment->closure, attachment,
+                                            history_attachment_invalidated);
+    }
+  g_ptr_array_unref (self->histories);
+  G_OBJECT_CLASS (hearth_event_bus_parent_class)->finalize (object);
+}
+
+static void
 hearth_event_bus_class_init (HearthEventBusClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->get_property = hearth_event_bus_get_property;
+  object_class->finalize = hearth_event_bus_finalize;
 
   /* How many events have been published; read it, do not bind to it (it is not notified for
    * every event, which would double the cost of publishing). */
@@ -84,6 +128,7 @@ hearth_event_bus_class_init (HearthEventBusClass *klass)
 static void
 hearth_event_bus_init (HearthEventBus *self)
 {
+  self->histories = g_ptr_array_new_with_free_func (g_free);
 }
 
 HearthEventBus *
@@ -99,6 +144,8 @@ hearth_event_bus_new (void)
  *
  * Hands @event to every consumer, synchronously.
  */
+static void record_in_history (HearthEventBus *bus, HearthEvent *event, HearthHistory *history);
+
 void
 hearth_event_bus_publish (HearthEventBus *self, HearthEvent *event)
 {
@@ -106,7 +153,15 @@ hearth_event_bus_publish (HearthEventBus *self, HearthEvent *event)
   g_return_if_fail (event != NULL);
 
   self->n_published++;
-  g_signal_emit (self, signals[EVENT], 0, event);
+  for (guint i = 0; i < self->histories->len; i++)
+    {
+      HistoryAttachment *attachment = g_ptr_array_index (self->histories, i);
+
+      record_in_history (self, event, attachment->history);
+    }
+  /* Only handlers that are not blocked are called: the histories' are (see HistoryAttachment). */
+  if (g_signal_has_handler_pending (self, signals[EVENT], 0, FALSE))
+    g_signal_emit (self, signals[EVENT], 0, event);
 }
 
 guint64
@@ -173,14 +228,28 @@ record_in_history (HearthEventBus *bus, HearthEvent *event, HearthHistory *histo
  * Records every event of the bus in @history (kind `event`, `property`, `online`, `offline` or
  * `trust`; the value as JSON) and every numeric or boolean property value as a sample. The
  * connection lasts as long as both objects; disconnect the returned handler to stop earlier.
+ * (The handler is blocked: publish() records into @history itself, see HistoryAttachment.)
  *
  * Returns: the signal handler id
  */
 gulong
 hearth_event_bus_attach_history (HearthEventBus *self, HearthHistory *history)
 {
+  HistoryAttachment *attachment;
+  gulong handler;
+
   g_return_val_if_fail (HEARTH_IS_EVENT_BUS (self), 0);
   g_return_val_if_fail (HEARTH_IS_HISTORY (history), 0);
 
-  return g_signal_connect_object (self, "event", G_CALLBACK (record_in_history), history, 0);
+  attachment = g_new0 (HistoryAttachment, 1);
+  attachment->bus = self;
+  attachment->history = history;
+  /* As g_signal_connect_object() makes it: invalidated when the history is finalized. */
+  attachment->closure = g_cclosure_new_object (G_CALLBACK (record_in_history), G_OBJECT (history));
+  g_closure_add_invalidate_notifier (attachment->closure, attachment,
+                                     history_attachment_invalidated);
+  g_ptr_array_add (self->histories, attachment);
+  handler = g_signal_connect_closure_by_id (self, signals[EVENT], 0, attachment->closure, FALSE);
+  g_signal_handler_block (self, handler);
+  return handler;
 }
