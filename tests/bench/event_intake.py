@@ -161,7 +161,9 @@ def measure_hearth(hearth, hearthctl, device_exe, tmp, devices, hz, seconds):
         # Which of the hub's threads is the limit: the main thread serves the NOTIFYs, the
         # history writer commits the rows.
         print("hearth: hub CPU by thread: " + ", ".join(
-            f"{name} {(threads1[name] - threads0.get(name, 0)) / elapsed:.0%}"
+            f"{name} {(threads1[name] - threads0.get(name, 0)) / elapsed:.0%} "
+            f"({(threads1[name] - threads0.get(name, 0)) * 1e6 / elapsed / max(published, 1):.1f} µs "
+            f"per event)"
             for name in sorted(threads1, key=lambda n: threads0.get(n, 0) - threads1[n])
             if threads1[name] - threads0.get(name, 0) > 0.01 * elapsed))
         print(f"hearth: SEQ gaps {(lost1 - lost0) / elapsed:,.1f} lost NOTIFYs/s, "
