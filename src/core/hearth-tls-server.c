@@ -22,11 +22,15 @@
  * Everything runs in the thread-default main context of the thread that called
  * hearth_tls_server_listen(). */
 
-/* Handshakes under way at once. More connections wait in the kernel's backlog until one ends,
- * so a flood of connections that never finish a handshake (they are closed at the handshake
- * deadline) holds a bounded amount of memory, and a thousand devices reconnecting together
- * are let in in waves instead of all at once. */
-#define LISTEN_BACKLOG 256
+/* Handshakes under way at once (HEARTH_TLS_SERVER_HANDSHAKES_MAX). More connections wait in
+ * the kernel's backlog until one ends, so a flood of connections that never finish a handshake
+ * (they are closed at the handshake deadline) holds a bounded amount of memory: a handshake
+ * under way holds about 20 KiB. With 128, a thousand devices coming back at once (hub-memory's
+ * reconnect rounds) took 51 and 110 s to be online again, with 1,024 45 and 77 s (one run
+ * each, same machine and load): devices whose connection waits in the backlog time out their
+ * NOTIFY (5 s) and try again later. 512 (not measured on its own) keeps such a flood at about
+ * 10 MiB. */
+#define LISTEN_BACKLOG 1024
 #define HANDSHAKE_TIMEOUT_DEFAULT_S 10
 /* After accept() failed (out of file descriptors, say), try again this much later instead of
  * spinning. */
@@ -56,7 +60,8 @@ struct _HearthTlsServer
   GCancellable *cancellable; /* of the accept loop */
   GMainContext *context;
   GHashTable *handshakes; /* Handshake * (owned) */
-  gboolean accept_paused; /* at HEARTH_TLS_SERVER_HANDSHAKES_MAX */
+  guint max_handshakes;
+  gboolean accept_paused; /* at max_handshakes */
   GSource *accept_retry;
   guint16 port;
   guint64 n_refused;
@@ -107,8 +112,7 @@ handshake_end (Handshake *handshake)
   HearthTlsServer *self = handshake->server;
 
   g_hash_table_remove (self->handshakes, handshake);
-  if (self->accept_paused
-      && g_hash_table_size (self->handshakes) < HEARTH_TLS_SERVER_HANDSHAKES_MAX)
+  if (self->accept_paused && g_hash_table_size (self->handshakes) < self->max_handshakes)
     {
       self->accept_paused = FALSE;
       accept_next (self);
@@ -313,7 +317,7 @@ accept_next (HearthTlsServer *self)
 {
   if (self->listener == NULL || self->accept_retry != NULL)
     return;
-  if (g_hash_table_size (self->handshakes) >= HEARTH_TLS_SERVER_HANDSHAKES_MAX)
+  if (g_hash_table_size (self->handshakes) >= self->max_handshakes)
     {
       self->accept_paused = TRUE;
       return;
@@ -367,6 +371,7 @@ hearth_tls_server_init (HearthTlsServer *self)
 {
   self->handshakes = g_hash_table_new_full (NULL, NULL, (GDestroyNotify)handshake_free, NULL);
   self->handshake_timeout = HANDSHAKE_TIMEOUT_DEFAULT_S;
+  self->max_handshakes = HEARTH_TLS_SERVER_HANDSHAKES_MAX;
 }
 
 /**
@@ -436,6 +441,21 @@ hearth_tls_server_set_handshake_timeout (HearthTlsServer *self, guint seconds)
   g_return_if_fail (HEARTH_IS_TLS_SERVER (self));
   g_return_if_fail (seconds > 0);
   self->handshake_timeout = seconds;
+}
+
+/* At most this many handshakes run at once (HEARTH_TLS_SERVER_HANDSHAKES_MAX unless set);
+ * further connections wait in the listen backlog. */
+void
+hearth_tls_server_set_max_handshakes (HearthTlsServer *self, guint max_handshakes)
+{
+  g_return_if_fail (HEARTH_IS_TLS_SERVER (self));
+  g_return_if_fail (max_handshakes > 0);
+  self->max_handshakes = max_handshakes;
+  if (self->accept_paused && g_hash_table_size (self->handshakes) < max_handshakes)
+    {
+      self->accept_paused = FALSE;
+      accept_next (self);
+    }
 }
 
 /**

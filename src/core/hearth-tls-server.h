@@ -7,8 +7,8 @@
 
 G_BEGIN_DECLS
 
-/* Handshakes under way at once; see hearth-tls-server.c. */
-#define HEARTH_TLS_SERVER_HANDSHAKES_MAX 128
+/* Handshakes under way at once, unless set otherwise; see hearth-tls-server.c. */
+#define HEARTH_TLS_SERVER_HANDSHAKES_MAX 512
 
 #define HEARTH_TYPE_TLS_SERVER (hearth_tls_server_get_type ())
 G_DECLARE_FINAL_TYPE (HearthTlsServer, hearth_tls_server, HEARTH, TLS_SERVER, GObject)
@@ -28,6 +28,7 @@ gboolean hearth_tls_server_set_certificate (HearthTlsServer *self, GTlsCertifica
 void hearth_tls_server_set_peer_filter (HearthTlsServer *self, HearthTlsPeerFilter filter,
                                         gpointer user_data);
 void hearth_tls_server_set_handshake_timeout (HearthTlsServer *self, guint seconds);
+void hearth_tls_server_set_max_handshakes (HearthTlsServer *self, guint max_handshakes);
 gboolean hearth_tls_server_listen (HearthTlsServer *self, GInetAddress *address, guint16 port,
                                    GError **error);
 guint16 hearth_tls_server_get_port (HearthTlsServer *self);

@@ -12,6 +12,8 @@
 #include "core-test-utils.h"
 
 #define CLIENT_MESSAGE "ping from the client"
+/* Below the default limit, so the test stays within a process's 1,024 file descriptors. */
+#define TEST_HANDSHAKES_MAX 64
 #define SERVER_MESSAGE "pong from the server"
 
 typedef struct
@@ -90,6 +92,7 @@ typedef struct
   guint16 port;
   GTlsCertificate *certificate; /* nullable: no client certificate */
   gboolean hold_open;           /* wait for the server to close instead of closing */
+  gboolean send_twice;          /* the message twice, as two writes (two TLS records) */
   /* Results */
   GError *error;
   char *reply;
@@ -130,6 +133,9 @@ client_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
   if (!g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, &client->error)
       || !g_output_stream_write_all (g_io_stream_get_output_stream (tls), CLIENT_MESSAGE,
                                      strlen (CLIENT_MESSAGE), NULL, NULL, &client->error)
+      || (client->send_twice
+          && !g_output_stream_write_all (g_io_stream_get_output_stream (tls), CLIENT_MESSAGE,
+                                         strlen (CLIENT_MESSAGE), NULL, NULL, &client->error))
       || !g_input_stream_read_all (g_io_stream_get_input_stream (tls), buffer,
                                    strlen (SERVER_MESSAGE), &n_read, NULL, &client->error))
     return;
@@ -380,19 +386,19 @@ static void
 test_handshake_limit (Fixture *fixture, gconstpointer user_data)
 {
   g_autoptr (GPtrArray) silent = g_ptr_array_new_with_free_func (g_object_unref);
-  CountWait wait = { fixture, HEARTH_TLS_SERVER_HANDSHAKES_MAX };
+  CountWait wait = { fixture, TEST_HANDSHAKES_MAX };
   Client known = { 0 };
   GTask *task;
 
   hearth_tls_server_set_handshake_timeout (fixture->server, 2);
-  for (guint i = 0; i < HEARTH_TLS_SERVER_HANDSHAKES_MAX + 40; i++)
+  hearth_tls_server_set_max_handshakes (fixture->server, TEST_HANDSHAKES_MAX);
+  for (guint i = 0; i < TEST_HANDSHAKES_MAX + 40; i++)
     g_ptr_array_add (silent, connect_silent (fixture));
   core_test_run_until (handshaking_at_least, &wait, 5000);
   /* A while later still no more than the limit. */
   for (guint i = 0; i < 50; i++)
     g_main_context_iteration (NULL, FALSE), g_usleep (2000);
-  g_assert_cmpuint (hearth_tls_server_get_n_handshaking (fixture->server), ==,
-                    HEARTH_TLS_SERVER_HANDSHAKES_MAX);
+  g_assert_cmpuint (hearth_tls_server_get_n_handshaking (fixture->server), ==, TEST_HANDSHAKES_MAX);
 
   /* The real client waits behind the silent ones: not served while every slot is taken (the
    * silent handshakes time out 2 s after they were accepted), served once they time out. */
@@ -458,6 +464,62 @@ test_shutdown (Fixture *fixture, gconstpointer user_data)
   client_clear (&client);
 }
 
+/* Two records that arrived together: once the reader has taken the first, the second is
+ * already off the socket (in the stream's read-ahead or in GnuTLS), so the stream must say it
+ * is readable without waiting for the socket, which stays empty. */
+static void
+test_buffered_records (Fixture *fixture, gconstpointer user_data)
+{
+  Client client = { .send_twice = TRUE };
+  GTask *task = client_start (fixture, &client, fixture->client_identity);
+  HearthTlsStream *stream;
+  GPollableInputStream *input;
+  char buffer[64];
+  gsize length = strlen (CLIENT_MESSAGE);
+  gsize got = 0;
+  gint64 until;
+
+  core_test_run_until (has_streams, fixture, 10000);
+  stream = g_ptr_array_index (fixture->streams, 0);
+  input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (G_IO_STREAM (stream)));
+  /* Both records are in the socket before the first read. */
+  until = g_get_monotonic_time () + 300 * 1000;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE), g_usleep (5000);
+
+  while (got < length)
+    {
+      gssize n = g_pollable_input_stream_read_nonblocking (input, buffer + got, length - got, NULL,
+                                                           NULL);
+
+      g_assert_cmpint (n, >, 0);
+      got += (gsize)n;
+    }
+  g_assert_cmpmem (buffer, length, CLIENT_MESSAGE, length);
+  g_assert_false (g_socket_condition_check (hearth_tls_stream_get_socket (stream), G_IO_IN)
+                  & G_IO_IN);
+  g_assert_true (g_pollable_input_stream_is_readable (input));
+  {
+    g_autoptr (GSource) source = g_pollable_input_stream_create_source (input, NULL);
+    gboolean ready = FALSE;
+
+    g_source_set_callback (source, G_SOURCE_FUNC (ready_cb), &ready, NULL);
+    g_source_attach (source, NULL);
+    g_main_context_iteration (NULL, FALSE);
+    g_assert_true (ready);
+    g_source_destroy (source);
+  }
+  {
+    g_autofree char *second = read_pollable (stream, length);
+
+    g_assert_cmpstr (second, ==, CLIENT_MESSAGE);
+  }
+  write_pollable (stream, SERVER_MESSAGE);
+  client_wait (task);
+  g_assert_no_error (client.error);
+  client_clear (&client);
+}
+
 /* A new certificate applies to the next handshakes; a connection made before keeps working. */
 static void
 test_rotated_certificate (Fixture *fixture, gconstpointer user_data)
@@ -515,6 +577,8 @@ main (int argc, char **argv)
   g_test_add ("/tls-server/handshake-limit", Fixture, NULL, fixture_set_up, test_handshake_limit,
               fixture_tear_down);
   g_test_add ("/tls-server/shutdown", Fixture, NULL, fixture_set_up, test_shutdown,
+              fixture_tear_down);
+  g_test_add ("/tls-server/buffered-records", Fixture, NULL, fixture_set_up, test_buffered_records,
               fixture_tear_down);
   g_test_add ("/tls-server/rotated-certificate", Fixture, NULL, fixture_set_up,
               test_rotated_certificate, fixture_tear_down);
