@@ -13,6 +13,7 @@
 #include "hearth-control-server.h"
 #include "hearth-hub.h"
 #include "hearth-kiosk-controller.h"
+#include "hearth-renderer.h"
 #include "hearth-screenshot.h"
 #include "hearth-version.h"
 #include "hearth-window.h"
@@ -494,6 +495,9 @@ hearth_application_startup (GApplication *application)
   static const char *quit_accels[] = { "<primary>q", NULL };
 
   G_APPLICATION_CLASS (hearth_application_parent_class)->startup (application);
+  /* Before any window exists: GTK picks a window's renderer when it is realized. */
+  if (gdk_display_get_default () != NULL)
+    hearth_renderer_choose (gdk_display_get_default ());
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), hearth_application_actions,
                                    G_N_ELEMENTS (hearth_application_actions), self);

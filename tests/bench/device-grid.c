@@ -59,8 +59,9 @@
  * times them, and the list item factory's setup, bind and unbind are timed through an emission
  * hook: those are the per-frame phases printed for late frames.
  *
- * Xvfb has no GPU: GTK picks its GL renderer on Mesa's llvmpipe (software GL); set
- * GSK_RENDERER=cairo for the cairo renderer. Wall times include waiting for a CPU, so on a
+ * Xvfb has no GPU: its OpenGL is Mesa's llvmpipe (software GL). Like the app, the bench then
+ * draws with cairo unless GSK_RENDERER is set (hearth_renderer_choose()); set GSK_RENDERER=gl to
+ * measure GTK's GL renderer on llvmpipe anyway. Wall times include waiting for a CPU, so on a
  * shared machine run it with `nice -n -15` and note the load average with every figure.
  * The bench's devices have no proxies, so their switches are insensitive (drawn at half opacity);
  * in the app an online device's switch is sensitive and drawn with a slider shadow instead.
@@ -76,6 +77,7 @@
 #include <unistd.h>
 
 #include "hearth-devices-page.h"
+#include "hearth-renderer.h"
 
 #define SCROLL_FRAMES 600
 #define MAX_TRACED_THREADS 64
@@ -809,6 +811,7 @@ run_side (const char *side, guint n_devices)
 
   gtk_init ();
   adw_init ();
+  hearth_renderer_choose (gdk_display_get_default ()); /* what the app does at start-up */
   /* AdwApplication loads the application's style.css; the benchmark has no application, and
    * without the stylesheet the tiles would be measured with styles the app never shows. */
   {
