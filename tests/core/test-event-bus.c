@@ -292,6 +292,38 @@ test_value_json (void)
   }
 }
 
+/* A history finalized while attached ends the attachment: the bus goes on publishing without
+ * touching it, and the other consumers still get every event. */
+static void
+test_history_finalized (Fixture *fixture, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_build_filename (fixture->dir, "second", NULL);
+  HearthHistory *second;
+  GWeakRef weak;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  second = hearth_history_new (dir, NULL, &error);
+  g_assert_no_error (error);
+  g_weak_ref_init (&weak, second);
+  hearth_event_bus_attach_history (fixture->bus, second);
+  hearth_event_bus_attach_history (fixture->bus, fixture->history);
+  publish (fixture, HEARTH_EVENT_PROPERTY_CHANGED, "brightness", "1");
+
+  g_object_unref (second); /* the bus does not keep it alive */
+  g_assert_null (g_weak_ref_get (&weak));
+  g_weak_ref_clear (&weak);
+  publish (fixture, HEARTH_EVENT_PROPERTY_CHANGED, "brightness", "2");
+  g_assert_cmpuint (fixture->seen->len, ==, 2);
+  {
+    g_autoptr (GPtrArray) events
+        = hearth_history_query_events (fixture->history, "dev-1", NULL, 0, 100, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (events->len, ==, 2); /* the history still attached got both */
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -299,5 +331,7 @@ main (int argc, char **argv)
   g_test_add ("/event-bus/order", Fixture, NULL, fixture_set_up, test_order, fixture_tear_down);
   g_test_add_func ("/event-bus/value-json", test_value_json);
   g_test_add ("/event-bus/history", Fixture, NULL, fixture_set_up, test_history, fixture_tear_down);
+  g_test_add ("/event-bus/history-finalized", Fixture, NULL, fixture_set_up, test_history_finalized,
+              fixture_tear_down);
   return g_test_run ();
 }
