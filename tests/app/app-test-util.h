@@ -7,6 +7,7 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <string.h>
 
 /* The smallest panel Hearth must fit: the official 7-inch Raspberry Pi touch display. */
 #define PANEL_WIDTH 800
@@ -75,6 +76,51 @@ app_test_render (GtkWidget *widget)
   g_assert_nonnull (node);
   return gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
                                       node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+/* Whether two renderings have the same size and the same pixels. */
+static inline gboolean
+app_test_textures_equal (GdkTexture *a, GdkTexture *b)
+{
+  int width = gdk_texture_get_width (a), height = gdk_texture_get_height (a);
+  g_autofree guchar *pixels_a = NULL;
+  g_autofree guchar *pixels_b = NULL;
+
+  if (width != gdk_texture_get_width (b) || height != gdk_texture_get_height (b))
+    return FALSE;
+  pixels_a = g_malloc ((gsize)width * height * 4);
+  pixels_b = g_malloc ((gsize)width * height * 4);
+  gdk_texture_download (a, pixels_a, (gsize)width * 4);
+  gdk_texture_download (b, pixels_b, (gsize)width * 4);
+  return memcmp (pixels_a, pixels_b, (gsize)width * height * 4) == 0;
+}
+
+/* Renders @widget once nothing changes any more (style transitions and a switch's slider move
+ * for a while). */
+static inline GdkTexture *
+app_test_render_when_still (GtkWidget *widget)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  GdkTexture *last;
+
+  app_test_settle ();
+  last = app_test_render (widget);
+  while (g_get_monotonic_time () < deadline)
+    {
+      GdkTexture *now;
+
+      app_test_settle ();
+      now = app_test_render (widget);
+      if (app_test_textures_equal (now, last))
+        {
+          g_object_unref (last);
+          return now;
+        }
+      g_object_unref (last);
+      last = now;
+    }
+  g_assert_not_reached ();
+  return last;
 }
 
 /* Writes the texture to the build directory (tests/app/NAME) for people to look at. */

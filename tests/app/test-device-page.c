@@ -829,50 +829,6 @@ test_grid_and_new_devices (Fixture *fixture, gconstpointer user_data)
 /* Tiles share what they draw through caches (card, icon and badge in one texture; the switch at
  * rest) and remember their last looks; a tile rebound to another device, or whose switch was
  * toggled, must look exactly like a tile that showed that device from the start. */
-static gboolean
-textures_equal (GdkTexture *a, GdkTexture *b)
-{
-  int width = gdk_texture_get_width (a), height = gdk_texture_get_height (a);
-  g_autofree guchar *pixels_a = NULL;
-  g_autofree guchar *pixels_b = NULL;
-
-  if (width != gdk_texture_get_width (b) || height != gdk_texture_get_height (b))
-    return FALSE;
-  pixels_a = g_malloc ((gsize)width * height * 4);
-  pixels_b = g_malloc ((gsize)width * height * 4);
-  gdk_texture_download (a, pixels_a, (gsize)width * 4);
-  gdk_texture_download (b, pixels_b, (gsize)width * 4);
-  return memcmp (pixels_a, pixels_b, (gsize)width * height * 4) == 0;
-}
-
-/* Renders @widget once nothing changes any more (a switch's slider moves for a while after it
- * was toggled). */
-static GdkTexture *
-render_when_still (GtkWidget *widget)
-{
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  GdkTexture *last = NULL;
-
-  app_test_settle ();
-  last = app_test_render (widget);
-  while (g_get_monotonic_time () < deadline)
-    {
-      GdkTexture *now;
-
-      app_test_settle ();
-      now = app_test_render (widget);
-      if (textures_equal (now, last))
-        {
-          g_object_unref (last);
-          return now;
-        }
-      g_object_unref (last);
-      last = now;
-    }
-  g_assert_not_reached ();
-  return last;
-}
-
 static HearthDevice *
 tile_test_device (const char *id, const char *profile, HearthDeviceState state)
 {
@@ -913,39 +869,39 @@ test_tile_shared_drawing (void)
   hearth_device_tile_set_device (HEARTH_DEVICE_TILE (fresh), offline);
   gtk_window_present (GTK_WINDOW (window));
   app_test_wait_for (app_test_is_drawn, tile);
-  online_look = render_when_still (tile);
-  offline_look = render_when_still (fresh);
-  g_assert_false (textures_equal (online_look, offline_look));
+  online_look = app_test_render_when_still (tile);
+  offline_look = app_test_render_when_still (fresh);
+  g_assert_false (app_test_textures_equal (online_look, offline_look));
 
   /* Rebound to the offline light: the fresh tile's look (badge), not the memo's online one. */
   hearth_device_tile_set_device (HEARTH_DEVICE_TILE (tile), offline);
-  look = render_when_still (tile);
-  g_assert_true (textures_equal (look, offline_look));
+  look = app_test_render_when_still (tile);
+  g_assert_true (app_test_textures_equal (look, offline_look));
   g_clear_object (&look);
   /* Through another type (another icon, no switch) back to the online light. */
   hearth_device_tile_set_device (HEARTH_DEVICE_TILE (tile), thermometer);
-  look = render_when_still (tile);
-  g_assert_false (textures_equal (look, online_look));
+  look = app_test_render_when_still (tile);
+  g_assert_false (app_test_textures_equal (look, online_look));
   g_clear_object (&look);
   hearth_device_tile_set_device (HEARTH_DEVICE_TILE (tile), online);
-  look = render_when_still (tile);
-  g_assert_true (textures_equal (look, online_look));
+  look = app_test_render_when_still (tile);
+  g_assert_true (app_test_textures_equal (look, online_look));
   g_clear_object (&look);
 
   /* The switch turned on is drawn on, as on a tile whose switch was turned on by itself; turned
    * off again, as before. (Without a proxy the tile writes nothing.) */
   gtk_switch_set_active (tile_switch, TRUE);
-  look = render_when_still (tile);
+  look = app_test_render_when_still (tile);
 
-  g_assert_false (textures_equal (look, online_look));
+  g_assert_false (app_test_textures_equal (look, online_look));
   hearth_device_tile_set_device (HEARTH_DEVICE_TILE (fresh), online);
   gtk_switch_set_active (hearth_device_tile_get_primary_switch (HEARTH_DEVICE_TILE (fresh)), TRUE);
-  fresh_look = render_when_still (fresh);
-  g_assert_true (textures_equal (look, fresh_look));
+  fresh_look = app_test_render_when_still (fresh);
+  g_assert_true (app_test_textures_equal (look, fresh_look));
   g_clear_object (&look);
   gtk_switch_set_active (tile_switch, FALSE);
-  look = render_when_still (tile);
-  g_assert_true (textures_equal (look, online_look));
+  look = app_test_render_when_still (tile);
+  g_assert_true (app_test_textures_equal (look, online_look));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }

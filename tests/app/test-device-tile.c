@@ -12,49 +12,6 @@
 #include "app-test-util.h"
 #include "hearth-device-tile.h"
 
-static gboolean
-textures_equal (GdkTexture *a, GdkTexture *b)
-{
-  int width = gdk_texture_get_width (a), height = gdk_texture_get_height (a);
-  g_autofree guchar *pixels_a = NULL;
-  g_autofree guchar *pixels_b = NULL;
-
-  if (width != gdk_texture_get_width (b) || height != gdk_texture_get_height (b))
-    return FALSE;
-  pixels_a = g_malloc ((gsize)width * height * 4);
-  pixels_b = g_malloc ((gsize)width * height * 4);
-  gdk_texture_download (a, pixels_a, (gsize)width * 4);
-  gdk_texture_download (b, pixels_b, (gsize)width * 4);
-  return memcmp (pixels_a, pixels_b, (gsize)width * height * 4) == 0;
-}
-
-/* Renders @widget once nothing changes any more (style transitions run for a while). */
-static GdkTexture *
-render_when_still (GtkWidget *widget)
-{
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  GdkTexture *last;
-
-  app_test_settle ();
-  last = app_test_render (widget);
-  while (g_get_monotonic_time () < deadline)
-    {
-      GdkTexture *now;
-
-      app_test_settle ();
-      now = app_test_render (widget);
-      if (textures_equal (now, last))
-        {
-          g_object_unref (last);
-          return now;
-        }
-      g_object_unref (last);
-      last = now;
-    }
-  g_assert_not_reached ();
-  return last;
-}
-
 static HearthDevice *
 light_device_named (const char *id, const char *name)
 {
@@ -86,7 +43,7 @@ render_fresh_tile (GtkWidget *box, HearthDevice *device)
   gtk_widget_set_halign (fresh, GTK_ALIGN_START);
   gtk_box_append (GTK_BOX (box), fresh);
   app_test_wait_for (app_test_is_drawn, fresh);
-  look = render_when_still (fresh);
+  look = app_test_render_when_still (fresh);
   gtk_box_remove (GTK_BOX (box), fresh);
   return look;
 }
@@ -110,32 +67,32 @@ test_style_changes (void)
   gtk_window_set_child (GTK_WINDOW (window), box);
   gtk_window_present (GTK_WINDOW (window));
   app_test_wait_for (app_test_is_drawn, tile);
-  light_look = render_when_still (tile);
+  light_look = app_test_render_when_still (tile);
 
   /* The window loses the focus: every widget is restyled, the tile's colours stay. */
   gtk_widget_set_state_flags (window, GTK_STATE_FLAG_BACKDROP, FALSE);
-  look = render_when_still (tile);
+  look = app_test_render_when_still (tile);
   fresh_look = render_fresh_tile (box, device);
-  g_assert_true (textures_equal (look, fresh_look));
+  g_assert_true (app_test_textures_equal (look, fresh_look));
   g_clear_object (&look);
   g_clear_object (&fresh_look);
   gtk_widget_unset_state_flags (window, GTK_STATE_FLAG_BACKDROP);
-  look = render_when_still (tile);
-  g_assert_true (textures_equal (look, light_look));
+  look = app_test_render_when_still (tile);
+  g_assert_true (app_test_textures_equal (look, light_look));
   g_clear_object (&look);
 
   /* Dark style: other colours, so the card, icon, badge and switch are drawn again. */
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  dark_look = render_when_still (tile);
-  g_assert_false (textures_equal (dark_look, light_look));
+  dark_look = app_test_render_when_still (tile);
+  g_assert_false (app_test_textures_equal (dark_look, light_look));
   fresh_look = render_fresh_tile (box, device);
-  g_assert_true (textures_equal (dark_look, fresh_look));
+  g_assert_true (app_test_textures_equal (dark_look, fresh_look));
   g_clear_object (&fresh_look);
 
   /* And back: the light drawings, not the dark ones. */
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
-  look = render_when_still (tile);
-  g_assert_true (textures_equal (look, light_look));
+  look = app_test_render_when_still (tile);
+  g_assert_true (app_test_textures_equal (look, light_look));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -182,14 +139,14 @@ test_shared_text (void)
   gtk_window_present (GTK_WINDOW (window));
   app_test_wait_for (app_test_is_drawn, wide);
   g_clear_object (&look);
-  look = render_when_still (wide);
+  look = app_test_render_when_still (wide);
 
   /* The narrow tile with the same name ellipsizes it inside its padding: the 12 px on its right
    * stay plain card where the name is (below the 32 px icon and 6 px of spacing). */
   hearth_device_tile_set_device (HEARTH_DEVICE_TILE (narrow), narrow_device);
   app_test_wait_for (app_test_is_drawn, narrow);
   g_clear_object (&look);
-  look = render_when_still (narrow);
+  look = app_test_render_when_still (narrow);
   width = gdk_texture_get_width (look);
   g_assert_cmpint (width, <, 300);
   g_assert_true (area_is_plain (look, width - 10, 12 + 32 + 6, 8, 16));
@@ -197,9 +154,9 @@ test_shared_text (void)
   /* Rebound to another name and back, the narrow tile looks as a fresh one does. */
   hearth_device_tile_set_device (HEARTH_DEVICE_TILE (narrow), short_device);
   g_clear_object (&look);
-  look = render_when_still (narrow);
+  look = app_test_render_when_still (narrow);
   fresh_look = render_fresh_tile (box, short_device);
-  g_assert_true (textures_equal (look, fresh_look));
+  g_assert_true (app_test_textures_equal (look, fresh_look));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
