@@ -18,8 +18,15 @@
  * through a GtkSortListModel. Activating a tile slides in its HearthDevicePage (an AdwLeaflet
  * that never unfolds, so it works as a navigation stack on every width, with swipe back).
  *
+ * The filters live in a side panel (an AdwFlap): three lists, State, Type and Area, each with
+ * one row always chosen ("All …" first) and the number of devices each row would show. On a wide
+ * window the panel sits beside the grid; where it would leave the grid fewer than
+ * FILTER_PANEL_MIN_GRID_COLUMNS columns (the 800×480 and 1024×600 touch panels) it folds away
+ * and slides over the grid when the filter button or a swipe reveals it; choosing a row there
+ * closes it again.
+ *
  * Areas ("Kitchen") are the user's, kept with the pins in the trust store and mirrored on each
- * HearthDevice by the registry. The area drop-down lists the areas in use, collected from the
+ * HearthDevice by the registry. The Area list shows the areas in use, collected from the
  * devices (never from the trust store per item, so filtering 1,000 tiles stays a string compare
  * each), once per main-loop turn after the device list or the trust store changed.
  *
@@ -50,7 +57,7 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-/* The state filter's entries, in the drop-down's order; -1 is "all". */
+/* The State list's entries, in the order of state_names (hearth-devices-page.ui); -1 is "all". */
 static const int state_filter_states[] = {
   -1,
   HEARTH_DEVICE_STATE_ONLINE,
@@ -60,8 +67,8 @@ static const int state_filter_states[] = {
   HEARTH_DEVICE_STATE_NEW,
 };
 
-/* The type filter's entries: `ui.icon` hints, in the drop-down's order; NULL is "all", and
- * "other" matches everything else. */
+/* The Type list's entries: `ui.icon` hints, in the order of type_names
+ * (hearth-devices-page.ui); NULL is "all", and "other" matches everything else. */
 static const char *const type_filter_icons[] = {
   NULL, "light", "switch", "keypad", "thermometer", "motion", "lock", "other",
 };
@@ -72,11 +79,16 @@ struct _HearthDevicesPage
 
   /* Template widgets */
   AdwLeaflet *leaflet;
-  GtkWidget *grid_box;
+  AdwFlap *flap;
+  GtkWidget *filter_panel;
+  GtkToggleButton *filter_button;
+  GtkLabel *filter_count_label;
   GtkSearchEntry *search_entry;
-  GtkDropDown *state_filter;
-  GtkDropDown *type_filter;
-  GtkDropDown *area_filter;
+  GtkListBox *state_list;
+  GtkListBox *type_list;
+  GtkListBox *area_list;
+  GtkStringList *state_names;
+  GtkStringList *type_names;
   GtkStringList *area_names;
   GtkWidget *new_devices_box;
   GtkListBox *new_devices_list;
@@ -100,6 +112,9 @@ struct _HearthDevicesPage
   GtkFilterListModel *new_sightings;
   GHashTable *known_ids; /* ids the trust store has an opinion on: pinned, ignored, blocked */
   char *search_casefold;
+  /* The chosen rows of the State and Type lists (0 is "all"). */
+  guint state_wanted;
+  guint type_wanted;
   /* The area filter's choice: none, "No area" (a device without one), or this area. */
   gboolean area_filter_any;
   char *area_wanted;
@@ -110,6 +125,10 @@ struct _HearthDevicesPage
   gulong devices_handler;
   guint refilter_id;
   guint refresh_areas_id;
+  guint update_counts_id;
+  /* Whether the page was laid out once: the panel takes its first place without animation. */
+  gboolean allocated;
+  gboolean disposed;
 };
 
 G_DEFINE_FINAL_TYPE (HearthDevicesPage, hearth_devices_page, ADW_TYPE_BIN)
@@ -143,60 +162,87 @@ device_name (HearthDevice *device)
   return hearth_device_get_id (device);
 }
 
+/* The position of @device's state in the State list; 0 ("All states" only) for the states the
+ * list has no entry for (pairing, unusable). */
+static guint
+device_state_entry (HearthDevice *device)
+{
+  for (guint i = 1; i < G_N_ELEMENTS (state_filter_states); i++)
+    if ((int)hearth_device_get_state (device) == state_filter_states[i])
+      return i;
+  return 0;
+}
+
+/* The position of @device's type in the Type list: its `ui.icon` hint, or "Other". */
+static guint
+device_type_entry (HearthDevice *device)
+{
+  HearthDescription *description = hearth_device_get_description (device);
+  const char *icon = description != NULL ? hearth_description_get_icon (description) : NULL;
+
+  for (guint i = 1; icon != NULL && i < G_N_ELEMENTS (type_filter_icons) - 1; i++)
+    if (g_str_equal (icon, type_filter_icons[i]))
+      return i;
+  return G_N_ELEMENTS (type_filter_icons) - 1;
+}
+
+static gboolean
+device_matches_state (HearthDevicesPage *self, HearthDevice *device)
+{
+  return self->state_wanted == 0 || device_state_entry (device) == self->state_wanted;
+}
+
+static gboolean
+device_matches_type (HearthDevicesPage *self, HearthDevice *device)
+{
+  return self->type_wanted == 0 || device_type_entry (device) == self->type_wanted;
+}
+
+static gboolean
+device_matches_area (HearthDevicesPage *self, HearthDevice *device)
+{
+  return self->area_filter_any
+         || g_strcmp0 (hearth_device_get_area (device), self->area_wanted) == 0;
+}
+
+static gboolean
+device_matches_search (HearthDevicesPage *self, HearthDevice *device)
+{
+  HearthDescription *description;
+
+  if (self->search_casefold == NULL)
+    return TRUE;
+  description = hearth_device_get_description (device);
+  {
+    const char *haystacks[] = {
+      device_name (device),
+      hearth_device_get_id (device),
+      description != NULL ? hearth_description_get_model (description) : NULL,
+      hearth_device_get_area (device),
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (haystacks); i++)
+      {
+        g_autofree char *folded = NULL;
+
+        if (haystacks[i] == NULL)
+          continue;
+        folded = g_utf8_casefold (haystacks[i], -1);
+        if (strstr (folded, self->search_casefold) != NULL)
+          return TRUE;
+      }
+  }
+  return FALSE;
+}
+
 static gboolean
 hearth_devices_page_device_matches (gpointer item, gpointer user_data)
 {
   HearthDevicesPage *self = user_data;
   HearthDevice *device = item;
-  guint state_index = gtk_drop_down_get_selected (self->state_filter);
-  guint type_index = gtk_drop_down_get_selected (self->type_filter);
 
-  if (state_index < G_N_ELEMENTS (state_filter_states) && state_filter_states[state_index] >= 0
-      && (int)hearth_device_get_state (device) != state_filter_states[state_index])
-    return FALSE;
-
-  if (type_index > 0 && type_index < G_N_ELEMENTS (type_filter_icons))
-    {
-      HearthDescription *description = hearth_device_get_description (device);
-      const char *icon = description != NULL ? hearth_description_get_icon (description) : NULL;
-      const char *wanted = type_filter_icons[type_index];
-
-      if (g_str_equal (wanted, "other"))
-        {
-          for (guint i = 1; icon != NULL && i < G_N_ELEMENTS (type_filter_icons) - 1; i++)
-            if (g_str_equal (icon, type_filter_icons[i]))
-              return FALSE;
-        }
-      else if (g_strcmp0 (icon, wanted) != 0)
-        return FALSE;
-    }
-
-  if (!self->area_filter_any && g_strcmp0 (hearth_device_get_area (device), self->area_wanted) != 0)
-    return FALSE;
-
-  if (self->search_casefold != NULL)
-    {
-      HearthDescription *description = hearth_device_get_description (device);
-      const char *haystacks[] = {
-        device_name (device),
-        hearth_device_get_id (device),
-        description != NULL ? hearth_description_get_model (description) : NULL,
-        hearth_device_get_area (device),
-      };
-
-      for (guint i = 0; i < G_N_ELEMENTS (haystacks); i++)
-        {
-          g_autofree char *folded = NULL;
-
-          if (haystacks[i] == NULL)
-            continue;
-          folded = g_utf8_casefold (haystacks[i], -1);
-          if (strstr (folded, self->search_casefold) != NULL)
-            return TRUE;
-        }
-      return FALSE;
-    }
-  return TRUE;
+  return device_matches_state (self, device) && device_matches_type (self, device)
+         && device_matches_area (self, device) && device_matches_search (self, device);
 }
 
 static int
@@ -219,21 +265,78 @@ hearth_devices_page_update_empty (HearthDevicesPage *self)
   gtk_stack_set_visible_child_name (self->grid_stack, empty ? "empty" : "grid");
 }
 
+static guint
+list_selected_position (GtkListBox *list)
+{
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (list);
+
+  return row != NULL ? (guint)gtk_list_box_row_get_index (row) : 0;
+}
+
+static void
+list_select_position (GtkListBox *list, guint position)
+{
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (list, (int)position);
+
+  if (row != NULL)
+    gtk_list_box_select_row (list, row);
+}
+
+static void hearth_devices_page_queue_update_counts (HearthDevicesPage *self);
+
+/* The filter button says how many of the three lists narrow the grid, so a folded panel's
+ * choice is not forgotten: a number beside its icon, and the same in its tooltip and accessible
+ * name. */
+static void
+hearth_devices_page_update_filter_button (HearthDevicesPage *self)
+{
+  guint n_active = hearth_devices_page_get_n_active_filters (self);
+  g_autofree char *label = NULL;
+  g_autofree char *number = g_strdup_printf ("%u", n_active);
+
+  if (n_active == 0)
+    label = g_strdup (_ ("Filters"));
+  else
+    label = g_strdup_printf (ngettext ("Filters (%u active)", "Filters (%u active)", n_active),
+                             n_active);
+  gtk_label_set_text (self->filter_count_label, number);
+  gtk_widget_set_visible (GTK_WIDGET (self->filter_count_label), n_active > 0);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->filter_button), label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->filter_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  if (n_active > 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self->filter_button), "filters-active");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->filter_button), "filters-active");
+}
+
 static void
 hearth_devices_page_on_filters_changed (HearthDevicesPage *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
-  guint area_index = gtk_drop_down_get_selected (self->area_filter);
-  guint n_area_entries = g_list_model_get_n_items (G_LIST_MODEL (self->area_names));
+  const char *text;
+  guint area_index;
+  guint n_area_entries;
 
-  /* While the areas are being replaced the drop-down's selection moves about; the refresh
-   * selects the right entry and calls this once at the end. */
-  if (self->updating_areas)
+  /* While the areas are being replaced the list's selection moves about; the refresh selects
+   * the right row and calls this once at the end. While the page is disposed its lists drop
+   * their rows. */
+  if (self->updating_areas || self->disposed)
     return;
+
+  text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  area_index = list_selected_position (self->area_list);
+  n_area_entries = g_list_model_get_n_items (G_LIST_MODEL (self->area_names));
 
   g_clear_pointer (&self->search_casefold, g_free);
   if (text != NULL && text[0] != '\0')
     self->search_casefold = g_utf8_casefold (text, -1);
+
+  self->state_wanted = list_selected_position (self->state_list);
+  if (self->state_wanted >= G_N_ELEMENTS (state_filter_states))
+    self->state_wanted = 0;
+  self->type_wanted = list_selected_position (self->type_list);
+  if (self->type_wanted >= G_N_ELEMENTS (type_filter_icons))
+    self->type_wanted = 0;
 
   /* The first entry is "All areas", the last "No area" (wanted area NULL). */
   g_clear_pointer (&self->area_wanted, g_free);
@@ -241,9 +344,146 @@ hearth_devices_page_on_filters_changed (HearthDevicesPage *self)
   if (!self->area_filter_any && area_index < n_area_entries - 1)
     self->area_wanted = g_strdup (gtk_string_list_get_string (self->area_names, area_index));
 
+  hearth_devices_page_update_filter_button (self);
   if (self->device_filter == NULL)
     return;
   gtk_filter_changed (GTK_FILTER (self->device_filter), GTK_FILTER_CHANGE_DIFFERENT);
+  hearth_devices_page_queue_update_counts (self);
+}
+
+/* A row chosen by the user (a tap, Enter): on a folded panel the choice is made, so the panel
+ * gets out of the way of the grid it filtered. */
+static void
+hearth_devices_page_on_filter_chosen (HearthDevicesPage *self)
+{
+  if (adw_flap_get_folded (self->flap))
+    adw_flap_set_reveal_flap (self->flap, FALSE);
+}
+
+/* Counts */
+
+/* Each row shows how many devices the grid would show if the user chose it: the count honours
+ * the search and the choices in the two other sections, but not the section's own choice
+ * (faceted counts, as shops and file managers show them). With "Offline" chosen, the Type rows
+ * say how many offline lights, switches … there are, and the State rows still say how many are
+ * online; a plain total per row would promise tiles the other filters then hide. The "All …"
+ * row counts every device that passes the other sections.
+ *
+ * One pass over the devices per main-loop turn at most (the search is the dearest part, a
+ * casefold of four strings per device, as the filter does), queued after whatever changed what
+ * the rows count: the filters, the device list, areas, liveness or trust. */
+static void
+set_row_counts (GtkListBox *list, const guint *counts, guint n_counts)
+{
+  for (guint i = 0; i < n_counts; i++)
+    {
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (list, (int)i);
+      GtkLabel *count_label;
+      char text[16];
+
+      if (row == NULL)
+        break;
+      count_label = g_object_get_data (G_OBJECT (row), "count-label");
+      g_object_set_data (G_OBJECT (row), "count", GUINT_TO_POINTER (counts[i]));
+      g_snprintf (text, sizeof text, "%u", counts[i]);
+      if (g_strcmp0 (gtk_label_get_text (count_label), text) != 0)
+        gtk_label_set_text (count_label, text);
+    }
+}
+
+static gboolean
+hearth_devices_page_update_counts (gpointer user_data)
+{
+  HearthDevicesPage *self = user_data;
+  guint state_counts[G_N_ELEMENTS (state_filter_states)] = { 0 };
+  guint type_counts[G_N_ELEMENTS (type_filter_icons)] = { 0 };
+  guint n_areas = g_list_model_get_n_items (G_LIST_MODEL (self->area_names));
+  g_autofree guint *area_counts = g_new0 (guint, MAX (n_areas, 2));
+  g_autoptr (GHashTable) area_entries = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n_devices = self->devices != NULL ? g_list_model_get_n_items (self->devices) : 0;
+
+  self->update_counts_id = 0;
+
+  /* The areas between "All areas" and "No area". */
+  for (guint i = 1; i + 1 < n_areas; i++)
+    g_hash_table_insert (area_entries, (gpointer)gtk_string_list_get_string (self->area_names, i),
+                         GUINT_TO_POINTER (i));
+
+  for (guint i = 0; i < n_devices; i++)
+    {
+      g_autoptr (HearthDevice) device = g_list_model_get_item (self->devices, i);
+      gboolean state_ok, type_ok, area_ok;
+      const char *area;
+      guint area_entry;
+
+      if (!device_matches_search (self, device))
+        continue;
+      state_ok = device_matches_state (self, device);
+      type_ok = device_matches_type (self, device);
+      area_ok = device_matches_area (self, device);
+      area = hearth_device_get_area (device);
+      /* An area the list does not show yet (its refresh is queued) counts under "All areas". */
+      area_entry = area == NULL ? n_areas - 1
+                                : GPOINTER_TO_UINT (g_hash_table_lookup (area_entries, area));
+
+      if (type_ok && area_ok)
+        {
+          guint entry = device_state_entry (device);
+
+          state_counts[0]++;
+          if (entry > 0)
+            state_counts[entry]++;
+        }
+      if (state_ok && area_ok)
+        {
+          type_counts[0]++;
+          type_counts[device_type_entry (device)]++;
+        }
+      if (state_ok && type_ok)
+        {
+          area_counts[0]++;
+          if (area_entry > 0)
+            area_counts[area_entry]++;
+        }
+    }
+
+  set_row_counts (self->state_list, state_counts, G_N_ELEMENTS (state_counts));
+  set_row_counts (self->type_list, type_counts, G_N_ELEMENTS (type_counts));
+  set_row_counts (self->area_list, area_counts, n_areas);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hearth_devices_page_queue_update_counts (HearthDevicesPage *self)
+{
+  if (self->update_counts_id == 0 && !self->disposed)
+    self->update_counts_id = g_idle_add (hearth_devices_page_update_counts, self);
+}
+
+/* A filter row: the entry's name, ellipsized (an area may be 64 bytes long and the panel is
+ * 240 px wide; the tooltip has it whole), and the number of devices it would show. */
+static GtkWidget *
+hearth_devices_page_create_filter_row (gpointer item, gpointer user_data)
+{
+  const char *text = gtk_string_object_get_string (GTK_STRING_OBJECT (item));
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *name = gtk_label_new (text);
+  GtkWidget *count = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (name), 0.0f);
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (name, TRUE);
+  gtk_widget_set_tooltip_text (name, text);
+  gtk_widget_add_css_class (count, "dim-label");
+  gtk_widget_add_css_class (count, "numeric");
+  gtk_widget_add_css_class (count, "filter-row-count");
+  gtk_box_append (GTK_BOX (box), name);
+  gtk_box_append (GTK_BOX (box), count);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  gtk_widget_add_css_class (row, "filter-row");
+  g_object_set_data (G_OBJECT (row), "count-label", count);
+  return row;
 }
 
 static gboolean
@@ -254,6 +494,8 @@ hearth_devices_page_refilter (gpointer user_data)
   self->refilter_id = 0;
   gtk_filter_changed (GTK_FILTER (self->device_filter), GTK_FILTER_CHANGE_DIFFERENT);
   gtk_sorter_changed (GTK_SORTER (self->device_sorter), GTK_SORTER_CHANGE_DIFFERENT);
+  /* The state counts follow, in a turn of their own. */
+  hearth_devices_page_queue_update_counts (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -324,7 +566,7 @@ hearth_devices_page_refresh_areas (gpointer user_data)
       for (guint i = 0; !wanted_any && wanted != NULL && i < areas->len; i++)
         if (g_str_equal (g_ptr_array_index (areas, i), wanted))
           selected = i + 1;
-      gtk_drop_down_set_selected (self->area_filter, selected);
+      list_select_position (self->area_list, selected);
       self->updating_areas = FALSE;
     }
 
@@ -332,38 +574,15 @@ hearth_devices_page_refresh_areas (gpointer user_data)
    * shown depends on areas. */
   if (!same || !self->area_filter_any || self->search_casefold != NULL)
     hearth_devices_page_on_filters_changed (self);
+  /* The area counts follow the devices even when the list and the grid stay. */
+  hearth_devices_page_queue_update_counts (self);
   return G_SOURCE_REMOVE;
-}
-
-/* The area drop-down's button shows the chosen area ellipsized: an area may be 64 bytes long,
- * and the filter bar must still fit an 800 px panel. */
-static void
-hearth_devices_page_setup_area_label (GtkSignalListItemFactory *factory, GtkListItem *item,
-                                      gpointer user_data)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 14);
-  gtk_list_item_set_child (item, label);
-}
-
-static void
-hearth_devices_page_bind_area_label (GtkSignalListItemFactory *factory, GtkListItem *item,
-                                     gpointer user_data)
-{
-  GtkStringObject *entry = gtk_list_item_get_item (item);
-  const char *text = gtk_string_object_get_string (entry);
-
-  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), text);
-  gtk_widget_set_tooltip_text (gtk_list_item_get_child (item), text);
 }
 
 static void
 hearth_devices_page_queue_refresh_areas (HearthDevicesPage *self)
 {
-  if (self->refresh_areas_id == 0)
+  if (self->refresh_areas_id == 0 && !self->disposed)
     self->refresh_areas_id = g_idle_add (hearth_devices_page_refresh_areas, self);
 }
 
@@ -704,8 +923,10 @@ hearth_devices_page_dispose (GObject *object)
 {
   HearthDevicesPage *self = HEARTH_DEVICES_PAGE (object);
 
+  self->disposed = TRUE;
   g_clear_handle_id (&self->refilter_id, g_source_remove);
   g_clear_handle_id (&self->refresh_areas_id, g_source_remove);
+  g_clear_handle_id (&self->update_counts_id, g_source_remove);
   if (self->devices != NULL)
     g_clear_signal_handler (&self->devices_handler, self->devices);
   if (self->trust_store != NULL)
@@ -750,8 +971,13 @@ hearth_devices_page_finalize (GObject *object)
 /* The most columns the grid shows (hearth-devices-page.ui). */
 #define GRID_MAX_COLUMNS 8
 
-/* The page lays out its one child as AdwBin does (GtkBinLayout), and on the way sets the grid's
- * max-columns from the width.
+/* The filter panel stays beside the grid only while the grid keeps this many columns next to
+ * it: on a 1280 px desktop it does (5 columns instead of 6); on a 1024×600 panel it would leave
+ * 4 tiles a row and a crowded grid, so there, as on 800×480, it folds away behind its button. */
+#define FILTER_PANEL_MIN_GRID_COLUMNS 5
+
+/* The page lays out its one child as AdwBin does (GtkBinLayout), and on the way folds or
+ * unfolds the filter panel and sets the grid's max-columns from the width left for it.
  *
  * GTK 4.8's GtkGridView keeps max-columns × 30 cells bound, styled and measured, however many
  * columns fit: with 8, about 257 tiles for the 35 a 1024 px wide window shows. Every one of them
@@ -784,8 +1010,33 @@ hearth_devices_page_allocate (GtkWidget *widget, int width, int height, int base
 {
   HearthDevicesPage *self = HEARTH_DEVICES_PAGE (widget);
   GtkWidget *child = adw_bin_get_child (ADW_BIN (widget));
-  guint columns = CLAMP (width / HEARTH_DEVICE_TILE_WIDTH, 1, GRID_MAX_COLUMNS);
+  int panel_width = 0;
+  int grid_width;
+  gboolean fold;
+  AdwFlapFoldPolicy policy;
+  guint columns;
 
+  /* The panel and the one-pixel separator beside it. */
+  gtk_widget_measure (self->filter_panel, GTK_ORIENTATION_HORIZONTAL, -1, &panel_width, NULL, NULL,
+                      NULL);
+  panel_width += 1;
+  fold = (width - panel_width) / HEARTH_DEVICE_TILE_WIDTH < FILTER_PANEL_MIN_GRID_COLUMNS;
+  policy = fold ? ADW_FLAP_FOLD_POLICY_ALWAYS : ADW_FLAP_FOLD_POLICY_NEVER;
+  if (adw_flap_get_fold_policy (self->flap) != policy)
+    {
+      guint duration = adw_flap_get_fold_duration (self->flap);
+
+      /* The first layout puts the panel in place at once: a window opening on a desktop does
+       * not slide its panel in. */
+      if (!self->allocated)
+        adw_flap_set_fold_duration (self->flap, 0);
+      adw_flap_set_fold_policy (self->flap, policy);
+      adw_flap_set_fold_duration (self->flap, duration);
+    }
+  self->allocated = TRUE;
+
+  grid_width = !fold && adw_flap_get_reveal_flap (self->flap) ? width - panel_width : width;
+  columns = CLAMP (grid_width / HEARTH_DEVICE_TILE_WIDTH, 1, GRID_MAX_COLUMNS);
   if (gtk_grid_view_get_max_columns (self->grid_view) != columns)
     gtk_grid_view_set_max_columns (self->grid_view, columns);
   if (child != NULL && gtk_widget_should_layout (child))
@@ -825,11 +1076,16 @@ hearth_devices_page_class_init (HearthDevicesPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/hearth/Hearth/hearth-devices-page.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, leaflet);
-  gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, grid_box);
+  gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, flap);
+  gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, filter_panel);
+  gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, filter_button);
+  gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, filter_count_label);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, search_entry);
-  gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, state_filter);
-  gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, type_filter);
-  gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, area_filter);
+  gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, state_list);
+  gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, type_list);
+  gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, area_list);
+  gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, state_names);
+  gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, type_names);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, area_names);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, new_devices_box);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, new_devices_list);
@@ -837,6 +1093,7 @@ hearth_devices_page_class_init (HearthDevicesPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, grid_view);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, device_page_bin);
   gtk_widget_class_bind_template_callback (widget_class, hearth_devices_page_on_filters_changed);
+  gtk_widget_class_bind_template_callback (widget_class, hearth_devices_page_on_filter_chosen);
   gtk_widget_class_bind_template_callback (widget_class, hearth_devices_page_on_grid_activate);
   gtk_widget_class_bind_template_callback (widget_class, hearth_devices_page_go_back);
 }
@@ -854,18 +1111,21 @@ hearth_devices_page_init (HearthDevicesPage *self)
 
   self->area_filter_any = TRUE;
   {
-    GtkListItemFactory *popup_factory = gtk_drop_down_get_factory (self->area_filter);
-    g_autoptr (GtkListItemFactory) button_factory = gtk_signal_list_item_factory_new ();
+    GtkListBox *lists[] = { self->state_list, self->type_list, self->area_list };
+    GtkStringList *names[] = { self->state_names, self->type_names, self->area_names };
 
-    /* The popup keeps GTK's rows (whole names, a check mark on the chosen one). */
-    if (popup_factory != NULL)
-      gtk_drop_down_set_list_factory (self->area_filter, popup_factory);
-    g_signal_connect (button_factory, "setup", G_CALLBACK (hearth_devices_page_setup_area_label),
-                      NULL);
-    g_signal_connect (button_factory, "bind", G_CALLBACK (hearth_devices_page_bind_area_label),
-                      NULL);
-    gtk_drop_down_set_factory (self->area_filter, button_factory);
+    /* Each list starts on "All …"; the page's filter does not exist yet, so choosing it filters
+     * nothing. */
+    for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
+      {
+        gtk_list_box_bind_model (lists[i], G_LIST_MODEL (names[i]),
+                                 hearth_devices_page_create_filter_row, NULL, NULL);
+        list_select_position (lists[i], 0);
+      }
   }
+  /* With the panel beside the grid the grid has fewer columns. */
+  g_signal_connect_swapped (self->flap, "notify::reveal-flap",
+                            G_CALLBACK (gtk_widget_queue_allocate), self);
   self->known_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->device_filter = gtk_custom_filter_new (hearth_devices_page_device_matches, self, NULL);
   self->filtered_devices
@@ -897,6 +1157,7 @@ hearth_devices_page_init (HearthDevicesPage *self)
   gtk_list_box_bind_model (self->new_devices_list, G_LIST_MODEL (self->new_sightings),
                            hearth_devices_page_create_sighting_row, self, NULL);
   hearth_devices_page_update_empty (self);
+  hearth_devices_page_queue_update_counts (self);
 }
 
 /**
@@ -1100,34 +1361,145 @@ hearth_devices_page_get_search_entry (HearthDevicesPage *self)
   return GTK_EDITABLE (self->search_entry);
 }
 
-GtkDropDown *
-hearth_devices_page_get_state_filter (HearthDevicesPage *self)
+/**
+ * hearth_devices_page_get_filter_flap:
+ *
+ * Returns: (transfer none): the flap whose side panel holds the filters
+ */
+AdwFlap *
+hearth_devices_page_get_filter_flap (HearthDevicesPage *self)
 {
   g_return_val_if_fail (HEARTH_IS_DEVICES_PAGE (self), NULL);
 
-  return self->state_filter;
-}
-
-GtkDropDown *
-hearth_devices_page_get_type_filter (HearthDevicesPage *self)
-{
-  g_return_val_if_fail (HEARTH_IS_DEVICES_PAGE (self), NULL);
-
-  return self->type_filter;
+  return self->flap;
 }
 
 /**
- * hearth_devices_page_get_area_filter:
+ * hearth_devices_page_get_filter_button:
  *
- * Returns: (transfer none): the area drop-down: "All areas", the areas in use sorted, then
- *   "No area"
+ * Returns: (transfer none): the button beside the search that shows and hides the filter panel
  */
-GtkDropDown *
-hearth_devices_page_get_area_filter (HearthDevicesPage *self)
+GtkToggleButton *
+hearth_devices_page_get_filter_button (HearthDevicesPage *self)
 {
   g_return_val_if_fail (HEARTH_IS_DEVICES_PAGE (self), NULL);
 
-  return self->area_filter;
+  return self->filter_button;
+}
+
+/**
+ * hearth_devices_page_get_filter_list:
+ *
+ * Returns: (transfer none): the list of @filter's section in the panel, one row per entry of
+ *   hearth_devices_page_get_filter_entries()
+ */
+GtkListBox *
+hearth_devices_page_get_filter_list (HearthDevicesPage *self, HearthDevicesFilter filter)
+{
+  g_return_val_if_fail (HEARTH_IS_DEVICES_PAGE (self), NULL);
+
+  switch (filter)
+    {
+      case HEARTH_DEVICES_FILTER_STATE:
+        return self->state_list;
+      case HEARTH_DEVICES_FILTER_TYPE:
+        return self->type_list;
+      case HEARTH_DEVICES_FILTER_AREA:
+        return self->area_list;
+      default:
+        g_return_val_if_reached (NULL);
+    }
+}
+
+/**
+ * hearth_devices_page_get_filter_entries:
+ *
+ * Returns: (transfer none): the names of @filter's rows (a GtkStringList); for the areas: "All
+ *   areas", the areas in use sorted, then "No area"
+ */
+GListModel *
+hearth_devices_page_get_filter_entries (HearthDevicesPage *self, HearthDevicesFilter filter)
+{
+  g_return_val_if_fail (HEARTH_IS_DEVICES_PAGE (self), NULL);
+
+  switch (filter)
+    {
+      case HEARTH_DEVICES_FILTER_STATE:
+        return G_LIST_MODEL (self->state_names);
+      case HEARTH_DEVICES_FILTER_TYPE:
+        return G_LIST_MODEL (self->type_names);
+      case HEARTH_DEVICES_FILTER_AREA:
+        return G_LIST_MODEL (self->area_names);
+      default:
+        g_return_val_if_reached (NULL);
+    }
+}
+
+/**
+ * hearth_devices_page_get_filter_selected:
+ *
+ * Returns: the position of @filter's chosen row; 0 is "All …"
+ */
+guint
+hearth_devices_page_get_filter_selected (HearthDevicesPage *self, HearthDevicesFilter filter)
+{
+  GtkListBox *list = hearth_devices_page_get_filter_list (self, filter);
+
+  g_return_val_if_fail (list != NULL, 0);
+
+  return list_selected_position (list);
+}
+
+/**
+ * hearth_devices_page_set_filter_selected:
+ *
+ * Chooses @filter's row at @position, as keyboard navigation in the panel does: the grid is
+ * filtered at once, and the panel stays as it is.
+ */
+void
+hearth_devices_page_set_filter_selected (HearthDevicesPage *self, HearthDevicesFilter filter,
+                                         guint position)
+{
+  GtkListBox *list = hearth_devices_page_get_filter_list (self, filter);
+
+  g_return_if_fail (list != NULL);
+  g_return_if_fail (gtk_list_box_get_row_at_index (list, (int)position) != NULL);
+
+  list_select_position (list, position);
+}
+
+/**
+ * hearth_devices_page_get_filter_count:
+ *
+ * Returns: the number of devices @filter's row at @position shows: those the grid would show
+ *   with that row chosen (the search and the other sections' choices apply). Counts follow
+ *   changes once per main-loop turn.
+ */
+guint
+hearth_devices_page_get_filter_count (HearthDevicesPage *self, HearthDevicesFilter filter,
+                                      guint position)
+{
+  GtkListBox *list = hearth_devices_page_get_filter_list (self, filter);
+  GtkListBoxRow *row;
+
+  g_return_val_if_fail (list != NULL, 0);
+  row = gtk_list_box_get_row_at_index (list, (int)position);
+  g_return_val_if_fail (row != NULL, 0);
+
+  return GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "count"));
+}
+
+/**
+ * hearth_devices_page_get_n_active_filters:
+ *
+ * Returns: how many of the State, Type and Area sections have another row than "All …" chosen
+ */
+guint
+hearth_devices_page_get_n_active_filters (HearthDevicesPage *self)
+{
+  g_return_val_if_fail (HEARTH_IS_DEVICES_PAGE (self), 0);
+
+  return (self->state_wanted > 0) + (self->type_wanted > 0) + !self->area_filter_any;
 }
 
 /**
@@ -1194,7 +1566,7 @@ hearth_devices_page_go_back (HearthDevicesPage *self)
 {
   g_return_if_fail (HEARTH_IS_DEVICES_PAGE (self));
 
-  adw_leaflet_set_visible_child (self->leaflet, self->grid_box);
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->flap));
 }
 
 /**

@@ -17,6 +17,21 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (HearthDevicesPage, hearth_devices_page, HEARTH, DEVICES_PAGE, AdwBin)
 
+/**
+ * HearthDevicesFilter:
+ * @HEARTH_DEVICES_FILTER_STATE: the State section ("All states", "Online", …)
+ * @HEARTH_DEVICES_FILTER_TYPE: the Type section ("All types", "Lights", …, "Other")
+ * @HEARTH_DEVICES_FILTER_AREA: the Area section ("All areas", the areas in use, "No area")
+ *
+ * The sections of the Devices page's filter panel.
+ */
+typedef enum
+{
+  HEARTH_DEVICES_FILTER_STATE,
+  HEARTH_DEVICES_FILTER_TYPE,
+  HEARTH_DEVICES_FILTER_AREA,
+} HearthDevicesFilter;
+
 GtkWidget *hearth_devices_page_new (GListModel *devices, HearthDeviceRegistry *registry,
                                     HearthTrustStore *trust_store, HearthHistory *history,
                                     HearthEventBus *bus, GListModel *sightings);
@@ -37,9 +52,18 @@ void hearth_devices_page_set_hub (HearthDevicesPage *self, HearthHub *hub);
 
 GtkGridView *hearth_devices_page_get_grid_view (HearthDevicesPage *self);
 GtkEditable *hearth_devices_page_get_search_entry (HearthDevicesPage *self);
-GtkDropDown *hearth_devices_page_get_state_filter (HearthDevicesPage *self);
-GtkDropDown *hearth_devices_page_get_type_filter (HearthDevicesPage *self);
-GtkDropDown *hearth_devices_page_get_area_filter (HearthDevicesPage *self);
+AdwFlap *hearth_devices_page_get_filter_flap (HearthDevicesPage *self);
+GtkToggleButton *hearth_devices_page_get_filter_button (HearthDevicesPage *self);
+GtkListBox *hearth_devices_page_get_filter_list (HearthDevicesPage *self,
+                                                 HearthDevicesFilter filter);
+GListModel *hearth_devices_page_get_filter_entries (HearthDevicesPage *self,
+                                                    HearthDevicesFilter filter);
+guint hearth_devices_page_get_filter_selected (HearthDevicesPage *self, HearthDevicesFilter filter);
+void hearth_devices_page_set_filter_selected (HearthDevicesPage *self, HearthDevicesFilter filter,
+                                              guint position);
+guint hearth_devices_page_get_filter_count (HearthDevicesPage *self, HearthDevicesFilter filter,
+                                            guint position);
+guint hearth_devices_page_get_n_active_filters (HearthDevicesPage *self);
 guint hearth_devices_page_get_n_shown (HearthDevicesPage *self);
 guint hearth_devices_page_get_n_new_devices (HearthDevicesPage *self);
 HearthDevice *hearth_devices_page_get_shown_device (HearthDevicesPage *self, guint position);

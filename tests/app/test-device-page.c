@@ -773,17 +773,17 @@ test_grid_and_new_devices (Fixture *fixture, gconstpointer user_data)
   g_signal_emit_by_name (hearth_devices_page_get_search_entry (fixture->devices_page),
                          "search-changed");
   g_assert_cmpuint (hearth_devices_page_get_n_shown (fixture->devices_page), ==, 4);
-  gtk_drop_down_set_selected (hearth_devices_page_get_type_filter (fixture->devices_page), 6);
+  hearth_devices_page_set_filter_selected (fixture->devices_page, HEARTH_DEVICES_FILTER_TYPE, 6);
   g_assert_cmpuint (hearth_devices_page_get_n_shown (fixture->devices_page), ==, 1);
   g_assert_cmpstr (hearth_description_get_icon (hearth_device_get_description (
                        hearth_devices_page_get_shown_device (fixture->devices_page, 0))),
                    ==, "lock");
-  gtk_drop_down_set_selected (hearth_devices_page_get_type_filter (fixture->devices_page), 0);
-  gtk_drop_down_set_selected (hearth_devices_page_get_state_filter (fixture->devices_page), 2);
+  hearth_devices_page_set_filter_selected (fixture->devices_page, HEARTH_DEVICES_FILTER_TYPE, 0);
+  hearth_devices_page_set_filter_selected (fixture->devices_page, HEARTH_DEVICES_FILTER_STATE, 2);
   g_assert_cmpuint (hearth_devices_page_get_n_shown (fixture->devices_page), ==, 0);
-  gtk_drop_down_set_selected (hearth_devices_page_get_state_filter (fixture->devices_page), 1);
+  hearth_devices_page_set_filter_selected (fixture->devices_page, HEARTH_DEVICES_FILTER_STATE, 1);
   g_assert_cmpuint (hearth_devices_page_get_n_shown (fixture->devices_page), ==, 4);
-  gtk_drop_down_set_selected (hearth_devices_page_get_state_filter (fixture->devices_page), 0);
+  hearth_devices_page_set_filter_selected (fixture->devices_page, HEARTH_DEVICES_FILTER_STATE, 0);
 
   /* Pair shows the key and pins it only on the user's word. */
   dialog = hearth_devices_page_pair (fixture->devices_page, motion);

@@ -4,8 +4,8 @@
 /* The Devices page's area filter (issue 4, item 2: "filter by state, area or type") with a real
  * HearthHub: devices pinned in its trust store, put in areas through
  * hearth_trust_store_set_area(), listed by the hub's registry as HearthDevices whose "area"
- * follows the pins. The drop-down lists the areas in use, sorted, between "All areas" and "No
- * area", and follows changes; the filter combines with the search (which also matches the area)
+ * follows the pins. The filter panel's Area list shows the areas in use, sorted, between "All
+ * areas" and "No area", and follows changes; the filter combines with the search (which also matches the area)
  * and with the state filter; the user's choice survives a change of the list. The device
  * page's Area row sets the area through the trust store. Renders devices-area-filter.png and
  * device-page-area.png into this directory. */
@@ -93,16 +93,23 @@ fixture_tear_down (Fixture *fixture, gconstpointer user_data)
   g_free (fixture->dir);
 }
 
-/* The drop-down's entries joined with "|", e.g. "All areas|Hallway|Kitchen|No area". */
+/* The Area list's entries joined with "|", e.g. "All areas|Hallway|Kitchen|No area". */
 static char *
 area_entries (Fixture *fixture)
 {
-  GListModel *model = gtk_drop_down_get_model (hearth_devices_page_get_area_filter (fixture->page));
+  GListModel *model
+      = hearth_devices_page_get_filter_entries (fixture->page, HEARTH_DEVICES_FILTER_AREA);
+  GtkListBox *list
+      = hearth_devices_page_get_filter_list (fixture->page, HEARTH_DEVICES_FILTER_AREA);
   g_autoptr (GString) joined = g_string_new (NULL);
 
   for (guint i = 0; i < g_list_model_get_n_items (model); i++)
     g_string_append_printf (joined, "%s%s", i > 0 ? "|" : "",
                             gtk_string_list_get_string (GTK_STRING_LIST (model), i));
+  /* The panel shows one row per entry. */
+  g_assert_nonnull (
+      gtk_list_box_get_row_at_index (list, (int)g_list_model_get_n_items (model) - 1));
+  g_assert_null (gtk_list_box_get_row_at_index (list, (int)g_list_model_get_n_items (model)));
   return g_string_free (g_steal_pointer (&joined), FALSE);
 }
 
@@ -122,7 +129,7 @@ shown_ids (Fixture *fixture)
 static void
 select_area (Fixture *fixture, guint position)
 {
-  gtk_drop_down_set_selected (hearth_devices_page_get_area_filter (fixture->page), position);
+  hearth_devices_page_set_filter_selected (fixture->page, HEARTH_DEVICES_FILTER_AREA, position);
   app_test_settle ();
 }
 
@@ -135,6 +142,12 @@ search (Fixture *fixture, const char *text)
   /* GtkSearchEntry reports typing after a pause; the test does not wait for it. */
   g_signal_emit_by_name (entry, "search-changed");
   app_test_settle ();
+}
+
+static gboolean
+flap_is_revealed (gpointer data)
+{
+  return adw_flap_get_reveal_progress (data) >= 1.0;
 }
 
 #define assert_strings(actual_expression, expected)                                                \
@@ -182,12 +195,12 @@ test_registry_mirrors_area (Fixture *fixture, gconstpointer user_data)
 static void
 test_area_filter (Fixture *fixture, gconstpointer user_data)
 {
-  GtkDropDown *area_filter = hearth_devices_page_get_area_filter (fixture->page);
-  GtkDropDown *state_filter = hearth_devices_page_get_state_filter (fixture->page);
+  HearthDevicesPage *page = fixture->page;
 
   /* Sorted areas in use, between "All areas" and "No area"; all devices shown at first. */
   assert_strings (area_entries (fixture), "All areas|Hallway|Kitchen|No area");
-  g_assert_cmpuint (gtk_drop_down_get_selected (area_filter), ==, 0);
+  g_assert_cmpuint (hearth_devices_page_get_filter_selected (page, HEARTH_DEVICES_FILTER_AREA), ==,
+                    0);
   g_assert_cmpuint (hearth_devices_page_get_n_shown (fixture->page), ==, 5);
 
   select_area (fixture, 2);
@@ -214,34 +227,37 @@ test_area_filter (Fixture *fixture, gconstpointer user_data)
 
   /* Combined with the state filter: the pinned devices have no address, so they are offline. */
   select_area (fixture, 2);
-  gtk_drop_down_set_selected (state_filter, 2);
+  hearth_devices_page_set_filter_selected (page, HEARTH_DEVICES_FILTER_STATE, 2);
   app_test_settle ();
   assert_strings (shown_ids (fixture), "lamp-1 thermo-1");
-  gtk_drop_down_set_selected (state_filter, 1);
+  hearth_devices_page_set_filter_selected (page, HEARTH_DEVICES_FILTER_STATE, 1);
   app_test_settle ();
   g_assert_cmpuint (hearth_devices_page_get_n_shown (fixture->page), ==, 0);
-  gtk_drop_down_set_selected (state_filter, 0);
+  hearth_devices_page_set_filter_selected (page, HEARTH_DEVICES_FILTER_STATE, 0);
   app_test_settle ();
 
   /* A device moving between areas still in use: the list stays, the tiles follow. */
   set_area (fixture, "lamp-1", "Hallway");
   app_test_settle ();
   assert_strings (area_entries (fixture), "All areas|Hallway|Kitchen|No area");
-  g_assert_cmpuint (gtk_drop_down_get_selected (area_filter), ==, 2);
+  g_assert_cmpuint (hearth_devices_page_get_filter_selected (page, HEARTH_DEVICES_FILTER_AREA), ==,
+                    2);
   assert_strings (shown_ids (fixture), "thermo-1");
 
   /* A new area joins the list in order and the chosen area stays chosen. */
   set_area (fixture, "lamp-3", "Attic");
   app_test_settle ();
   assert_strings (area_entries (fixture), "All areas|Attic|Hallway|Kitchen|No area");
-  g_assert_cmpuint (gtk_drop_down_get_selected (area_filter), ==, 3);
+  g_assert_cmpuint (hearth_devices_page_get_filter_selected (page, HEARTH_DEVICES_FILTER_AREA), ==,
+                    3);
   assert_strings (shown_ids (fixture), "thermo-1");
 
   /* The last device leaves the chosen area: the area goes, and all devices show. */
   set_area (fixture, "thermo-1", NULL);
   app_test_settle ();
   assert_strings (area_entries (fixture), "All areas|Attic|Hallway|No area");
-  g_assert_cmpuint (gtk_drop_down_get_selected (area_filter), ==, 0);
+  g_assert_cmpuint (hearth_devices_page_get_filter_selected (page, HEARTH_DEVICES_FILTER_AREA), ==,
+                    0);
   g_assert_cmpuint (hearth_devices_page_get_n_shown (fixture->page), ==, 5);
 
   /* "No area" stays chosen while the list around it changes. */
@@ -250,7 +266,8 @@ test_area_filter (Fixture *fixture, gconstpointer user_data)
   set_area (fixture, "lamp-2", "Bedroom");
   app_test_settle ();
   assert_strings (area_entries (fixture), "All areas|Attic|Bedroom|Hallway|No area");
-  g_assert_cmpuint (gtk_drop_down_get_selected (area_filter), ==, 4);
+  g_assert_cmpuint (hearth_devices_page_get_filter_selected (page, HEARTH_DEVICES_FILTER_AREA), ==,
+                    4);
   assert_strings (shown_ids (fixture), "thermo-1");
   set_area (fixture, "thermo-1", "Kitchen");
   app_test_settle ();
@@ -268,16 +285,28 @@ test_area_filter (Fixture *fixture, gconstpointer user_data)
     app_test_settle ();
     assert_strings (area_entries (fixture), expected);
     g_assert_cmpstr (
-        gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (area_filter)), 4), ==,
-        longest);
+        gtk_string_list_get_string (GTK_STRING_LIST (hearth_devices_page_get_filter_entries (
+                                        page, HEARTH_DEVICES_FILTER_AREA)),
+                                    4),
+        ==, longest);
     select_area (fixture, 4);
     assert_strings (shown_ids (fixture), "thermo-1");
     gtk_widget_measure (GTK_WIDGET (fixture->page), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL,
                         NULL, NULL);
     g_assert_cmpint (minimum, <=, PANEL_WIDTH);
+    /* The panel (folded on this panel-sized window) shows the long name ellipsized in its row,
+     * the count beside it. */
+    adw_flap_set_reveal_flap (hearth_devices_page_get_filter_flap (page), TRUE);
+    app_test_wait_for (flap_is_revealed, hearth_devices_page_get_filter_flap (page));
     {
-      g_autoptr (GdkTexture) texture = app_test_render (fixture->window);
+      GtkListBox *list = hearth_devices_page_get_filter_list (page, HEARTH_DEVICES_FILTER_AREA);
+      GtkWidget *row = GTK_WIDGET (gtk_list_box_get_row_at_index (list, 4));
+      g_autoptr (GdkTexture) texture = app_test_render_when_still (fixture->window);
 
+      g_assert_true (gtk_widget_get_mapped (row));
+      g_assert_cmpint (gtk_widget_get_width (row), <=, gtk_widget_get_width (GTK_WIDGET (list)));
+      g_assert_cmpuint (hearth_devices_page_get_filter_count (page, HEARTH_DEVICES_FILTER_AREA, 4),
+                        ==, 1);
       app_test_save (texture, "devices-area-filter-long.png");
     }
   }
