@@ -129,6 +129,8 @@ struct _HearthDevicesPage
   /* Whether the page was laid out once: the panel takes its first place without animation. */
   gboolean allocated;
   gboolean disposed;
+  /* The folded panel was asked to show: the focus goes into it once it is drawn. */
+  gboolean focus_panel;
 };
 
 G_DEFINE_FINAL_TYPE (HearthDevicesPage, hearth_devices_page, ADW_TYPE_BIN)
@@ -360,6 +362,39 @@ hearth_devices_page_on_filter_chosen (HearthDevicesPage *self)
     adw_flap_set_reveal_flap (self->flap, FALSE);
 }
 
+/* A folded panel slides over a grid the user cannot reach meanwhile: the keyboard focus goes
+ * into the panel (its chosen State row) as soon as it shows, and back to the filter button when
+ * it hides, so it is never left on a hidden widget. */
+static void
+hearth_devices_page_on_reveal_progress (HearthDevicesPage *self)
+{
+  GtkListBoxRow *row;
+
+  if (!self->focus_panel || adw_flap_get_reveal_progress (self->flap) <= 0.0)
+    return;
+  self->focus_panel = FALSE;
+  row = gtk_list_box_get_selected_row (self->state_list);
+  if (row != NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (row));
+}
+
+static void
+hearth_devices_page_on_reveal_flap (HearthDevicesPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  /* With the panel beside the grid the grid has fewer columns. */
+  gtk_widget_queue_allocate (GTK_WIDGET (self));
+
+  self->focus_panel = adw_flap_get_reveal_flap (self->flap) && adw_flap_get_folded (self->flap);
+  if (self->focus_panel)
+    hearth_devices_page_on_reveal_progress (self);
+  else if (!adw_flap_get_reveal_flap (self->flap) && focus != NULL
+           && gtk_widget_is_ancestor (focus, self->filter_panel))
+    gtk_widget_grab_focus (GTK_WIDGET (self->filter_button));
+}
+
 /* Counts */
 
 /* Each row shows how many devices the grid would show if the user chose it: the count honours
@@ -456,8 +491,11 @@ hearth_devices_page_update_counts (gpointer user_data)
 static void
 hearth_devices_page_queue_update_counts (HearthDevicesPage *self)
 {
+  /* Before the next frame is drawn (GTK draws at G_PRIORITY_HIGH_IDLE + 20), after the events
+   * already waiting. */
   if (self->update_counts_id == 0 && !self->disposed)
-    self->update_counts_id = g_idle_add (hearth_devices_page_update_counts, self);
+    self->update_counts_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE + 10,
+                                              hearth_devices_page_update_counts, self, NULL);
 }
 
 /* A filter row: the entry's name, ellipsized (an area may be 64 bytes long and the panel is
@@ -494,8 +532,9 @@ hearth_devices_page_refilter (gpointer user_data)
   self->refilter_id = 0;
   gtk_filter_changed (GTK_FILTER (self->device_filter), GTK_FILTER_CHANGE_DIFFERENT);
   gtk_sorter_changed (GTK_SORTER (self->device_sorter), GTK_SORTER_CHANGE_DIFFERENT);
-  /* The state counts follow, in a turn of their own. */
-  hearth_devices_page_queue_update_counts (self);
+  /* The counts follow in the same turn, so no frame shows the grid and its counts disagree. */
+  g_clear_handle_id (&self->update_counts_id, g_source_remove);
+  hearth_devices_page_update_counts (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -574,8 +613,10 @@ hearth_devices_page_refresh_areas (gpointer user_data)
    * shown depends on areas. */
   if (!same || !self->area_filter_any || self->search_casefold != NULL)
     hearth_devices_page_on_filters_changed (self);
-  /* The area counts follow the devices even when the list and the grid stay. */
-  hearth_devices_page_queue_update_counts (self);
+  /* The area counts follow the devices even when the list and the grid stay; new rows get their
+   * counts before they are drawn. */
+  g_clear_handle_id (&self->update_counts_id, g_source_remove);
+  hearth_devices_page_update_counts (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -1123,9 +1164,10 @@ hearth_devices_page_init (HearthDevicesPage *self)
         list_select_position (lists[i], 0);
       }
   }
-  /* With the panel beside the grid the grid has fewer columns. */
   g_signal_connect_swapped (self->flap, "notify::reveal-flap",
-                            G_CALLBACK (gtk_widget_queue_allocate), self);
+                            G_CALLBACK (hearth_devices_page_on_reveal_flap), self);
+  g_signal_connect_swapped (self->flap, "notify::reveal-progress",
+                            G_CALLBACK (hearth_devices_page_on_reveal_progress), self);
   self->known_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->device_filter = gtk_custom_filter_new (hearth_devices_page_device_matches, self, NULL);
   self->filtered_devices

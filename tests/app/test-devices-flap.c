@@ -305,6 +305,9 @@ test_toggle_and_choose (Fixture *fixture, gconstpointer user_data)
   app_test_wait_for (flap_is_settled, flap);
   g_assert_true (adw_flap_get_reveal_flap (flap));
   g_assert_true (gtk_widget_get_mapped (state_list));
+  /* The keyboard focus is in the panel, on the chosen State row. */
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (fixture->window))
+                 == GTK_WIDGET (gtk_list_box_get_row_at_index (GTK_LIST_BOX (state_list), 0)));
   /* It overlays the grid: the grid keeps its width. */
   g_assert_cmpint (gtk_widget_get_width (grid), ==, grid_width);
   {
@@ -323,6 +326,8 @@ test_toggle_and_choose (Fixture *fixture, gconstpointer user_data)
   app_test_wait_for (flap_is_settled, flap);
   app_test_settle ();
   g_assert_false (gtk_widget_get_mapped (state_list));
+  /* The focus went back to the button, not lost in the hidden panel. */
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (fixture->window)) == GTK_WIDGET (button));
 
   /* The closed panel's choice shows on the button. */
   g_assert_cmpuint (hearth_devices_page_get_n_active_filters (fixture->page), ==, 1);
