@@ -94,6 +94,7 @@ struct _HearthDevicesPage
   GtkListBox *new_devices_list;
   GtkStack *grid_stack;
   GtkGridView *grid_view;
+  AdwStatusPage *empty_page;
   AdwBin *device_page_bin;
 
   /* Owned */
@@ -263,8 +264,28 @@ static void
 hearth_devices_page_update_empty (HearthDevicesPage *self)
 {
   gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->filtered_devices)) == 0;
+  gboolean filtered = self->devices != NULL && g_list_model_get_n_items (self->devices) > 0;
 
   gtk_stack_set_visible_child_name (self->grid_stack, empty ? "empty" : "grid");
+  if (!empty)
+    return;
+  /* The filters may be folded away out of sight: say that they hide the devices, rather than
+   * that there are none. */
+  if (filtered)
+    {
+      adw_status_page_set_icon_name (self->empty_page, "edit-find-symbolic");
+      adw_status_page_set_title (self->empty_page, _ ("No Matching Devices"));
+      adw_status_page_set_description (self->empty_page,
+                                       _ ("No device matches the search and the chosen filters."));
+    }
+  else
+    {
+      adw_status_page_set_icon_name (self->empty_page, "org.hearth.Hearth-symbolic");
+      adw_status_page_set_title (self->empty_page, _ ("No Devices"));
+      adw_status_page_set_description (
+          self->empty_page, _ ("Paired devices appear here as tiles. Start a device on this "
+                               "network and it shows up under New Devices."));
+    }
 }
 
 static guint
@@ -613,6 +634,8 @@ hearth_devices_page_refresh_areas (gpointer user_data)
    * shown depends on areas. */
   if (!same || !self->area_filter_any || self->search_casefold != NULL)
     hearth_devices_page_on_filters_changed (self);
+  /* Whether the empty grid means no devices or none that match may change with the list alone. */
+  hearth_devices_page_update_empty (self);
   /* The area counts follow the devices even when the list and the grid stay; new rows get their
    * counts before they are drawn. */
   g_clear_handle_id (&self->update_counts_id, g_source_remove);
@@ -1132,6 +1155,7 @@ hearth_devices_page_class_init (HearthDevicesPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, new_devices_list);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, grid_stack);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, grid_view);
+  gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, empty_page);
   gtk_widget_class_bind_template_child (widget_class, HearthDevicesPage, device_page_bin);
   gtk_widget_class_bind_template_callback (widget_class, hearth_devices_page_on_filters_changed);
   gtk_widget_class_bind_template_callback (widget_class, hearth_devices_page_on_filter_chosen);

@@ -301,7 +301,15 @@ test_area_filter (Fixture *fixture, gconstpointer user_data)
     {
       GtkListBox *list = hearth_devices_page_get_filter_list (page, HEARTH_DEVICES_FILTER_AREA);
       GtkWidget *row = GTK_WIDGET (gtk_list_box_get_row_at_index (list, 4));
-      g_autoptr (GdkTexture) texture = app_test_render_when_still (fixture->window);
+      GtkScrolledWindow *scroller
+          = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (row, GTK_TYPE_SCROLLED_WINDOW));
+      GtkAdjustment *vadjustment = gtk_scrolled_window_get_vadjustment (scroller);
+      g_autoptr (GdkTexture) texture = NULL;
+
+      /* Scrolled down to the Area section for the screenshot. */
+      gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_upper (vadjustment)
+                                                 - gtk_adjustment_get_page_size (vadjustment));
+      texture = app_test_render_when_still (fixture->window);
 
       g_assert_true (gtk_widget_get_mapped (row));
       g_assert_cmpint (gtk_widget_get_width (row), <=, gtk_widget_get_width (GTK_WIDGET (list)));

@@ -460,6 +460,45 @@ test_counts (Fixture *fixture, gconstpointer user_data)
   assert_counts (fixture, HEARTH_DEVICES_FILTER_AREA, "6 1 1 2 2 0");
 }
 
+static GtkWidget *
+find_mapped (GtkWidget *widget, GType type)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return NULL;
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_mapped (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Filters that hide every device say so, rather than that there are no devices. */
+static void
+test_no_match (Fixture *fixture, gconstpointer user_data)
+{
+  GtkWidget *status;
+
+  g_assert_null (find_mapped (GTK_WIDGET (fixture->page), ADW_TYPE_STATUS_PAGE));
+  hearth_devices_page_set_filter_selected (fixture->page, HEARTH_DEVICES_FILTER_STATE, 3);
+  hearth_devices_page_set_filter_selected (fixture->page, HEARTH_DEVICES_FILTER_TYPE, 1);
+  app_test_settle ();
+  g_assert_cmpuint (hearth_devices_page_get_n_shown (fixture->page), ==, 0);
+  status = find_mapped (GTK_WIDGET (fixture->page), ADW_TYPE_STATUS_PAGE);
+  g_assert_nonnull (status);
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "No Matching Devices");
+
+  /* Without devices at all, the page explains where they come from. */
+  g_list_store_remove_all (fixture->devices);
+  app_test_settle ();
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "No Devices");
+}
+
 /* A thousand devices: one burst of them all going offline is counted once the main loop turns,
  * and the counts are right. */
 static void
@@ -551,6 +590,8 @@ main (int argc, char *argv[])
   g_test_add ("/app/devices-flap/toggle-and-choose", Fixture, NULL, fixture_set_up,
               test_toggle_and_choose, fixture_tear_down);
   g_test_add ("/app/devices-flap/counts", Fixture, NULL, fixture_set_up, test_counts,
+              fixture_tear_down);
+  g_test_add ("/app/devices-flap/no-match", Fixture, NULL, fixture_set_up, test_no_match,
               fixture_tear_down);
   g_test_add ("/app/devices-flap/counts-thousand", Fixture, NULL, fixture_set_up,
               test_counts_thousand, fixture_tear_down);
