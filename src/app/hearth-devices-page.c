@@ -391,7 +391,7 @@ hearth_devices_page_on_reveal_progress (HearthDevicesPage *self)
 {
   GtkListBoxRow *row;
 
-  if (!self->focus_panel || adw_flap_get_reveal_progress (self->flap) <= 0.0)
+  if (self->disposed || !self->focus_panel || adw_flap_get_reveal_progress (self->flap) <= 0.0)
     return;
   self->focus_panel = FALSE;
   row = gtk_list_box_get_selected_row (self->state_list);
@@ -405,6 +405,8 @@ hearth_devices_page_on_reveal_flap (HearthDevicesPage *self)
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
 
+  if (self->disposed)
+    return;
   /* With the panel beside the grid the grid has fewer columns. */
   gtk_widget_queue_allocate (GTK_WIDGET (self));
 
