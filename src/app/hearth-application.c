@@ -493,6 +493,7 @@ hearth_application_startup (GApplication *application)
 {
   HearthApplication *self = HEARTH_APPLICATION (application);
   static const char *quit_accels[] = { "<primary>q", NULL };
+  static const char *settings_accels[] = { "<primary>comma", NULL };
 
   G_APPLICATION_CLASS (hearth_application_parent_class)->startup (application);
   /* Before any window exists: GTK picks a window's renderer when it is realized. */
@@ -502,6 +503,8 @@ hearth_application_startup (GApplication *application)
   g_action_map_add_action_entries (G_ACTION_MAP (self), hearth_application_actions,
                                    G_N_ELEMENTS (hearth_application_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-settings",
+                                         settings_accels);
 
   self->settings = hearth_application_load_settings ();
   if (self->settings != NULL)
