@@ -26,6 +26,10 @@
 /* Developer option for --screenshot: wait this many seconds after the window appeared, so that
  * devices have connected (build-aux/dev run uses it for docs/screenshots/main-window.png). */
 #define HEARTH_SCREENSHOT_DELAY_ENV "HEARTH_SCREENSHOT_DELAY"
+/* Developer option for --screenshot: open Settings on this page ("general" or "trust") and take
+ * the screenshot of Settings instead of the main window (tests/app/kiosk-cage-test.py checks
+ * Settings under cage this way). */
+#define HEARTH_SCREENSHOT_SETTINGS_ENV "HEARTH_SCREENSHOT_SETTINGS"
 #define SCREENSHOT_MAX_DELAY_SECONDS 600
 
 /* The screenshot is taken after this many painted frames, so that icons and the view switcher
@@ -60,6 +64,9 @@ struct _HearthApplication
   /* Owned */
   GSettings *settings;
   char *screenshot_path;
+  /* The window the screenshot is of: the main window, or Settings (not owned; both live until
+   * the application quits). */
+  GtkWidget *screenshot_window;
   gboolean kiosk;
   /* The hub options of the command line; see the properties. */
   char *data_dir;
@@ -329,7 +336,7 @@ static void
 hearth_application_after_paint (GdkFrameClock *frame_clock, gpointer user_data)
 {
   HearthApplication *self = HEARTH_APPLICATION (user_data);
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *window = self->screenshot_window;
   g_autoptr (GError) error = NULL;
 
   if (self->painted_frames == 0)
@@ -337,16 +344,15 @@ hearth_application_after_paint (GdkFrameClock *frame_clock, gpointer user_data)
   if (++self->painted_frames < SCREENSHOT_AFTER_FRAMES
       || g_get_monotonic_time () - self->first_paint_us < SCREENSHOT_SETTLE_US)
     {
-      gtk_widget_queue_draw (GTK_WIDGET (window));
+      gtk_widget_queue_draw (window);
       return;
     }
 
   hearth_application_stop_screenshot_watch (self);
-  if (hearth_widget_save_png (GTK_WIDGET (window), self->screenshot_path, &error))
+  if (hearth_widget_save_png (window, self->screenshot_path, &error))
     {
-      g_print ("hearth: wrote %s (%d×%d)\n", self->screenshot_path,
-               gtk_widget_get_width (GTK_WIDGET (window)),
-               gtk_widget_get_height (GTK_WIDGET (window)));
+      g_print ("hearth: wrote %s (%d×%d)\n", self->screenshot_path, gtk_widget_get_width (window),
+               gtk_widget_get_height (window));
     }
   else
     {
@@ -369,11 +375,10 @@ static gboolean
 hearth_application_screenshot_delay_over (gpointer user_data)
 {
   HearthApplication *self = HEARTH_APPLICATION (user_data);
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
   self->screenshot_delay_source = 0;
-  if (window != NULL)
-    hearth_application_watch_frames (self, GTK_WIDGET (window));
+  if (self->screenshot_window != NULL)
+    hearth_application_watch_frames (self, self->screenshot_window);
   return G_SOURCE_REMOVE;
 }
 
@@ -445,13 +450,26 @@ hearth_application_activate (GApplication *application)
 
       if (self->screenshot_path != NULL)
         {
-          g_signal_connect (window, "map", G_CALLBACK (hearth_application_window_mapped), self);
+          const char *settings_page = g_getenv (HEARTH_SCREENSHOT_SETTINGS_ENV);
+
+          self->screenshot_window = GTK_WIDGET (window);
+          if (g_strcmp0 (settings_page, "general") == 0 || g_strcmp0 (settings_page, "trust") == 0)
+            self->screenshot_window
+                = GTK_WIDGET (hearth_window_get_preferences_window (HEARTH_WINDOW (window)));
+          else if (settings_page != NULL)
+            g_printerr ("hearth: %s must be “general” or “trust”; ignored\n",
+                        HEARTH_SCREENSHOT_SETTINGS_ENV);
+          g_signal_connect (self->screenshot_window, "map",
+                            G_CALLBACK (hearth_application_window_mapped), self);
           self->screenshot_deadline_source = g_timeout_add_seconds (
               SCREENSHOT_DEADLINE_SECONDS + hearth_application_get_screenshot_delay (),
               hearth_application_screenshot_deadline, self);
         }
       hearth_application_attach_window (self, HEARTH_WINDOW (window));
       gtk_window_present (window);
+      if (self->screenshot_window != NULL && self->screenshot_window != GTK_WIDGET (window))
+        hearth_window_show_settings (HEARTH_WINDOW (window),
+                                     g_getenv (HEARTH_SCREENSHOT_SETTINGS_ENV));
       if (self->hub_error != NULL)
         hearth_application_show_hub_error (self, window);
       return;
@@ -493,6 +511,7 @@ hearth_application_startup (GApplication *application)
 {
   HearthApplication *self = HEARTH_APPLICATION (application);
   static const char *quit_accels[] = { "<primary>q", NULL };
+  static const char *settings_accels[] = { "<primary>comma", NULL };
 
   G_APPLICATION_CLASS (hearth_application_parent_class)->startup (application);
   /* Before any window exists: GTK picks a window's renderer when it is realized. */
@@ -502,6 +521,8 @@ hearth_application_startup (GApplication *application)
   g_action_map_add_action_entries (G_ACTION_MAP (self), hearth_application_actions,
                                    G_N_ELEMENTS (hearth_application_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-settings",
+                                         settings_accels);
 
   self->settings = hearth_application_load_settings ();
   if (self->settings != NULL)

@@ -483,6 +483,28 @@ hearth_kiosk_controller_new (GtkWindow *window, GtkWidget *admin_area, GtkWidget
   return self;
 }
 
+/**
+ * hearth_kiosk_controller_watch_window:
+ * @other: another window on the panel, e.g. Settings; it owns the watch
+ *
+ * Counts input in @other as use of the panel, so the screen does not dim under a user who is
+ * busy there.
+ */
+void
+hearth_kiosk_controller_watch_window (HearthKioskController *self, GtkWindow *other)
+{
+  GtkEventController *watch;
+
+  g_return_if_fail (HEARTH_IS_KIOSK_CONTROLLER (self));
+  g_return_if_fail (GTK_IS_WINDOW (other));
+
+  watch = gtk_event_controller_legacy_new ();
+  gtk_event_controller_set_propagation_phase (watch, GTK_PHASE_CAPTURE);
+  /* The window may outlive the controller: the handler goes with whichever goes first. */
+  g_signal_connect_object (watch, "event", G_CALLBACK (hearth_kiosk_controller_on_input), self, 0);
+  gtk_widget_add_controller (GTK_WIDGET (other), watch);
+}
+
 gboolean
 hearth_kiosk_controller_get_active (HearthKioskController *self)
 {

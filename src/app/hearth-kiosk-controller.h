@@ -19,6 +19,7 @@ void hearth_kiosk_controller_set_idle_dim_seconds (HearthKioskController *self, 
 gboolean hearth_kiosk_controller_get_dimmed (HearthKioskController *self);
 GtkWidget *hearth_kiosk_controller_get_admin_area (HearthKioskController *self);
 AdwMessageDialog *hearth_kiosk_controller_get_leave_dialog (HearthKioskController *self);
+void hearth_kiosk_controller_watch_window (HearthKioskController *self, GtkWindow *other);
 
 /* The GNOME HIG's minimum touch target. */
 #define HEARTH_KIOSK_TOUCH_TARGET_PX 48

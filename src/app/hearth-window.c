@@ -9,6 +9,7 @@
 #include "hearth-events-page.h"
 #include "hearth-general-settings.h"
 #include "hearth-kiosk-controller.h"
+#include "hearth-preferences-window.h"
 #include "hearth-trust-page.h"
 
 enum
@@ -29,15 +30,15 @@ struct _HearthWindow
   AdwHeaderBar *header_bar;
   AdwViewStack *view_stack;
   HearthDevicesPage *devices_page;
-  HearthTrustPage *trust_page;
   HearthEventsPage *events_page;
-  HearthGeneralSettings *general_settings;
-  GtkStack *settings_stack;
   AdwViewSwitcherTitle *switcher_title;
   GtkWidget *dim_layer;
 
   /* Owned */
   HearthKioskController *kiosk_controller;
+  /* Settings: made with the window and hidden until asked for; GTK owns it as a toplevel, the
+   * window destroys it. */
+  HearthPreferencesWindow *preferences_window;
   gboolean kiosk;
   /* The window's default size before kiosk mode sized it to the monitor, restored when kiosk
    * mode is left; 0 while not in kiosk mode. */
@@ -119,6 +120,7 @@ hearth_window_apply_kiosk (HearthWindow *self)
   /* Without decorations no window manager or compositor draws a frame or a shadow around it. */
   gtk_window_set_decorated (GTK_WINDOW (self), !self->kiosk);
   hearth_kiosk_controller_set_active (self->kiosk_controller, self->kiosk);
+  hearth_preferences_window_set_kiosk (self->preferences_window, self->kiosk);
   adw_header_bar_set_show_end_title_buttons (self->header_bar, !self->kiosk);
   adw_header_bar_set_show_start_title_buttons (self->header_bar, !self->kiosk);
 }
@@ -161,11 +163,37 @@ hearth_window_on_leave_kiosk_confirmed (HearthKioskController *controller, gpoin
   hearth_window_set_kiosk (HEARTH_WINDOW (user_data), FALSE);
 }
 
+/* A wall panel that dims after idle also goes back to the home view: Settings would otherwise
+ * stay open above the dimmed window, bright, for the next passer-by. */
+static void
+hearth_window_on_dimmed_changed (HearthKioskController *controller, GParamSpec *pspec,
+                                 gpointer user_data)
+{
+  HearthWindow *self = HEARTH_WINDOW (user_data);
+
+  if (hearth_kiosk_controller_get_dimmed (controller) && self->preferences_window != NULL)
+    gtk_widget_set_visible (GTK_WIDGET (self->preferences_window), FALSE);
+}
+
+static void
+hearth_window_show_settings_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  hearth_window_show_settings (HEARTH_WINDOW (widget), NULL);
+}
+
 static void
 hearth_window_dispose (GObject *object)
 {
   HearthWindow *self = HEARTH_WINDOW (object);
 
+  if (self->preferences_window != NULL)
+    {
+      /* GTK 4.8 keeps a plain pointer to the transient parent: whoever still holds Settings
+       * must not find this window in it once it is gone. */
+      gtk_window_set_transient_for (GTK_WINDOW (self->preferences_window), NULL);
+      gtk_window_destroy (GTK_WINDOW (self->preferences_window));
+      g_clear_object (&self->preferences_window);
+    }
   if (self->kiosk_controller != NULL)
     g_object_run_dispose (G_OBJECT (self->kiosk_controller));
   g_clear_object (&self->kiosk_controller);
@@ -196,19 +224,18 @@ hearth_window_class_init (HearthWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (HEARTH_TYPE_DEVICES_PAGE);
-  g_type_ensure (HEARTH_TYPE_TRUST_PAGE);
   g_type_ensure (HEARTH_TYPE_EVENTS_PAGE);
-  g_type_ensure (HEARTH_TYPE_GENERAL_SETTINGS);
+
+  /* The main menu's Settings item. */
+  gtk_widget_class_install_action (widget_class, "win.show-settings", NULL,
+                                   hearth_window_show_settings_action);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/hearth/Hearth/hearth-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, devices_page);
-  gtk_widget_class_bind_template_child (widget_class, HearthWindow, trust_page);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, events_page);
-  gtk_widget_class_bind_template_child (widget_class, HearthWindow, general_settings);
-  gtk_widget_class_bind_template_child (widget_class, HearthWindow, settings_stack);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, HearthWindow, dim_layer);
 }
@@ -222,8 +249,13 @@ hearth_window_init (HearthWindow *self)
       GTK_WINDOW (self), GTK_WIDGET (self->switcher_title), self->dim_layer);
   g_signal_connect_object (self->kiosk_controller, "leave-confirmed",
                            G_CALLBACK (hearth_window_on_leave_kiosk_confirmed), self, 0);
-  g_object_bind_property (self, "kiosk", self->general_settings, "kiosk-active",
-                          G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (self->kiosk_controller, "notify::dimmed",
+                           G_CALLBACK (hearth_window_on_dimmed_changed), self, 0);
+
+  self->preferences_window = g_object_ref_sink (hearth_preferences_window_new (GTK_WINDOW (self)));
+  /* Touches in Settings are the panel's user at work: they keep it from dimming. */
+  hearth_kiosk_controller_watch_window (self->kiosk_controller,
+                                        GTK_WINDOW (self->preferences_window));
 
   if (DEVELOPMENT_BUILD)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
@@ -246,7 +278,7 @@ hearth_window_new (AdwApplication *application)
 /**
  * hearth_window_get_view_stack:
  *
- * Returns: (transfer none): the stack holding the Devices, Events and Settings pages
+ * Returns: (transfer none): the stack holding the Devices and Events pages
  */
 AdwViewStack *
 hearth_window_get_view_stack (HearthWindow *self)
@@ -281,7 +313,7 @@ hearth_window_get_trust_page (HearthWindow *self)
 {
   g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
 
-  return self->trust_page;
+  return hearth_preferences_window_get_trust_page (self->preferences_window);
 }
 
 gboolean
@@ -357,19 +389,33 @@ hearth_window_get_general_settings (HearthWindow *self)
 {
   g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
 
-  return self->general_settings;
+  return hearth_preferences_window_get_general_settings (self->preferences_window);
 }
 
 /**
- * hearth_window_get_settings_stack:
+ * hearth_window_get_preferences_window:
  *
- * Returns: (transfer none): the stack of the Settings page, with the pages "general" and
- *   "trust"
+ * Returns: (transfer none): Settings, a window of its own with the pages "general" and "trust";
+ *   hidden until hearth_window_show_settings()
  */
-GtkStack *
-hearth_window_get_settings_stack (HearthWindow *self)
+HearthPreferencesWindow *
+hearth_window_get_preferences_window (HearthWindow *self)
 {
   g_return_val_if_fail (HEARTH_IS_WINDOW (self), NULL);
 
-  return self->settings_stack;
+  return self->preferences_window;
+}
+
+/**
+ * hearth_window_show_settings:
+ * @page_name: (nullable): "general" or "trust"; %NULL shows the page last shown
+ *
+ * Opens Settings over the window (the main menu's Settings, Ctrl+comma).
+ */
+void
+hearth_window_show_settings (HearthWindow *self, const char *page_name)
+{
+  g_return_if_fail (HEARTH_IS_WINDOW (self));
+
+  hearth_preferences_window_show_page (self->preferences_window, page_name);
 }

@@ -7,6 +7,7 @@
 #include "hearth-events-page.h"
 #include "hearth-general-settings.h"
 #include "hearth-kiosk-controller.h"
+#include "hearth-preferences-window.h"
 #include "hearth-trust-page.h"
 
 G_BEGIN_DECLS
@@ -21,7 +22,8 @@ HearthDevicesPage *hearth_window_get_devices_page (HearthWindow *self);
 HearthTrustPage *hearth_window_get_trust_page (HearthWindow *self);
 HearthEventsPage *hearth_window_get_events_page (HearthWindow *self);
 HearthGeneralSettings *hearth_window_get_general_settings (HearthWindow *self);
-GtkStack *hearth_window_get_settings_stack (HearthWindow *self);
+HearthPreferencesWindow *hearth_window_get_preferences_window (HearthWindow *self);
+void hearth_window_show_settings (HearthWindow *self, const char *page_name);
 HearthKioskController *hearth_window_get_kiosk_controller (HearthWindow *self);
 gboolean hearth_window_get_kiosk (HearthWindow *self);
 void hearth_window_set_kiosk (HearthWindow *self, gboolean kiosk);

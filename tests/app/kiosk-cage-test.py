@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """`hearth --kiosk` under the cage kiosk compositor (docs/kiosk.md), headless: the window must
-cover the whole output from its first frame.
+cover the whole output from its first frame, and so must Settings, a window of its own over it
+(run a second time with HEARTH_SCREENSHOT_SETTINGS=trust).
 
 cage 0.1.4 (Debian 12) answers the full-screen request with a configure of size 0x0, which
 leaves the size to the window, and maximizes it to the output only after it was shown; GTK's
@@ -57,11 +58,24 @@ def main():
         if probe.returncode != 0:
             return skip(f"user nobody cannot run {hearth} (build directory not readable)")
 
+    # The main window, then Settings opened over it (on the panel: Settings → Trust).
+    for settings_page, name in ((None, "kiosk-cage.png"), ("trust", "kiosk-cage-settings.png")):
+        status = run_under_cage(prefix + unit_command, settings_page, name)
+        if status != 0:
+            return status
+    return 0
+
+
+def run_under_cage(unit_command, settings_page, name):
+    """Runs the unit's command once, with a screenshot of the main window or, with
+    settings_page, of Settings on that page; every frame of every Hearth window must cover the
+    output."""
+    what = "the kiosk window" if settings_page is None else f"Settings → {settings_page}"
     with tempfile.TemporaryDirectory(prefix="hearth-kiosk-cage-") as runtime_dir:
-        if prefix:
+        if os.geteuid() == 0:
             os.chown(runtime_dir, NOBODY, NOBODY)
         os.chmod(runtime_dir, 0o700)
-        screenshot = os.path.join(runtime_dir, "kiosk-cage.png")
+        screenshot = os.path.join(runtime_dir, name)
         env = {key: value for key, value in os.environ.items()
                if key not in ("DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS")}
         env.update({
@@ -78,7 +92,9 @@ def main():
             "HEARTH_DATA_DIR": os.path.join(runtime_dir, "hub"),
             "HEARTH_NO_DISCOVERY": "1",
         })
-        command = prefix + unit_command + ["--screenshot", screenshot]
+        if settings_page is not None:
+            env["HEARTH_SCREENSHOT_SETTINGS"] = settings_page
+        command = unit_command + ["--screenshot", screenshot]
         print("running:", " ".join(command))
         try:
             result = subprocess.run(command, env=env, capture_output=True, text=True,
@@ -99,13 +115,17 @@ def main():
             return 1
         output = tuple(int(v) for v in modes[0])
         sizes = [tuple(int(v) for v in g) for g in geometries]
-        print(f"output {output[0]}x{output[1]}; window geometries {sizes}; "
-              f"screenshot {wrote.group(1)}x{wrote.group(2)}")
+        surfaces = len(set(re.findall(r"-> xdg_surface@(\d+)\.set_window_geometry", log)))
+        print(f"{what}: output {output[0]}x{output[1]}; window geometries {sizes} of "
+              f"{surfaces} surface(s); screenshot {wrote.group(1)}x{wrote.group(2)}")
+        if settings_page is not None and surfaces < 2:
+            print("FAIL: Settings did not open as a window of its own")
+            return 1
         if any(size != output for size in sizes):
-            print("FAIL: a frame of the kiosk window did not cover the output")
+            print("FAIL: a frame of a Hearth window did not cover the output")
             return 1
         if (int(wrote.group(1)), int(wrote.group(2))) != output:
-            print("FAIL: the kiosk window is not the size of the output")
+            print(f"FAIL: {what} is not the size of the output")
             return 1
         if "CRITICAL" in log or "WARNING" in log:
             print(log[-4000:])
@@ -113,7 +133,7 @@ def main():
             return 1
         if os.environ.get("HEARTH_BUILD_DIR"):
             shutil.copy(screenshot, os.path.join(os.environ["HEARTH_BUILD_DIR"], "tests", "app",
-                                                 "kiosk-cage.png"))
+                                                 name))
     return 0
 
 

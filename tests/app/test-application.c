@@ -284,7 +284,7 @@ test_damaged_trust_store (Fixture *fixture, gconstpointer user_data)
   g_assert_true (g_file_test (trust_path, G_FILE_TEST_EXISTS));
 }
 
-/* Settings shows General and Trust; General has the application's settings and hub; the history
+/* Settings (Ctrl+comma) shows General and Trust; General has the application's settings and hub; the history
  * keys reach the hub's HearthHistory; the kiosk key turns kiosk mode on and off while running. */
 static void
 on_activate_settings (GApplication *application, Fixture *fixture)
@@ -292,34 +292,43 @@ on_activate_settings (GApplication *application, Fixture *fixture)
   HearthHub *hub = hearth_application_get_hub (HEARTH_APPLICATION (application));
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
   HearthGeneralSettings *general = hearth_window_get_general_settings (HEARTH_WINDOW (window));
-  GtkStack *settings_stack = hearth_window_get_settings_stack (HEARTH_WINDOW (window));
+  HearthPreferencesWindow *settings_window
+      = hearth_window_get_preferences_window (HEARTH_WINDOW (window));
   g_autoptr (GSettings) settings = g_settings_new ("org.hearth.Hearth");
   HearthHistory *history;
 
   g_assert_nonnull (hub);
   history = hearth_hub_get_history (hub);
   app_test_wait_for (app_test_is_drawn, window);
-  adw_view_stack_set_visible_child_name (hearth_window_get_view_stack (HEARTH_WINDOW (window)),
-                                         "settings");
+  /* Ctrl+comma, as the main menu shows it, opens Settings. */
+  {
+    g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (application),
+                                                                   "win.show-settings");
+
+    g_assert_nonnull (accels);
+    g_assert_cmpstr (accels[0], ==, "<Control>comma");
+  }
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-settings", NULL));
+  app_test_wait_for (app_test_is_drawn, GTK_WIDGET (settings_window));
   app_test_settle ();
 
-  /* Both pages are in the Settings stack, General first, and the switcher shows both. */
-  g_assert_true (gtk_stack_get_child_by_name (settings_stack, "general") == GTK_WIDGET (general));
-  g_assert_true (gtk_stack_get_child_by_name (settings_stack, "trust")
-                 == GTK_WIDGET (hearth_window_get_trust_page (HEARTH_WINDOW (window))));
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (settings_stack), ==, "general");
+  /* General shows first, with the application's settings and hub. */
+  g_assert_cmpstr (
+      adw_preferences_window_get_visible_page_name (ADW_PREFERENCES_WINDOW (settings_window)), ==,
+      "general");
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (general)));
   g_assert_true (hearth_general_settings_get_hub (general) == hub);
   g_assert_nonnull (hearth_general_settings_get_settings (general));
   {
-    g_autoptr (GdkTexture) texture = app_test_render (GTK_WIDGET (window));
+    g_autoptr (GdkTexture) texture = app_test_render (GTK_WIDGET (settings_window));
 
     app_test_save (texture, "settings-general.png");
   }
-  gtk_stack_set_visible_child_name (settings_stack, "trust");
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (settings_window), "trust");
   app_test_settle ();
   g_assert_true (
       gtk_widget_get_mapped (GTK_WIDGET (hearth_window_get_trust_page (HEARTH_WINDOW (window)))));
+  gtk_window_close (GTK_WINDOW (settings_window));
 
   /* The history keys reach the hub's history at once. */
   g_settings_set_uint (settings, "history-retention-days", 7);

@@ -173,30 +173,33 @@ static void
 test_touch_targets (KioskFixture *fixture, gconstpointer user_data)
 {
   AdwViewStack *stack = hearth_window_get_view_stack (HEARTH_WINDOW (fixture->window));
-  /* Settings has two pages of its own, General (shown first) and Trust. */
-  const char *pages[] = { "devices", "events", "settings", "settings/trust" };
+  GtkWidget *settings
+      = GTK_WIDGET (hearth_window_get_preferences_window (HEARTH_WINDOW (fixture->window)));
+  /* The window's pages, then Settings' two pages, General (shown first) and Trust. */
+  const char *pages[] = { "devices", "events", "settings/general", "settings/trust" };
   guint n_measured = 0;
 
   for (guint p = 0; p < G_N_ELEMENTS (pages); p++)
     {
       g_autoptr (GPtrArray) controls = g_ptr_array_new ();
+      GtkWidget *root = GTK_WIDGET (fixture->window);
 
       if (g_str_has_prefix (pages[p], "settings/"))
         {
-          adw_view_stack_set_visible_child_name (stack, "settings");
-          gtk_stack_set_visible_child_name (
-              hearth_window_get_settings_stack (HEARTH_WINDOW (fixture->window)),
-              pages[p] + strlen ("settings/"));
+          hearth_window_show_settings (HEARTH_WINDOW (fixture->window),
+                                       pages[p] + strlen ("settings/"));
+          app_test_wait_for (app_test_is_drawn, settings);
+          root = settings;
         }
       else
         adw_view_stack_set_visible_child_name (stack, pages[p]);
       app_test_settle ();
-      collect_mapped (GTK_WIDGET (fixture->window), GTK_TYPE_BUTTON, controls);
-      collect_mapped (GTK_WIDGET (fixture->window), GTK_TYPE_SWITCH, controls);
-      collect_mapped (GTK_WIDGET (fixture->window), GTK_TYPE_SCALE, controls);
-      collect_mapped (GTK_WIDGET (fixture->window), GTK_TYPE_DROP_DOWN, controls);
-      collect_mapped (GTK_WIDGET (fixture->window), GTK_TYPE_ENTRY, controls);
-      collect_mapped (GTK_WIDGET (fixture->window), GTK_TYPE_SEARCH_ENTRY, controls);
+      collect_mapped (root, GTK_TYPE_BUTTON, controls);
+      collect_mapped (root, GTK_TYPE_SWITCH, controls);
+      collect_mapped (root, GTK_TYPE_SCALE, controls);
+      collect_mapped (root, GTK_TYPE_DROP_DOWN, controls);
+      collect_mapped (root, GTK_TYPE_ENTRY, controls);
+      collect_mapped (root, GTK_TYPE_SEARCH_ENTRY, controls);
       for (guint i = 0; i < controls->len; i++)
         {
           GtkWidget *control = g_ptr_array_index (controls, i);
@@ -333,6 +336,36 @@ test_idle_dim_and_wake (KioskFixture *fixture, gconstpointer user_data)
   g_assert_false (hearth_kiosk_controller_get_dimmed (fixture->kiosk));
 }
 
+/* Settings on the panel: a finger busy there keeps the panel awake; left alone, the panel dims
+ * and goes back to its home view, so Settings does not stay lit above the dimmed window. */
+static void
+test_settings_and_idle_dim (KioskFixture *fixture, gconstpointer user_data)
+{
+  GtkWidget *settings
+      = GTK_WIDGET (hearth_window_get_preferences_window (HEARTH_WINDOW (fixture->window)));
+  GtkWidget *general
+      = GTK_WIDGET (hearth_window_get_general_settings (HEARTH_WINDOW (fixture->window)));
+  gint64 start;
+
+  hearth_kiosk_controller_set_idle_dim_seconds (fixture->kiosk, 2);
+  hearth_window_show_settings (HEARTH_WINDOW (fixture->window), "general");
+  app_test_wait_for (app_test_is_drawn, settings);
+  app_test_settle ();
+  /* Pointer motion inside Settings only, for longer than the idle time. */
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < 10; i++)
+    {
+      pointer_to (i % 2 == 0 ? settings : general);
+      pump (300);
+      g_assert_false (hearth_kiosk_controller_get_dimmed (fixture->kiosk));
+      g_assert_true (gtk_widget_get_visible (settings));
+    }
+  g_assert_cmpint (g_get_monotonic_time () - start, >, 2 * G_USEC_PER_SEC);
+
+  app_test_wait_for (is_dimmed, fixture->kiosk);
+  g_assert_false (gtk_widget_get_visible (settings));
+}
+
 static void
 publish (HearthEventBus *bus, HearthEventKind kind, const char *device_id, const char *name,
          const char *value_json)
@@ -384,6 +417,8 @@ main (int argc, char *argv[])
               kiosk_fixture_tear_down);
   g_test_add ("/app/kiosk/idle-dim-and-wake", KioskFixture, NULL, kiosk_fixture_set_up,
               test_idle_dim_and_wake, kiosk_fixture_tear_down);
+  g_test_add ("/app/kiosk/settings-and-idle-dim", KioskFixture, NULL, kiosk_fixture_set_up,
+              test_settings_and_idle_dim, kiosk_fixture_tear_down);
   g_test_add ("/app/kiosk/screenshot", KioskFixture, NULL, kiosk_fixture_set_up, test_screenshot,
               kiosk_fixture_tear_down);
   return g_test_run ();

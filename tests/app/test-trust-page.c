@@ -57,19 +57,20 @@ page_fixture_set_up (PageFixture *fixture, gconstpointer user_data)
       hearth_trust_store_ignore (fixture->trust_store, NEIGHBOUR_ID, NEIGHBOUR_FP, &error));
   g_assert_no_error (error);
 
-  /* The page as the window hosts it: Settings, inside the window's toast overlay. */
+  /* The page as the window hosts it: Settings → Trust, inside Settings' toast overlay. */
   fixture->window = GTK_WINDOW (g_object_ref_sink (hearth_window_new (NULL)));
   gtk_window_set_default_size (fixture->window, PANEL_WIDTH, PANEL_HEIGHT);
   fixture->page = hearth_window_get_trust_page (HEARTH_WINDOW (fixture->window));
-  adw_view_stack_set_visible_child_name (
-      hearth_window_get_view_stack (HEARTH_WINDOW (fixture->window)), "settings");
-  gtk_stack_set_visible_child_name (
-      hearth_window_get_settings_stack (HEARTH_WINDOW (fixture->window)), "trust");
   g_signal_connect (fixture->page, "add-toast", G_CALLBACK (on_add_toast), fixture);
   hearth_trust_page_set_trust_store (fixture->page, fixture->trust_store);
   hearth_trust_page_set_hub_identity (fixture->page, fixture->hub_identity);
   hearth_trust_page_set_hub (fixture->page, fixture->hub);
   gtk_window_present (fixture->window);
+  /* Settings at the panel's size, as a 7-inch panel would show it. */
+  gtk_window_set_default_size (
+      GTK_WINDOW (hearth_window_get_preferences_window (HEARTH_WINDOW (fixture->window))),
+      PANEL_WIDTH, PANEL_HEIGHT);
+  hearth_window_show_settings (HEARTH_WINDOW (fixture->window), "trust");
   app_test_wait_for (app_test_is_drawn, fixture->page);
 }
 
@@ -157,7 +158,8 @@ test_page_lists_entries (PageFixture *fixture, gconstpointer user_data)
 
   app_test_settle ();
   {
-    g_autoptr (GdkTexture) texture = app_test_render (GTK_WIDGET (fixture->window));
+    g_autoptr (GdkTexture) texture = app_test_render (
+        GTK_WIDGET (hearth_window_get_preferences_window (HEARTH_WINDOW (fixture->window))));
 
     app_test_save (texture, "trust-settings.png");
   }
@@ -182,6 +184,8 @@ test_page_forget_and_undo (PageFixture *fixture, gconstpointer user_data)
   g_assert_cmpuint (hearth_trust_page_get_n_pinned_rows (fixture->page), ==, 1);
   g_assert_nonnull (fixture->last_toast);
   g_assert_nonnull (strstr (adw_toast_get_title (fixture->last_toast), "Kitchen light"));
+  /* The toast is on screen: Settings' own overlay holds it besides this test. */
+  g_assert_cmpuint (G_OBJECT (fixture->last_toast)->ref_count, >, 1);
 
   click_undo (fixture);
   pin = hearth_trust_store_get_pin (fixture->trust_store, KITCHEN_ID);

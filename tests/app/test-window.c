@@ -2,6 +2,7 @@
 #include <adwaita.h>
 #include <stdio.h>
 
+#include "app-test-util.h"
 #include "hearth-screenshot.h"
 #include "hearth-general-settings.h"
 #include "hearth-window.h"
@@ -10,7 +11,9 @@
 #define PANEL_WIDTH 800
 #define PANEL_HEIGHT 480
 
-static const char *const page_names[] = { "devices", "events", "settings" };
+/* The window's own pages; Settings is a window of its own (HearthPreferencesWindow). */
+static const char *const page_names[] = { "devices", "events" };
+static const char *const settings_page_names[] = { "general", "trust" };
 
 static void
 wait_for (gboolean (*condition) (GtkWidget *), GtkWidget *widget)
@@ -31,7 +34,7 @@ is_mapped_and_allocated (GtkWidget *widget)
 }
 
 static void
-test_window_has_three_pages (void)
+test_window_has_pages (void)
 {
   HearthWindow *window = g_object_ref_sink (hearth_window_new (NULL));
   AdwViewStack *stack = hearth_window_get_view_stack (window);
@@ -48,20 +51,6 @@ test_window_has_three_pages (void)
       g_assert_nonnull (adw_view_stack_page_get_title (page));
       g_assert_cmpstr (adw_view_stack_page_get_title (page), !=, "");
       g_assert_nonnull (adw_view_stack_page_get_icon_name (page));
-
-      /* Settings holds General and Trust in a stack of its own (tests/app/test-trust-page.c
-       * and test-general-settings.c cover them). */
-      if (g_str_equal (page_names[i], "settings"))
-        {
-          GtkStack *settings_stack = hearth_window_get_settings_stack (window);
-
-          g_assert_true (gtk_widget_is_ancestor (GTK_WIDGET (settings_stack), child));
-          g_assert_true (gtk_stack_get_child_by_name (settings_stack, "trust")
-                         == GTK_WIDGET (hearth_window_get_trust_page (window)));
-          g_assert_true (gtk_stack_get_child_by_name (settings_stack, "general")
-                         == GTK_WIDGET (hearth_window_get_general_settings (window)));
-          continue;
-        }
 
       /* Devices holds the device grid (tests/app/test-devices-page.c covers it). */
       if (g_str_equal (page_names[i], "devices"))
@@ -224,6 +213,225 @@ test_window_kiosk_property (void)
   g_object_unref (window);
 }
 
+/* The primary menu's entries' actions, in order. */
+static GPtrArray *
+menu_actions (GMenuModel *menu)
+{
+  GPtrArray *actions = g_ptr_array_new_with_free_func (g_free);
+
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autoptr (GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+      GMenuModel *items = section != NULL ? section : menu;
+
+      for (int j = 0; j < g_menu_model_get_n_items (items); j++)
+        {
+          char *action = NULL;
+
+          if (g_menu_model_get_item_attribute (items, j, G_MENU_ATTRIBUTE_ACTION, "s", &action))
+            g_ptr_array_add (actions, action);
+        }
+      if (section == NULL)
+        break;
+    }
+  return actions;
+}
+
+static gboolean
+has_action (GPtrArray *actions, const char *name)
+{
+  for (guint i = 0; i < actions->len; i++)
+    if (g_str_equal (g_ptr_array_index (actions, i), name))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+collect_mapped (GtkWidget *widget, GType type, GPtrArray *found)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    g_ptr_array_add (found, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_mapped (child, type, found);
+}
+
+static GtkWidget *
+find_descendant (GtkWidget *widget, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Settings is an AdwPreferencesWindow over the main window with General and Trust; the main
+ * menu's Settings item opens it, closing hides it (it keeps its pages), and it names each page
+ * so that code can open it where it is needed. */
+static void
+test_window_settings (void)
+{
+  HearthWindow *window = g_object_ref_sink (hearth_window_new (NULL));
+  HearthPreferencesWindow *settings = hearth_window_get_preferences_window (window);
+  GtkMenuButton *menu_button;
+  g_autoptr (GPtrArray) actions = NULL;
+  guint n_pages = 0;
+
+  g_assert_true (ADW_IS_PREFERENCES_WINDOW (settings));
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (settings)) == GTK_WINDOW (window));
+  g_assert_true (gtk_window_get_modal (GTK_WINDOW (settings)));
+  g_assert_true (gtk_window_get_hide_on_close (GTK_WINDOW (settings)));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (settings)));
+  g_assert_true (hearth_preferences_window_get_general_settings (settings)
+                 == hearth_window_get_general_settings (window));
+  g_assert_true (hearth_preferences_window_get_trust_page (settings)
+                 == hearth_window_get_trust_page (window));
+  /* Both pages are AdwPreferencesPages of that window, General first, with titles and icons
+   * for its switcher. */
+  {
+    GtkWidget *pages_widgets[] = { GTK_WIDGET (hearth_window_get_general_settings (window)),
+                                   GTK_WIDGET (hearth_window_get_trust_page (window)) };
+
+    for (guint i = 0; i < G_N_ELEMENTS (pages_widgets); i++)
+      {
+        AdwPreferencesPage *page = ADW_PREFERENCES_PAGE (pages_widgets[i]);
+
+        g_assert_true (gtk_widget_is_ancestor (pages_widgets[i], GTK_WIDGET (settings)));
+        g_assert_cmpstr (adw_preferences_page_get_name (page), ==, settings_page_names[i]);
+        g_assert_cmpstr (adw_preferences_page_get_title (page), !=, "");
+        g_assert_nonnull (adw_preferences_page_get_icon_name (page));
+        n_pages++;
+      }
+  }
+  g_assert_cmpuint (n_pages, ==, G_N_ELEMENTS (settings_page_names));
+
+  /* The main menu offers it. */
+  menu_button = GTK_MENU_BUTTON (find_descendant (GTK_WIDGET (window), GTK_TYPE_MENU_BUTTON));
+  g_assert_nonnull (menu_button);
+  actions = menu_actions (gtk_menu_button_get_menu_model (menu_button));
+  g_assert_true (has_action (actions, "win.show-settings"));
+
+  gtk_window_set_default_size (GTK_WINDOW (window), PANEL_WIDTH, PANEL_HEIGHT);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_for (is_mapped_and_allocated, GTK_WIDGET (window));
+
+  /* The menu item's action opens it on the page last shown, General at first. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-settings", NULL));
+  wait_for (is_mapped_and_allocated, GTK_WIDGET (settings));
+  g_assert_cmpstr (adw_preferences_window_get_visible_page_name (ADW_PREFERENCES_WINDOW (settings)),
+                   ==, "general");
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (hearth_window_get_general_settings (window))));
+
+  /* Closing only hides it; opening it on Trust shows Trust. */
+  gtk_window_close (GTK_WINDOW (settings));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (settings)));
+  hearth_window_show_settings (window, "trust");
+  wait_for (is_mapped_and_allocated, GTK_WIDGET (hearth_window_get_trust_page (window)));
+  g_assert_cmpstr (adw_preferences_window_get_visible_page_name (ADW_PREFERENCES_WINDOW (settings)),
+                   ==, "trust");
+  gtk_window_close (GTK_WINDOW (settings));
+  hearth_window_show_settings (window, NULL);
+  wait_for (is_mapped_and_allocated, GTK_WIDGET (settings));
+  g_assert_cmpstr (adw_preferences_window_get_visible_page_name (ADW_PREFERENCES_WINDOW (settings)),
+                   ==, "trust");
+
+  /* Destroying the main window takes Settings with it: no toplevel is left behind. */
+  g_object_ref (settings);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (window);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (settings)));
+  {
+    g_autoptr (GListModel) toplevels = g_object_ref (gtk_window_get_toplevels ());
+
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr (GObject) toplevel = g_list_model_get_item (toplevels, i);
+
+        g_assert_true (toplevel != G_OBJECT (settings));
+      }
+  }
+  g_object_unref (settings);
+}
+
+/* On a wall panel Settings covers the 800×480 panel with touch-sized controls instead of
+ * floating over it at its desktop size, which does not fit; leaving kiosk mode gives it its
+ * desktop size back. */
+static void
+test_window_settings_kiosk (void)
+{
+  HearthWindow *window = g_object_ref_sink (hearth_window_new (NULL));
+  HearthPreferencesWindow *settings = hearth_window_get_preferences_window (window);
+  int desktop_width, desktop_height, width, height;
+
+  gtk_window_get_default_size (GTK_WINDOW (settings), &desktop_width, &desktop_height);
+  g_assert_cmpint (desktop_height, >, PANEL_HEIGHT);
+  hearth_window_set_kiosk (window, TRUE);
+  /* The panel: kiosk mode sized the window to the monitor; this one is 800×480. */
+  gtk_window_set_default_size (GTK_WINDOW (window), PANEL_WIDTH, PANEL_HEIGHT);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_for (is_mapped_and_allocated, GTK_WIDGET (window));
+  g_assert_true (hearth_preferences_window_get_kiosk (settings));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (settings), "kiosk"));
+  g_assert_true (
+      hearth_general_settings_get_kiosk_active (hearth_window_get_general_settings (window)));
+
+  hearth_window_show_settings (window, "general");
+  app_test_wait_for (app_test_is_drawn, settings);
+  {
+    GdkSurface *panel = gtk_native_get_surface (GTK_NATIVE (window));
+    GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (settings));
+    g_autoptr (GPtrArray) controls = g_ptr_array_new ();
+
+    for (guint i = 0; i < G_N_ELEMENTS (settings_page_names); i++)
+      {
+        adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (settings),
+                                                      settings_page_names[i]);
+        app_test_settle ();
+        g_test_message ("%s: surface %d×%d over the panel's %d×%d", settings_page_names[i],
+                        gdk_surface_get_width (surface), gdk_surface_get_height (surface),
+                        gdk_surface_get_width (panel), gdk_surface_get_height (panel));
+        g_assert_cmpint (gdk_surface_get_width (surface), ==, gdk_surface_get_width (panel));
+        g_assert_cmpint (gdk_surface_get_height (surface), ==, gdk_surface_get_height (panel));
+      }
+    /* No frame or shadow around it, but its close button stays: it is the way back. */
+    g_assert_false (gtk_window_get_decorated (GTK_WINDOW (settings)));
+    collect_mapped (GTK_WIDGET (settings), GTK_TYPE_WINDOW_CONTROLS, controls);
+    g_assert_cmpuint (controls->len, >, 0);
+    {
+      gboolean any_shown = FALSE;
+
+      for (guint i = 0; i < controls->len; i++)
+        any_shown |= !gtk_window_controls_get_empty (g_ptr_array_index (controls, i));
+      g_assert_true (any_shown);
+    }
+  }
+  {
+    g_autoptr (GdkTexture) texture = app_test_render (GTK_WIDGET (settings));
+
+    app_test_save (texture, "settings-kiosk-800x480.png");
+  }
+  gtk_window_close (GTK_WINDOW (settings));
+
+  hearth_window_set_kiosk (window, FALSE);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (settings), "kiosk"));
+  g_assert_true (gtk_window_get_decorated (GTK_WINDOW (settings)));
+  gtk_window_get_default_size (GTK_WINDOW (settings), &width, &height);
+  g_assert_cmpint (width, ==, desktop_width);
+  g_assert_cmpint (height, ==, desktop_height);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (window);
+}
+
 static void
 test_window_shows_toasts (void)
 {
@@ -268,9 +476,11 @@ main (int argc, char *argv[])
   gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
                                     "/org/hearth/Hearth/icons");
 
-  g_test_add_func ("/app/window/has-three-pages", test_window_has_three_pages);
+  g_test_add_func ("/app/window/has-pages", test_window_has_pages);
   g_test_add_func ("/app/window/fits-small-panel", test_window_fits_small_panel);
   g_test_add_func ("/app/window/kiosk-property", test_window_kiosk_property);
+  g_test_add_func ("/app/window/settings", test_window_settings);
+  g_test_add_func ("/app/window/settings-kiosk", test_window_settings_kiosk);
   g_test_add_func ("/app/window/shows-toasts", test_window_shows_toasts);
 
   status = g_test_run ();
