@@ -31,7 +31,7 @@ test_window_in_german (void)
   AdwViewStack *stack = hearth_window_get_view_stack (HEARTH_WINDOW (window));
   HearthEventsPage *events_page = hearth_window_get_events_page (HEARTH_WINDOW (window));
   g_autoptr (GtkSelectionModel) pages = adw_view_stack_get_pages (stack);
-  const char *expected_titles[] = { "Geräte", "Ereignisse", "Einstellungen" };
+  const char *expected_titles[] = { "Geräte", "Ereignisse" };
 
   /* A string from C, then the page titles from the window's template. */
   g_assert_cmpstr (_ ("All devices"), ==, "Alle Geräte");
@@ -41,6 +41,13 @@ test_window_in_german (void)
 
       g_assert_cmpstr (adw_view_stack_page_get_title (page), ==, expected_titles[i]);
     }
+  /* Settings, a window of its own, and its pages. */
+  g_assert_cmpstr (gtk_window_get_title (
+                       GTK_WINDOW (hearth_window_get_preferences_window (HEARTH_WINDOW (window)))),
+                   ==, "Einstellungen");
+  g_assert_cmpstr (adw_preferences_page_get_title (ADW_PREFERENCES_PAGE (
+                       hearth_window_get_trust_page (HEARTH_WINDOW (window)))),
+                   ==, "Vertrauen");
 
   gtk_window_set_default_size (window, PANEL_WIDTH, PANEL_HEIGHT);
   adw_view_stack_set_visible_child_name (stack, "events");
