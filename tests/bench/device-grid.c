@@ -12,6 +12,9 @@
  *   HEARTH_BENCH_TRACE=PREFIX also write every frame to PREFIX-peer.tsv and PREFIX-tiles.tsv
  *   HEARTH_BENCH_SCREENSHOT=PREFIX  write the window before and after scrolling to
  *                             PREFIX-SIDE-first.png and PREFIX-SIDE-scrolled.png
+ *   HEARTH_BENCH_SIZE=WxH     the window's size (default 1024x600, a 7-inch panel, where the
+ *                             Devices page's filter panel is folded; 1280x800 shows it beside
+ *                             the grid, with two columns fewer than the peer's)
  *
  * What each figure is:
  * - first frame: from presenting the window to the end of its first frame's paint, and from the
@@ -139,6 +142,30 @@ typedef struct
 } Run;
 
 static Run *current_run;
+
+/* The window's size (HEARTH_BENCH_SIZE). */
+static int window_width = 1024;
+static int window_height = 600;
+
+static void
+read_window_size (void)
+{
+  const char *text = g_getenv ("HEARTH_BENCH_SIZE");
+  int width, height;
+  char end;
+
+  if (text == NULL)
+    return;
+  if (sscanf (text, "%dx%d%c", &width, &height, &end) != 2 || width < 320 || width > 4096
+      || height < 240 || height > 4096)
+    {
+      g_printerr ("HEARTH_BENCH_SIZE must be WIDTHxHEIGHT, e.g. 1280x800; using %dx%d\n",
+                  window_width, window_height);
+      return;
+    }
+  window_width = width;
+  window_height = height;
+}
 
 static gint64
 clock_us (clockid_t id)
@@ -581,7 +608,7 @@ run_window (Run *run, GtkWidget *content, const char *side)
   run->server_fd = open_server_schedstat ();
   current_run = run;
   run->window = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (run->window), 1024, 600);
+  gtk_window_set_default_size (GTK_WINDOW (run->window), window_width, window_height);
   gtk_window_set_child (GTK_WINDOW (run->window), bench_probe_new (content));
   gtk_widget_realize (run->window);
   clock = gtk_widget_get_frame_clock (run->window);
@@ -860,10 +887,11 @@ run_side (const char *side, guint n_devices)
       grid = gtk_grid_view_new (
           GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (devices)))),
           factory);
-      /* As many columns as fit the window (1024 / 164 px): GtkGridView keeps max-columns × 30
+      /* As many columns as fit the window (1024 / 164 px by default): GtkGridView keeps
+       * max-columns × 30
        * cells bound, and the Devices page sets its max-columns from the width in the same way
        * (hearth_devices_page_allocate()). Until session 4 it was 8 on both sides. */
-      gtk_grid_view_set_max_columns (GTK_GRID_VIEW (grid), 1024 / 164);
+      gtk_grid_view_set_max_columns (GTK_GRID_VIEW (grid), MAX (1, window_width / 164));
       content = gtk_scrolled_window_new ();
       gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (content), grid);
     }
@@ -920,10 +948,10 @@ run_side (const char *side, guint n_devices)
       setups += f->setups;
     }
 
-  printf ("%-22s renderer %s, %u devices, 1024×600, %u scroll frames, load %.2f %.2f %.2f\n",
+  printf ("%-22s renderer %s, %u devices, %d×%d, %u scroll frames, load %.2f %.2f %.2f\n",
           peer ? "GtkLabel grid (peer)" : "HearthDevicesPage",
           G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (run.window))), n_devices,
-          run.frames->len, load[0], load[1], load[2]);
+          window_width, window_height, run.frames->len, load[0], load[1], load[2]);
   result.first_frame_ms = (run.first_frame_us - started_us) / 1000.0;
   /* From presenting the window, and from the start of this process (GTK's start, the stylesheet,
    * loading the 1,000 devices and building the page included). */
@@ -1023,6 +1051,8 @@ main (int argc, char *argv[])
     }
   if (n_devices == 0)
     n_devices = 1000;
+  /* Both sides read it: they are this program again, with the same environment. */
+  read_window_size ();
   if (argc > 3 && g_str_equal (argv[2], "--side"))
     return run_side (argv[3], n_devices);
 
