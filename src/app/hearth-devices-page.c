@@ -14,7 +14,7 @@
 /*
  * HearthDevicesPage is the Devices page: a "New devices" list over discovery's sightings that
  * the trust store does not know yet (Pair, Ignore), and a virtualized grid of HearthDeviceTiles
- * over the registry, searched and filtered through a GtkFilterListModel and sorted by name
+ * over the registry, searched and filtered through a GtkFilterListModel and sorted by name (numbers by value)
  * through a GtkSortListModel. Activating a tile slides in its HearthDevicePage (an AdwLeaflet
  * that never unfolds, so it works as a navigation stack on every width, with swipe back).
  *
@@ -248,12 +248,56 @@ hearth_devices_page_device_matches (gpointer item, gpointer user_data)
          && device_matches_area (self, device) && device_matches_search (self, device);
 }
 
+/* A device's name as a sort key, kept on the device with the name it was made from. The key
+ * orders numbers by value ("Lamp 2" before "Lamp 10", as a person counts, where a plain collation
+ * puts "lock 50" after "lock 498") and is made once per name, so sorting 1,000 devices compares
+ * bytes instead of collating two names per comparison. */
+typedef struct
+{
+  char *name;
+  char *key;
+} NameSortKey;
+
+static void
+name_sort_key_free (gpointer data)
+{
+  NameSortKey *sort_key = data;
+
+  g_free (sort_key->name);
+  g_free (sort_key->key);
+  g_free (sort_key);
+}
+
+static const char *
+device_sort_key (HearthDevice *device)
+{
+  static GQuark quark;
+  const char *name = device_name (device);
+  NameSortKey *sort_key;
+
+  if (G_UNLIKELY (quark == 0))
+    quark = g_quark_from_static_string ("hearth-devices-page-sort-key");
+  sort_key = g_object_get_qdata (G_OBJECT (device), quark);
+  if (sort_key == NULL || g_strcmp0 (sort_key->name, name) != 0)
+    {
+      /* Case aside in every locale, also C, where collation alone would put "lamp 2" after
+       * "Lamp 3". */
+      g_autofree char *folded = g_utf8_casefold (name, -1);
+
+      sort_key = g_new0 (NameSortKey, 1);
+      sort_key->name = g_strdup (name);
+      sort_key->key = g_utf8_collate_key_for_filename (folded, -1);
+      g_object_set_qdata_full (G_OBJECT (device), quark, sort_key, name_sort_key_free);
+    }
+  return sort_key->key;
+}
+
 static int
 hearth_devices_page_compare_devices (gconstpointer a, gconstpointer b, gpointer user_data)
 {
   HearthDevice *first = (HearthDevice *)a;
   HearthDevice *second = (HearthDevice *)b;
-  int order = g_utf8_collate (device_name (first), device_name (second));
+  int order = strcmp (device_sort_key (first), device_sort_key (second));
 
   if (order != 0)
     return order;

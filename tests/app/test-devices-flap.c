@@ -499,6 +499,32 @@ test_no_match (Fixture *fixture, gconstpointer user_data)
   g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "No Devices");
 }
 
+/* The grid orders names as a person counts: "Lamp 2" before "Lamp 10", letters by the
+ * locale's collation, case aside (the tests run in the C locale, where collation alone is by
+ * byte and puts "lamp 2" after "Lamp 3"). */
+static void
+test_name_order (Fixture *fixture, gconstpointer user_data)
+{
+  const char *names[] = { "Lamp 10", "lamp 2", "Lamp 1", "Lamp 20", "Lamp 3" };
+  const char *expected[] = { "Lamp 1", "lamp 2", "Lamp 3", "Lamp 10", "Lamp 20" };
+
+  g_list_store_remove_all (fixture->devices);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *id = g_strdup_printf ("lamp-%u", i);
+      g_autoptr (HearthDevice) device = hearth_device_new (id);
+
+      hearth_device_set_name (device, names[i]);
+      g_list_store_append (fixture->devices, device);
+    }
+  app_test_settle ();
+  g_assert_cmpuint (hearth_devices_page_get_n_shown (fixture->page), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    g_assert_cmpstr (
+        hearth_device_get_name (hearth_devices_page_get_shown_device (fixture->page, i)), ==,
+        expected[i]);
+}
+
 /* A thousand devices: one burst of them all going offline is counted once the main loop turns,
  * and the counts are right. */
 static void
@@ -592,6 +618,8 @@ main (int argc, char *argv[])
   g_test_add ("/app/devices-flap/counts", Fixture, NULL, fixture_set_up, test_counts,
               fixture_tear_down);
   g_test_add ("/app/devices-flap/no-match", Fixture, NULL, fixture_set_up, test_no_match,
+              fixture_tear_down);
+  g_test_add ("/app/devices-page/name-order", Fixture, NULL, fixture_set_up, test_name_order,
               fixture_tear_down);
   g_test_add ("/app/devices-flap/counts-thousand", Fixture, NULL, fixture_set_up,
               test_counts_thousand, fixture_tear_down);
