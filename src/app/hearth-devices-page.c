@@ -15,8 +15,9 @@
  * HearthDevicesPage is the Devices page: a "New devices" list over discovery's sightings that
  * the trust store does not know yet (Pair, Ignore), and a virtualized grid of HearthDeviceTiles
  * over the registry, searched and filtered through a GtkFilterListModel and sorted by name
- * (numbers by value) through a GtkSortListModel. Activating a tile slides in its HearthDevicePage (an AdwLeaflet
- * that never unfolds, so it works as a navigation stack on every width, with swipe back).
+ * (numbers by value) through a GtkSortListModel. Activating a tile slides in its
+ * HearthDevicePage (an AdwLeaflet that never unfolds, so it works as a navigation stack on every
+ * width, with swipe back).
  *
  * The filters live in a side panel (an AdwFlap): three lists, State, Type and Area, each with
  * one row always chosen ("All …" first) and the number of devices each row would show. On a wide
