@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hearth-description.h"
+
 /* The smallest panel Hearth must fit: the official 7-inch Raspberry Pi touch display. */
 #define PANEL_WIDTH 800
 #define PANEL_HEIGHT 480
@@ -121,6 +123,60 @@ app_test_render_when_still (GtkWidget *widget)
     }
   g_assert_not_reached ();
   return last;
+}
+
+/* Parses the self-description in the file at @path; the test fails if it cannot. */
+static inline HearthDescription *
+app_test_load_description (const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize length;
+  g_autoptr (GError) error = NULL;
+  HearthDescription *description;
+
+  g_assert_true (g_file_get_contents (path, &data, &length, &error));
+  description = hearth_description_parse (data, length, &error);
+  g_assert_no_error (error);
+  return description;
+}
+
+/* Widget tree searches: the first widget of @type at or below @widget (mapped or not), the
+ * first mapped one, or every mapped one. */
+static inline GtkWidget *
+app_test_find_descendant (GtkWidget *widget, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = app_test_find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static inline void
+app_test_collect_mapped (GtkWidget *widget, GType type, GPtrArray *found)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    g_ptr_array_add (found, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    app_test_collect_mapped (child, type, found);
+}
+
+static inline GtkWidget *
+app_test_find_mapped (GtkWidget *widget, GType type)
+{
+  g_autoptr (GPtrArray) found = g_ptr_array_new ();
+
+  app_test_collect_mapped (widget, type, found);
+  return found->len > 0 ? g_ptr_array_index (found, 0) : NULL;
 }
 
 /* Writes the texture to the build directory (tests/app/NAME) for people to look at. */

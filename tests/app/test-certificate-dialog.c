@@ -313,22 +313,6 @@ test_dialog_closes_when_decided_elsewhere (DialogFixture *fixture, gconstpointer
                    HEARTH_TRUST_VERDICT_TRUSTED);
 }
 
-static GtkWidget *
-find_descendant (GtkWidget *widget, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 collect_mapped_responses (GtkWidget *widget, GPtrArray *buttons)
 {
@@ -377,8 +361,8 @@ check_dialog_fits (DialogFixture *fixture, int width, int height)
   g_assert_cmpint (dialog_width, <=, width - 60);
   g_assert_cmpint (dialog_height, <=, height - 60);
 
-  adjustment = gtk_scrolled_window_get_vadjustment (
-      GTK_SCROLLED_WINDOW (find_descendant (GTK_WIDGET (dialog), GTK_TYPE_SCROLLED_WINDOW)));
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (
+      app_test_find_descendant (GTK_WIDGET (dialog), GTK_TYPE_SCROLLED_WINDOW)));
   g_test_message ("content %.0f px in %.0f px", gtk_adjustment_get_upper (adjustment),
                   gtk_adjustment_get_page_size (adjustment));
   g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), <=,

@@ -89,20 +89,6 @@ count_widgets (GtkWidget *widget, WidgetCounts *counts)
     count_widgets (child, counts);
 }
 
-static HearthDescription *
-load_description (const char *path)
-{
-  g_autofree char *data = NULL;
-  gsize length;
-  g_autoptr (GError) error = NULL;
-  HearthDescription *description;
-
-  g_assert_true (g_file_get_contents (path, &data, &length, &error));
-  description = hearth_description_parse (data, length, &error);
-  g_assert_no_error (error);
-  return description;
-}
-
 static void
 test_golden_descriptions (void)
 {
@@ -117,7 +103,7 @@ test_golden_descriptions (void)
       const GoldenCounts *expected = &golden_counts[i];
       g_autofree char *path = g_build_filename (g_getenv ("HEARTH_SOURCE_DIR"), "tests", "data",
                                                 "protocol", "descriptions", expected->file, NULL);
-      g_autoptr (HearthDescription) description = load_description (path);
+      g_autoptr (HearthDescription) description = app_test_load_description (path);
       g_autoptr (HearthDevice) device = hearth_device_new ("sim-golden");
       GtkWidget *window = gtk_window_new ();
       GtkWidget *page;
@@ -835,7 +821,7 @@ tile_test_device (const char *id, const char *profile, HearthDeviceState state)
   g_autofree char *file = g_strdup_printf ("%s.json", profile);
   g_autofree char *path = g_build_filename (g_getenv ("HEARTH_SOURCE_DIR"), "tests", "data",
                                             "protocol", "descriptions", file, NULL);
-  g_autoptr (HearthDescription) description = load_description (path);
+  g_autoptr (HearthDescription) description = app_test_load_description (path);
   HearthDevice *device = hearth_device_new (id);
 
   hearth_device_set_name (device, "Hall");

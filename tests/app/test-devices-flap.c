@@ -54,15 +54,8 @@ load_description (const char *file)
 {
   g_autofree char *path = g_build_filename (g_getenv ("HEARTH_SOURCE_DIR"), "tests", "data",
                                             "protocol", "descriptions", file, NULL);
-  g_autofree char *data = NULL;
-  gsize length;
-  g_autoptr (GError) error = NULL;
-  HearthDescription *description;
 
-  g_assert_true (g_file_get_contents (path, &data, &length, &error));
-  description = hearth_description_parse (data, length, &error);
-  g_assert_no_error (error);
-  return description;
+  return app_test_load_description (path);
 }
 
 static void
@@ -460,36 +453,18 @@ test_counts (Fixture *fixture, gconstpointer user_data)
   assert_counts (fixture, HEARTH_DEVICES_FILTER_AREA, "6 1 1 2 2 0");
 }
 
-static GtkWidget *
-find_mapped (GtkWidget *widget, GType type)
-{
-  if (!gtk_widget_get_mapped (widget))
-    return NULL;
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_mapped (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* Filters that hide every device say so, rather than that there are no devices. */
 static void
 test_no_match (Fixture *fixture, gconstpointer user_data)
 {
   GtkWidget *status;
 
-  g_assert_null (find_mapped (GTK_WIDGET (fixture->page), ADW_TYPE_STATUS_PAGE));
+  g_assert_null (app_test_find_mapped (GTK_WIDGET (fixture->page), ADW_TYPE_STATUS_PAGE));
   hearth_devices_page_set_filter_selected (fixture->page, HEARTH_DEVICES_FILTER_STATE, 3);
   hearth_devices_page_set_filter_selected (fixture->page, HEARTH_DEVICES_FILTER_TYPE, 1);
   app_test_settle ();
   g_assert_cmpuint (hearth_devices_page_get_n_shown (fixture->page), ==, 0);
-  status = find_mapped (GTK_WIDGET (fixture->page), ADW_TYPE_STATUS_PAGE);
+  status = app_test_find_mapped (GTK_WIDGET (fixture->page), ADW_TYPE_STATUS_PAGE);
   g_assert_nonnull (status);
   g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "No Matching Devices");
 

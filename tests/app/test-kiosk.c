@@ -121,26 +121,13 @@ hold (GtkWidget *widget, guint ms)
   pump (100);
 }
 
-static void
-collect_mapped (GtkWidget *widget, GType type, GPtrArray *found)
-{
-  if (!gtk_widget_get_mapped (widget))
-    return;
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    g_ptr_array_add (found, widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_mapped (child, type, found);
-}
-
 static GtkWidget *
 find_mapped (GtkWidget *root, GType type)
 {
-  g_autoptr (GPtrArray) found = g_ptr_array_new ();
+  GtkWidget *found = app_test_find_mapped (root, type);
 
-  collect_mapped (root, type, found);
-  g_assert_cmpuint (found->len, >, 0);
-  return g_ptr_array_index (found, 0);
+  g_assert_nonnull (found);
+  return found;
 }
 
 static void
@@ -154,7 +141,7 @@ test_full_screen_without_decorations (KioskFixture *fixture, gconstpointer user_
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (fixture->window), "kiosk"));
   g_assert_true (hearth_kiosk_controller_get_active (fixture->kiosk));
   /* No minimize, maximize or close button anywhere. */
-  collect_mapped (GTK_WIDGET (fixture->window), GTK_TYPE_WINDOW_CONTROLS, controls);
+  app_test_collect_mapped (GTK_WIDGET (fixture->window), GTK_TYPE_WINDOW_CONTROLS, controls);
   for (guint i = 0; i < controls->len; i++)
     g_assert_true (gtk_window_controls_get_empty (g_ptr_array_index (controls, i)));
 
@@ -164,7 +151,7 @@ test_full_screen_without_decorations (KioskFixture *fixture, gconstpointer user_
   g_assert_true (gtk_window_get_decorated (fixture->window));
   g_assert_false (hearth_kiosk_controller_get_active (fixture->kiosk));
   g_ptr_array_set_size (controls, 0);
-  collect_mapped (GTK_WIDGET (fixture->window), GTK_TYPE_WINDOW_CONTROLS, controls);
+  app_test_collect_mapped (GTK_WIDGET (fixture->window), GTK_TYPE_WINDOW_CONTROLS, controls);
   g_assert_cmpuint (controls->len, >, 0);
 }
 
@@ -194,12 +181,12 @@ test_touch_targets (KioskFixture *fixture, gconstpointer user_data)
       else
         adw_view_stack_set_visible_child_name (stack, pages[p]);
       app_test_settle ();
-      collect_mapped (root, GTK_TYPE_BUTTON, controls);
-      collect_mapped (root, GTK_TYPE_SWITCH, controls);
-      collect_mapped (root, GTK_TYPE_SCALE, controls);
-      collect_mapped (root, GTK_TYPE_DROP_DOWN, controls);
-      collect_mapped (root, GTK_TYPE_ENTRY, controls);
-      collect_mapped (root, GTK_TYPE_SEARCH_ENTRY, controls);
+      app_test_collect_mapped (root, GTK_TYPE_BUTTON, controls);
+      app_test_collect_mapped (root, GTK_TYPE_SWITCH, controls);
+      app_test_collect_mapped (root, GTK_TYPE_SCALE, controls);
+      app_test_collect_mapped (root, GTK_TYPE_DROP_DOWN, controls);
+      app_test_collect_mapped (root, GTK_TYPE_ENTRY, controls);
+      app_test_collect_mapped (root, GTK_TYPE_SEARCH_ENTRY, controls);
       for (guint i = 0; i < controls->len; i++)
         {
           GtkWidget *control = g_ptr_array_index (controls, i);
@@ -240,7 +227,7 @@ test_long_press_leaves_after_confirmation (KioskFixture *fixture, gconstpointer 
   {
     g_autoptr (GPtrArray) buttons = g_ptr_array_new ();
 
-    collect_mapped (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, buttons);
+    app_test_collect_mapped (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, buttons);
     g_assert_cmpuint (buttons->len, ==, 2);
     for (guint i = 0; i < buttons->len; i++)
       {

@@ -246,34 +246,6 @@ has_action (GPtrArray *actions, const char *name)
   return FALSE;
 }
 
-static void
-collect_mapped (GtkWidget *widget, GType type, GPtrArray *found)
-{
-  if (!gtk_widget_get_mapped (widget))
-    return;
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    g_ptr_array_add (found, widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_mapped (child, type, found);
-}
-
-static GtkWidget *
-find_descendant (GtkWidget *widget, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* Settings is an AdwPreferencesWindow over the main window with General and Trust; the main
  * menu's Settings item opens it, closing hides it (it keeps its pages), and it names each page
  * so that code can open it where it is needed. */
@@ -315,7 +287,8 @@ test_window_settings (void)
   g_assert_cmpuint (n_pages, ==, G_N_ELEMENTS (settings_page_names));
 
   /* The main menu offers it. */
-  menu_button = GTK_MENU_BUTTON (find_descendant (GTK_WIDGET (window), GTK_TYPE_MENU_BUTTON));
+  menu_button
+      = GTK_MENU_BUTTON (app_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_MENU_BUTTON));
   g_assert_nonnull (menu_button);
   actions = menu_actions (gtk_menu_button_get_menu_model (menu_button));
   g_assert_true (has_action (actions, "win.show-settings"));
@@ -404,7 +377,7 @@ test_window_settings_kiosk (void)
       }
     /* No frame or shadow around it, but its close button stays: it is the way back. */
     g_assert_false (gtk_window_get_decorated (GTK_WINDOW (settings)));
-    collect_mapped (GTK_WIDGET (settings), GTK_TYPE_WINDOW_CONTROLS, controls);
+    app_test_collect_mapped (GTK_WIDGET (settings), GTK_TYPE_WINDOW_CONTROLS, controls);
     g_assert_cmpuint (controls->len, >, 0);
     {
       gboolean any_shown = FALSE;
